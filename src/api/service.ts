@@ -1,0 +1,103 @@
+// The one door into the core. The loopback server, the Electron preload and the renderer client are all derived
+// from this interface; nothing else of the core is reachable from the UI.
+import type {
+  BatchSummary,
+  ClassDef,
+  DoctorReport,
+  ImageInfo,
+  ImageQuery,
+  MetricsReport,
+  ModelInfo,
+  ProjectInfo,
+  RunInfo,
+  TrainEvent,
+  TrainOptions,
+  BatchEvent,
+} from './types.ts';
+
+/** A label mask as it travels: class index per pixel, 255 unlabeled, base64 of raw bytes (row-major). */
+export interface MaskPayload {
+  width: number;
+  height: number;
+  /** base64 of width*height bytes. */
+  data: string;
+  revision: number;
+}
+
+/** A rectangular patch of a mask: what one stroke changes. */
+export interface MaskPatch {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** base64 of width*height bytes. */
+  data: string;
+}
+
+export interface PredictionPayload {
+  width: number;
+  height: number;
+  numClasses: number;
+  /** base64 of argmax class per pixel. */
+  mask: string;
+  /** base64 of uint8-quantised probabilities, class-major: numClasses planes of width*height. */
+  probabilities: string;
+  /** base64 of uint8-quantised normalised entropy (0..255). */
+  uncertainty: string;
+  /** Mean normalised entropy of the image, 0..1. */
+  uncertaintyScore: number;
+}
+
+export interface CamRequest {
+  modelId: number;
+  imageId: number;
+  classIndex: number;
+  layer?: string;
+  region?: { x: number; y: number; width: number; height: number };
+}
+
+export interface CamPayload {
+  width: number;
+  height: number;
+  /** base64 of uint8 heatmap (0..255). */
+  heatmap: string;
+  layer: string;
+}
+
+export type JobEvent =
+  | { job: number; kind: 'train'; event: TrainEvent }
+  | { job: number; kind: 'batch'; event: BatchEvent }
+  | { job: number; kind: 'error'; message: string };
+
+export interface SegworkService {
+  doctor(): Promise<DoctorReport>;
+
+  listProjects(): Promise<ProjectInfo[]>;
+  createProject(name: string, classes: Omit<ClassDef, 'index'>[]): Promise<ProjectInfo>;
+  updateClasses(projectId: number, classes: ClassDef[]): Promise<ProjectInfo>;
+  /** Adds every readable image under a folder; returns what was added and what failed, with reasons. */
+  addImages(projectId: number, paths: string[]): Promise<{ added: ImageInfo[]; failed: { path: string; reason: string }[] }>;
+  /** Adds one image from bytes (drag and drop); the file is stored in the workspace. */
+  uploadImage(projectId: number, fileName: string, base64: string): Promise<ImageInfo>;
+  listImages(query: ImageQuery): Promise<{ total: number; images: ImageInfo[] }>;
+  /** The image as display-ready 8-bit RGBA PNG bytes, base64 (window/band choice applied). */
+  imagePng(imageId: number, options?: { window?: { center: number; width: number }; bands?: number[] }): Promise<string>;
+
+  getMask(imageId: number): Promise<MaskPayload>;
+  /** Applies stroke patches; refused with a message if baseRevision is stale. */
+  saveMaskPatches(imageId: number, baseRevision: number, patches: MaskPatch[]): Promise<{ revision: number }>;
+
+  listModels(projectId?: number): Promise<ModelInfo[]>;
+  /** Starts training on the project's labels in a worker; progress arrives as JobEvents. */
+  startTraining(projectId: number, options: Partial<TrainOptions> & { name?: string; baseModelId?: number }): Promise<{ job: number }>;
+  cancelJob(job: number): Promise<void>;
+  predict(modelId: number, imageId: number): Promise<PredictionPayload>;
+  cam(request: CamRequest): Promise<CamPayload>;
+  evaluate(modelId: number, projectId: number): Promise<MetricsReport>;
+  listRuns(projectId?: number): Promise<RunInfo[]>;
+  segmentFolder(modelId: number, inputDir: string, outputDir: string): Promise<{ job: number }>;
+  lastBatchSummary(job: number): Promise<BatchSummary | null>;
+
+  /** Subscribes to job events; returns an unsubscribe function. */
+  onJobEvent(listener: (event: JobEvent) => void): () => void;
+}

@@ -1,0 +1,167 @@
+// The types every carrier (CLI, loopback server, Electron preload, renderer client) shares.
+// Plain data only: no tfjs, no Node, no DOM, so the renderer can import this file.
+
+/** Mask pixel value meaning "not labeled": excluded from loss and metrics. */
+export const UNLABELED = 255;
+
+export interface ClassDef {
+  index: number;
+  name: string;
+  /** CSS hex colour, '#rrggbb'. */
+  color: string;
+}
+
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+export interface BackendReport {
+  name: BackendName;
+  available: boolean;
+  /** Why it is unavailable, or what it runs on when available. */
+  reason: string;
+}
+
+export interface DoctorReport {
+  chosen: BackendName;
+  backends: BackendReport[];
+  node: string;
+  platform: string;
+}
+
+/** Per-class scores. NaN (null in JSON) when a class is absent from both truth and prediction. */
+export interface ClassScore {
+  index: number;
+  name: string;
+  iou: number | null;
+  dice: number | null;
+  precision: number | null;
+  recall: number | null;
+  /** Number of labeled truth pixels of this class. */
+  support: number;
+}
+
+export interface MetricsReport {
+  pixelAccuracy: number | null;
+  meanIoU: number | null;
+  frequencyWeightedIoU: number | null;
+  perClass: ClassScore[];
+  /** confusion[truth][pred], labeled pixels only. */
+  confusion: number[][];
+}
+
+export type ArchitectureName = 'unet' | 'segnet' | 'segnet-basic' | 'deeplab';
+
+export interface TrainOptions {
+  architecture: string;
+  preset?: string;
+  /** Architecture-specific overrides of the preset. */
+  modelConfig?: Record<string, unknown>;
+  patchSize: number;
+  batchSize: number;
+  epochs: number;
+  stepsPerEpoch?: number;
+  learningRate: number;
+  valSplit: number;
+  seed: number;
+  timeBudgetSeconds?: number;
+  earlyStoppingPatience: number;
+  classWeighting: 'none' | 'median-frequency';
+  diceWeight: number;
+  augment: boolean;
+}
+
+/** Progress events of a training run. The CLI draws them, the UI charts them. */
+export type TrainEvent =
+  | { type: 'start'; runId?: number; backend: BackendName; totalEpochs: number; stepsPerEpoch: number; trainImages: number; valImages: number; parameters: number }
+  | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; loss: number; imagesPerSecond: number; etaSeconds: number | null }
+  | { type: 'epoch'; epoch: number; loss: number; valLoss: number | null; perClassIoU: (number | null)[]; meanIoU: number | null; seconds: number; checkpoint: string }
+  | { type: 'end'; reason: 'completed' | 'time-budget' | 'early-stopping' | 'cancelled'; epochs: number; bestMeanIoU: number | null; seconds: number };
+
+/** Progress events of a batch segmentation. */
+export type BatchEvent =
+  | { type: 'start'; total: number }
+  | { type: 'file'; index: number; total: number; path: string; status: 'done' | 'skipped' | 'failed'; reason?: string; output?: string; seconds: number }
+  | { type: 'end'; done: number; skipped: number; failed: number; seconds: number };
+
+export interface BatchFailure {
+  path: string;
+  reason: string;
+}
+
+export interface BatchSummary {
+  done: number;
+  skipped: number;
+  failed: number;
+  failures: BatchFailure[];
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+// ---- workspace records (as the API returns them) ----
+
+export interface ProjectInfo {
+  id: number;
+  name: string;
+  createdAt: string;
+  classes: ClassDef[];
+  imageCount: number;
+  labeledCount: number;
+}
+
+export type LabelStatus = 'unlabeled' | 'partial' | 'labeled';
+
+export interface ImageInfo {
+  id: number;
+  projectId: number;
+  path: string;
+  name: string;
+  width: number;
+  height: number;
+  channels: number;
+  modality: string;
+  labelStatus: LabelStatus;
+  /** Fraction of pixels labeled, 0..1. */
+  labeledFraction: number;
+  maskRevision: number | null;
+  uncertainty: number | null;
+  predicted: boolean;
+}
+
+export interface ImageQuery {
+  projectId: number;
+  status?: LabelStatus;
+  nameContains?: string;
+  sort?: 'name' | 'labeledFraction' | 'uncertainty' | 'addedAt';
+  descending?: boolean;
+  offset?: number;
+  limit?: number;
+}
+
+export interface ModelInfo {
+  id: number;
+  projectId: number | null;
+  name: string;
+  architecture: string;
+  directory: string;
+  createdAt: string;
+  classes: ClassDef[];
+}
+
+export interface RunInfo {
+  id: number;
+  projectId: number | null;
+  modelId: number | null;
+  status: 'running' | 'completed' | 'cancelled' | 'failed';
+  backend: string;
+  startedAt: string;
+  endedAt: string | null;
+  config: Record<string, unknown>;
+  epochs: EpochMetrics[];
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  loss: number;
+  valLoss: number | null;
+  perClassIoU: (number | null)[];
+  meanIoU: number | null;
+}

@@ -1,0 +1,30 @@
+// The shape of one CLI command. Each command lives in its own file: parsing apart from doing.
+
+/** Exit codes every command uses. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+/** Partial failure (some files of a batch failed) or bad usage. */
+export const EXIT_PARTIAL = 2;
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Aborted on Ctrl-C: long work stops cleanly and saves what it has. */
+  signal: AbortSignal;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Full --help text. */
+  usage: string;
+  run(argv: string[], io: CliIO): Promise<number>;
+}
+
+/** Bad command-line usage: printed with the usage hint, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
