@@ -1,0 +1,106 @@
+// SegNet's 2×2 max-pooling that records where each max came from, and the unpooling that puts values back there.
+// Built only from ops with gradients on every backend (reshape, transpose, argMax, oneHot, mul, sum),
+// because tfjs has no trainable maxPoolWithArgmax kernel.
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Position of each max inside its 2×2 window, row-major: 0 = top-left, 1 = top-right, 2 = bottom-left, 3 = bottom-right.
+ * Together with the pooled pixel's own position this is the argmax index in the input.
+ * Ties go to the lowest window position (argMax returns the first maximum), so results are deterministic.
+ */
+export type WindowIndices = tf.Tensor4D;
+
+/** Splits [b, h, w, c] into [b, h/2, w/2, c, 4] so that the last axis holds each 2×2 window in row-major order. */
+function toWindows(x: tf.Tensor4D): tf.Tensor5D {
+  const [b, h, w, c] = x.shape;
+  const split = tf.reshape(x, [b, h / 2, 2, w / 2, 2, c]);
+  return tf.reshape(tf.transpose(split, [0, 1, 3, 5, 2, 4]), [b, h / 2, w / 2, c, 4]);
+}
+
+/** Inverse of toWindows. */
+function fromWindows(windows: tf.Tensor5D): tf.Tensor4D {
+  const [b, hh, wh, c] = windows.shape;
+  const split = tf.reshape(windows, [b, hh, wh, c, 2, 2]);
+  return tf.reshape(tf.transpose(split, [0, 1, 4, 2, 5, 3]), [b, hh * 2, wh * 2, c]);
+}
+
+function checkEven(x: tf.Tensor, who: string): void {
+  const [, h, w] = x.shape;
+  if (h % 2 !== 0 || w % 2 !== 0) {
+    throw new Error(`${who}: height and width must be even, got ${h}×${w}; pad the input to a multiple of the model's size multiple`);
+  }
+}
+
+/** 2×2 / stride-2 max-pooling; returns the pooled values and, as float32, the window index of each max. */
+export function maxPoolWithIndices(x: tf.Tensor4D, who = 'maxPoolWithIndices'): [tf.Tensor4D, WindowIndices] {
+  checkEven(x, who);
+  return tf.tidy(() => {
+    const windows = toWindows(x);
+    const indices = tf.argMax(windows, -1) as tf.Tensor4D;
+    // Selecting with the one-hot mask routes the gradient to the max position only, as max-pooling's gradient does.
+    const pooled = tf.sum(tf.mul(windows, tf.oneHot(indices, 4)), -1) as tf.Tensor4D;
+    return [pooled, tf.cast(indices, 'float32') as tf.Tensor4D];
+  });
+}
+
+/** Puts each value back at the position its max came from (twice the size), zeros elsewhere. */
+export function unpoolWithIndices(values: tf.Tensor4D, indices: WindowIndices, who = 'unpoolWithIndices'): tf.Tensor4D {
+  if (values.shape.join() !== indices.shape.join()) {
+    throw new Error(`${who}: values ${values.shape} and indices ${indices.shape} must have the same shape`);
+  }
+  return tf.tidy(() => {
+    const mask = tf.oneHot(tf.cast(indices, 'int32') as tf.Tensor4D, 4);
+    return fromWindows(tf.mul(tf.expandDims(values, -1), mask) as tf.Tensor5D);
+  });
+}
+
+interface NamedLayerArgs {
+  name?: string;
+  trainable?: boolean;
+}
+
+/** Layer: input [b, h, w, c] → outputs [pooled [b, h/2, w/2, c], window indices [b, h/2, w/2, c]]. */
+export class MaxPoolWithIndices extends tf.layers.Layer {
+  static className = 'MaxPoolWithIndices';
+
+  constructor(args: NamedLayerArgs = {}) {
+    super(args);
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape[] {
+    const [b, h, w, c] = inputShape as tf.Shape;
+    const half = (n: number | null) => (n == null ? null : Math.floor(n / 2));
+    const out: tf.Shape = [b, half(h), half(w), c];
+    return [out, [...out]];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+    return maxPoolWithIndices(x, `layer ${this.name}`);
+  }
+}
+
+/** Layer: inputs [values [b, h, w, c], window indices from MaxPoolWithIndices] → [b, 2h, 2w, c]. */
+export class MaxUnpooling2D extends tf.layers.Layer {
+  static className = 'MaxUnpooling2D';
+
+  constructor(args: NamedLayerArgs = {}) {
+    super(args);
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [b, h, w, c] = (inputShape as tf.Shape[])[0];
+    const twice = (n: number | null) => (n == null ? null : n * 2);
+    return [b, twice(h), twice(w), c];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    if (!Array.isArray(inputs) || inputs.length !== 2) {
+      throw new Error(`layer ${this.name}: expects [values, indices]`);
+    }
+    return unpoolWithIndices(inputs[0] as tf.Tensor4D, inputs[1] as tf.Tensor4D, `layer ${this.name}`);
+  }
+}
+
+tf.serialization.registerClass(MaxPoolWithIndices);
+tf.serialization.registerClass(MaxUnpooling2D);
