@@ -1,0 +1,124 @@
+// Label masks: file values → class indices (255 = unlabeled), and writing masks back as 8-bit gray PNGs.
+import { readFile } from 'node:fs/promises';
+import { PNG } from 'pngjs';
+import { InputError } from './raster.ts';
+import { sniffFormat } from './open.ts';
+import { decodePng } from './png.ts';
+import { openTiff } from './tiff.ts';
+import { writeAtomic } from './write-atomic.ts';
+
+export const UNLABELED = 255;
+
+export interface MaskOptions {
+  /** Raw value labelValues[i] becomes class i; any other value (except ignoreValue and 255) is an error. */
+  labelValues?: number[];
+  /** This raw value becomes unlabeled (255). */
+  ignoreValue?: number;
+  /** Without labelValues: raw values must be below this (or 255). */
+  numClasses?: number;
+}
+
+export interface Mask {
+  width: number;
+  height: number;
+  /** Class index per pixel, 255 = unlabeled. */
+  data: Uint8Array;
+}
+
+/** Reads a PNG or TIFF mask (gray, 16-bit, palette indices, or RGB with equal channels) as class indices. */
+export async function readMask(file: string, options: MaskOptions = {}): Promise<Mask> {
+  const { width, height, values } = await readMaskValues(file);
+  const classOf = classLookup(file, options);
+  const data = new Uint8Array(width * height);
+  for (let i = 0; i < data.length; i++) {
+    const raw = values[i];
+    const cls = Number.isInteger(raw) && raw >= 0 && raw < classOf.length ? classOf[raw] : -1;
+    if (cls < 0) {
+      const x = i % width;
+      const y = Math.floor(i / width);
+      throw new InputError(file, `mask value ${raw} at x=${x} y=${y} is not allowed (${describeAllowed(options)})`);
+    }
+    data[i] = cls;
+  }
+  return { width, height, data };
+}
+
+/** Writes class indices as an 8-bit grayscale PNG, atomically; creates parent folders. */
+export async function writeMaskPng(file: string, width: number, height: number, data: Uint8Array): Promise<void> {
+  if (data.length !== width * height) {
+    throw new RangeError(`${file}: mask has ${data.length} values, expected ${width}x${height} = ${width * height}`);
+  }
+  const png = new PNG({ width, height, colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
+  png.data = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  await writeAtomic(file, PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 }));
+}
+
+interface MaskValues {
+  width: number;
+  height: number;
+  values: ArrayLike<number>;
+}
+
+async function readMaskValues(file: string): Promise<MaskValues> {
+  const format = await sniffFormat(file);
+  if (format === 'png') {
+    const png = decodePng(file, await readFile(file), 'mask');
+    return { width: png.width, height: png.height, values: singleBand(file, png.samples, png.width, png.bands) };
+  }
+  if (format === 'tiff') {
+    const raster = await openTiff(file);
+    try {
+      const samples = await raster.readWindow(0, 0, raster.width, raster.height);
+      return { width: raster.width, height: raster.height, values: singleBand(file, samples, raster.width, raster.bands) };
+    } finally {
+      await raster.close();
+    }
+  }
+  if (format === 'jpeg') throw new InputError(file, 'JPEG cannot hold a mask (lossy compression changes label values); use PNG or TIFF');
+  throw new InputError(file, `not a supported mask (${format ? `${format} content` : 'unrecognised content'}; expected PNG or TIFF)`);
+}
+
+/** One value per pixel: gray as is, gray+alpha → gray, RGB(A) only when R = G = B everywhere. */
+function singleBand(file: string, samples: ArrayLike<number>, width: number, bands: number): ArrayLike<number> {
+  if (bands === 1) return samples;
+  const pixels = samples.length / bands;
+  const out = new Float64Array(pixels);
+  const colour = bands >= 3;
+  for (let p = 0; p < pixels; p++) {
+    const v = samples[p * bands];
+    if (colour && (samples[p * bands + 1] !== v || samples[p * bands + 2] !== v)) {
+      const rgb = [v, samples[p * bands + 1], samples[p * bands + 2]].join(',');
+      throw new InputError(file, `colour mask: channels differ at x=${p % width} y=${Math.floor(p / width)} (${rgb}); save class indices as gray or palette, colour masks need a palette mapping`);
+    }
+    out[p] = v;
+  }
+  return out;
+}
+
+/** classOf[raw] = class index, 255 for unlabeled, -1 for a value that is not allowed. */
+function classLookup(file: string, options: MaskOptions): Int16Array {
+  const { labelValues, ignoreValue, numClasses } = options;
+  const maxRaw = Math.max(255, ...(labelValues ?? []), ignoreValue ?? 0);
+  const classOf = new Int16Array(maxRaw + 1).fill(-1);
+  if (labelValues) {
+    if (labelValues.length > 255) throw new RangeError(`${file}: at most 255 label values, got ${labelValues.length}`);
+    classOf[UNLABELED] = UNLABELED;
+    labelValues.forEach((raw, cls) => {
+      if (!Number.isInteger(raw) || raw < 0) throw new RangeError(`${file}: label value ${raw} is not a non-negative integer`);
+      classOf[raw] = cls;
+    });
+  } else {
+    const limit = Math.min(numClasses ?? UNLABELED, UNLABELED);
+    for (let v = 0; v < limit; v++) classOf[v] = v;
+    classOf[UNLABELED] = UNLABELED;
+  }
+  if (ignoreValue !== undefined && Number.isInteger(ignoreValue) && ignoreValue >= 0) classOf[ignoreValue] = UNLABELED;
+  return classOf;
+}
+
+function describeAllowed({ labelValues, ignoreValue, numClasses }: MaskOptions): string {
+  const ignore = ignoreValue !== undefined ? `, ignored ${ignoreValue}` : '';
+  if (labelValues) return `allowed: label values ${labelValues.join(', ')}, unlabeled 255${ignore}`;
+  if (numClasses !== undefined) return `allowed: classes 0..${numClasses - 1}, unlabeled 255${ignore}`;
+  return `allowed: classes 0..254, unlabeled 255${ignore}`;
+}
