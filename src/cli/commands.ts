@@ -1,0 +1,15 @@
+// The command table. Modules load on demand, so `segwork --help` does not pay for tfjs start-up.
+import type { Command } from './command.ts';
+
+export async function commands(): Promise<Command[]> {
+  const modules = await Promise.all([
+    import('./doctor.ts').then((m) => m.doctorCommand),
+    import('./train.ts').then((m) => m.trainCommand),
+    import('./eval.ts').then((m) => m.evalCommand),
+    import('./score.ts').then((m) => m.scoreCommand),
+    import('./segment.ts').then((m) => m.segmentCommand),
+    import('./import.ts').then((m) => m.importCommand),
+    import('./export.ts').then((m) => m.exportCommand),
+  ]);
+  return modules;
+}

@@ -1,0 +1,84 @@
+import * as path from 'node:path';
+import { initBackend } from '../compute/backends.ts';
+import { evaluateImages } from '../inference/evaluate.ts';
+import { DEFAULT_TILE_OPTIONS, modelPredictor } from '../inference/tiler.ts';
+import { getArchitecture } from '../models/index.ts';
+import { loadModelDir } from '../models/model-dir.ts';
+import { resolveWorkspaceDir } from '../store/location.ts';
+import { openWorkspace } from '../store/workspace.ts';
+import { loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts';
+import { intListOption, intOption, parse, required } from './args.ts';
+import { EXIT_OK, type Command } from './command.ts';
+import { printMetrics } from './metrics-output.ts';
+import { ProgressBar } from './progress.ts';
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'Score a model on labeled images: per-class IoU, Dice, precision, recall, confusion',
+  usage: `Usage: segwork eval --model MODEL_DIR --images DIR --labels DIR [options]
+
+Predicts every image (tiled, any size) and compares with its label mask. Unlabeled pixels (255, or
+--ignore-value) are left out. Label mapping defaults to the one the model was trained with.
+
+Options:
+  --label-values V0,V1…  raw mask values of classes 0,1,…
+  --ignore-value V       raw mask value meaning unlabeled
+  --backend NAME         tensorflow | webgpu | wasm | cpu
+  --json                 one JSON object {pixelAccuracy, meanIoU, frequencyWeightedIoU, perClass, confusion}
+  --workspace DIR        where the evaluation is recorded`,
+  async run(argv, io) {
+    const { values } = parse(argv, {
+      model: { type: 'string' },
+      images: { type: 'string' },
+      labels: { type: 'string' },
+      'label-values': { type: 'string' },
+      'ignore-value': { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+      workspace: { type: 'string' },
+    });
+    const modelDir = path.resolve(required(values, 'model'));
+    const imagesDir = required(values, 'images');
+    const labelsDir = required(values, 'labels');
+    await initBackend(values.backend);
+    const { model, meta } = await loadModelDir(modelDir);
+    const labelValues = intListOption(values, 'label-values') ?? meta.labelValues;
+    const ignoreValue = values['ignore-value'] !== undefined ? intOption(values, 'ignore-value', 0) : meta.ignoreValue;
+    const numClasses = meta.classes.length;
+    const { pairs } = await pairImagesWithLabels(imagesDir, labelsDir);
+    const items = await loadLabeledImages(pairs, { labelValues, ignoreValue, numClasses });
+    const bar = new ProgressBar(io.stderr);
+    const started = Date.now();
+    const sizeMultiple = getArchitecture(meta.architecture).sizeMultiple(meta.config);
+    let done = 0;
+    const predict = modelPredictor(model);
+    const evaluation = await evaluateImages(
+      (x) => {
+        const out = predict(x);
+        bar.update(++done / Math.max(1, items.length), `${done} tile batch(es)`);
+        return out;
+      },
+      items,
+      meta.normalisation,
+      numClasses,
+      sizeMultiple,
+      DEFAULT_TILE_OPTIONS,
+      io.signal,
+    );
+    bar.clear();
+    const seconds = (Date.now() - started) / 1000;
+    const report = evaluation.confusion.report(meta.classes.map((c) => c.name));
+    const ws = openWorkspace(resolveWorkspaceDir(values.workspace));
+    try {
+      const known = ws.models.list().find((m) => path.resolve(m.directory) === modelDir);
+      const modelId = known?.id ?? ws.models.add({ projectId: null, name: path.basename(modelDir), architecture: meta.architecture, config: meta.config, classes: meta.classes, directory: modelDir }).id;
+      ws.evaluations.add(modelId, null, report, evaluation.perImage.map((p) => ({ path: p.name, meanIoU: p.meanIoU, pixelAccuracy: p.pixelAccuracy })));
+    } finally {
+      ws.close();
+    }
+    printMetrics(report, io, Boolean(values.json));
+    if (!values.json) io.stderr.write(`${items.length} image(s) in ${seconds.toFixed(1)} s (${(items.length / seconds).toFixed(2)} img/s)\n`);
+    model.dispose();
+    return EXIT_OK;
+  },
+};

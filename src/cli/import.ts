@@ -1,0 +1,66 @@
+import { defaultClasses } from '../api/palette.ts';
+import { expandPaths, importImages } from '../api/importing.ts';
+import { resolveWorkspaceDir } from '../store/location.ts';
+import { openWorkspace } from '../store/workspace.ts';
+import { intListOption, intOption, parse } from './args.ts';
+import { readClassesFile } from './classes-file.ts';
+import { EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from './command.ts';
+import { toJson } from './progress.ts';
+
+export const importCommand: Command = {
+  name: 'import',
+  summary: 'Add a folder of images (and label masks) to a workspace project',
+  usage: `Usage: segwork import DIR [--labels DIR] [options]
+
+Adds every readable image under DIR to the project (created if missing). With --labels, masks of the
+same file name become the images' current labels. Unreadable files are reported and skipped (exit code 2).
+
+Options:
+  --project NAME         project name (default: the folder's name)
+  --labels DIR           label masks to import with the images
+  --label-values V0,V1…  raw mask values of classes 0,1,…
+  --ignore-value V       raw mask value meaning unlabeled
+  --classes FILE.json    classes of a new project (default: as many as --label-values, or 2)
+  --json                 one JSON object {project, added, labeled, failed}
+  --workspace DIR        the workspace (default: $SEGWORK_HOME or the per-user data folder)`,
+  async run(argv, io) {
+    const { values, positionals } = parse(
+      argv,
+      {
+        project: { type: 'string' },
+        labels: { type: 'string' },
+        'label-values': { type: 'string' },
+        'ignore-value': { type: 'string' },
+        classes: { type: 'string' },
+        json: { type: 'boolean' },
+        workspace: { type: 'string' },
+      },
+      true,
+    );
+    if (positionals.length !== 1) throw new UsageError('give exactly one folder to import');
+    const dir = positionals[0]!;
+    const labelValues = intListOption(values, 'label-values');
+    const ignoreValue = values['ignore-value'] !== undefined ? intOption(values, 'ignore-value', 0) : undefined;
+    const files = await expandPaths([dir]);
+    if (files.length === 0) throw new UsageError(`${dir}: no images found`);
+    const name = values.project ?? (dir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || 'project');
+    const ws = openWorkspace(resolveWorkspaceDir(values.workspace));
+    try {
+      let project = ws.projects.byName(name);
+      if (!project) {
+        const classes = values.classes ? await readClassesFile(values.classes) : defaultClasses(labelValues?.length ?? 2);
+        project = ws.projects.create(name, classes.map(({ name: n, color }) => ({ name: n, color })));
+      }
+      const result = await importImages(ws, project.id, files, { labelsDir: values.labels, labelValues, ignoreValue });
+      if (values.json) {
+        io.stdout.write(toJson({ project: project.name, projectId: project.id, added: result.added.length, labeled: result.labeled, failed: result.failed }) + '\n');
+      } else {
+        io.stdout.write(`Project "${project.name}": ${result.added.length} image(s) added, ${result.labeled} with labels, ${result.failed.length} failed\n`);
+        for (const f of result.failed) io.stdout.write(`  failed: ${f.path}: ${f.reason}\n`);
+      }
+      return result.failed.length > 0 ? EXIT_PARTIAL : EXIT_OK;
+    } finally {
+      ws.close();
+    }
+  },
+};

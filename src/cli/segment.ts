@@ -1,0 +1,84 @@
+import * as path from 'node:path';
+import { initBackend } from '../compute/backends.ts';
+import { segmentFolder } from '../inference/batch.ts';
+import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
+import { loadModelDir } from '../models/model-dir.ts';
+import { intOption, numberOption, parse, required } from './args.ts';
+import { EXIT_OK, EXIT_PARTIAL, type Command } from './command.ts';
+import { ProgressBar, formatSeconds, toJson } from './progress.ts';
+
+export const segmentCommand: Command = {
+  name: 'segment',
+  summary: 'Segment every image of a folder with a trained model',
+  usage: `Usage: segwork segment --model MODEL_DIR --in DIR --out DIR [options]
+
+Every readable image gets a mask (8-bit PNG, value = class index) at the same relative path under --out.
+Images of any size go through overlapping tiles blended with a Gaussian importance map, so memory depends
+on the tile size, not the image size. An unreadable file is reported with the reason and the batch goes on;
+a re-run skips finished files. Exit code 2 if any file failed.
+
+Options:
+  --recursive        include sub-folders
+  --probabilities    also write NAME.probabilities.tif: one uint8 band per class (band k = class k,
+                     value = round(255 × probability))
+  --overwrite        redo files whose mask exists
+  --tile N           tile edge in pixels (default ${DEFAULT_TILE_OPTIONS.tile})
+  --overlap F        overlap between tiles, 0 ≤ F < 1 (default ${DEFAULT_TILE_OPTIONS.overlap})
+  --backend NAME     tensorflow | webgpu | wasm | cpu
+  --json             progress and the summary as JSON lines`,
+  async run(argv, io) {
+    const { values } = parse(argv, {
+      model: { type: 'string' },
+      in: { type: 'string' },
+      out: { type: 'string' },
+      recursive: { type: 'boolean' },
+      probabilities: { type: 'boolean' },
+      overwrite: { type: 'boolean' },
+      tile: { type: 'string' },
+      overlap: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+      workspace: { type: 'string' },
+    });
+    const modelDir = required(values, 'model');
+    const inputDir = path.resolve(required(values, 'in'));
+    const outputDir = path.resolve(required(values, 'out'));
+    const tiles = {
+      ...DEFAULT_TILE_OPTIONS,
+      tile: intOption(values, 'tile', DEFAULT_TILE_OPTIONS.tile, 16),
+      overlap: numberOption(values, 'overlap', DEFAULT_TILE_OPTIONS.overlap, 0, 0.95)!,
+    };
+    await initBackend(values.backend);
+    const loaded = await loadModelDir(modelDir);
+    const json = Boolean(values.json);
+    const bar = new ProgressBar(io.stderr);
+    const summary = await segmentFolder(loaded, {
+      inputDir,
+      outputDir,
+      recursive: Boolean(values.recursive),
+      overwrite: Boolean(values.overwrite),
+      probabilities: Boolean(values.probabilities),
+      tiles,
+      signal: io.signal,
+      onEvent: (event) => {
+        if (json) {
+          io.stdout.write(toJson(event) + '\n');
+          return;
+        }
+        if (event.type === 'file') {
+          if (event.status === 'failed') bar.log(`failed: ${event.path}: ${event.reason}`);
+          bar.update(event.index / event.total, `${event.index}/${event.total} ${path.basename(event.path)}`);
+        }
+      },
+    });
+    loaded.model.dispose();
+    bar.clear();
+    if (json) {
+      io.stdout.write(toJson({ type: 'summary', ...summary }) + '\n');
+    } else {
+      io.stdout.write(`${summary.done} segmented, ${summary.skipped} skipped (already done), ${summary.failed} failed in ${formatSeconds(summary.seconds)} (${summary.imagesPerSecond.toFixed(2)} img/s). Masks: ${outputDir}\n`);
+      for (const f of summary.failures) io.stdout.write(`  failed: ${f.path}: ${f.reason}\n`);
+    }
+    return summary.failed > 0 ? EXIT_PARTIAL : EXIT_OK;
+  },
+};

@@ -1,0 +1,157 @@
+import * as path from 'node:path';
+import { defaultClasses } from '../api/palette.ts';
+import type { TrainEvent, TrainOptions } from '../api/types.ts';
+import { initBackend } from '../compute/backends.ts';
+import { architectureNames } from '../models/index.ts';
+import { openWorkspace } from '../store/workspace.ts';
+import { resolveWorkspaceDir } from '../store/location.ts';
+import { inferNumClasses, loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts';
+import { DEFAULT_TRAIN_OPTIONS, splitTrainVal, train } from '../training/loop.ts';
+import { intListOption, intOption, numberOption, parse, required } from './args.ts';
+import { readClassesFile } from './classes-file.ts';
+import { EXIT_OK, UsageError, type Command } from './command.ts';
+import { ProgressBar, formatSeconds, toJson } from './progress.ts';
+
+const d = DEFAULT_TRAIN_OPTIONS;
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'Train a segmentation model on a folder of images and a folder of label masks',
+  usage: `Usage: segwork train --images DIR --labels DIR --out MODEL_DIR [options]
+
+Images and labels pair by file name without extension. A label mask is an 8-bit PNG whose value is the
+class index; 255 is unlabeled and is ignored, so partial labels (scribbles) train correctly.
+
+Data:
+  --images DIR           training images
+  --labels DIR           label masks
+  --label-values V0,V1…  raw mask values of classes 0,1,… (e.g. 0,255 for binary masks)
+  --ignore-value V       raw mask value meaning unlabeled (e.g. 11 for CamVid's void)
+  --classes FILE.json    class names and colours: [{"name": "road", "color": "#808080"}, …]
+  --val-split F          fraction of images kept for validation (default ${d.valSplit})
+Model:
+  --model NAME           architecture (default ${d.architecture})
+  --preset NAME          architecture preset, e.g. tiny, small, standard (default ${d.preset})
+  --init-encoder DIR     start the encoder from a pre-trained model directory
+Training:
+  --size PATCH           patch edge in pixels (default ${d.patchSize})
+  --batch N              patches per step (default ${d.batchSize})
+  --epochs N             maximum epochs (default ${d.epochs})
+  --steps N              steps per epoch (default: enough to cover the images once)
+  --time-budget S        stop at the end of the step that crosses S seconds, then save
+  --lr RATE              Adam learning rate (default ${d.learningRate})
+  --class-weights MODE   none | median-frequency (default ${d.classWeighting})
+  --dice W               weight of the Dice term added to cross-entropy (default ${d.diceWeight})
+  --patience N           early stopping after N epochs without a better validation mIoU (default ${d.earlyStoppingPatience})
+  --no-augment           no flips, rotations, scale, brightness/contrast or noise
+  --seed N               makes runs repeatable (default ${d.seed})
+  --backend NAME         tensorflow | webgpu | wasm | cpu (default: fastest available)
+  --resume               continue from MODEL_DIR/checkpoint after a kill or Ctrl-C
+Output:
+  --out MODEL_DIR        model directory (model.json, weights.bin, segwork.json; best epoch's weights)
+  --json                 progress as JSON lines on stdout
+  --workspace DIR        where the run is recorded`,
+  async run(argv, io) {
+    const { values } = parse(argv, {
+      images: { type: 'string' },
+      labels: { type: 'string' },
+      out: { type: 'string' },
+      'label-values': { type: 'string' },
+      'ignore-value': { type: 'string' },
+      classes: { type: 'string' },
+      'val-split': { type: 'string' },
+      model: { type: 'string' },
+      preset: { type: 'string' },
+      'init-encoder': { type: 'string' },
+      size: { type: 'string' },
+      batch: { type: 'string' },
+      epochs: { type: 'string' },
+      steps: { type: 'string' },
+      'time-budget': { type: 'string' },
+      lr: { type: 'string' },
+      'class-weights': { type: 'string' },
+      dice: { type: 'string' },
+      patience: { type: 'string' },
+      'no-augment': { type: 'boolean' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      resume: { type: 'boolean' },
+      json: { type: 'boolean' },
+      workspace: { type: 'string' },
+    });
+    const imagesDir = required(values, 'images');
+    const labelsDir = required(values, 'labels');
+    const outDir = path.resolve(required(values, 'out'));
+    const architecture = values.model ?? d.architecture;
+    if (!architectureNames().includes(architecture)) throw new UsageError(`unknown model "${architecture}": choose one of ${architectureNames().join(', ')}`);
+    const classWeighting = values['class-weights'] ?? d.classWeighting;
+    if (classWeighting !== 'none' && classWeighting !== 'median-frequency') throw new UsageError('--class-weights must be none or median-frequency');
+    const labelValues = intListOption(values, 'label-values');
+    const ignoreValue = values['ignore-value'] === undefined ? undefined : intOption(values, 'ignore-value', 0);
+    const timeBudget = numberOption(values, 'time-budget', undefined, 1, 1e7);
+    const options: TrainOptions = {
+      architecture,
+      preset: values.preset ?? (values.model && values.model !== 'unet' ? 'small' : d.preset),
+      patchSize: intOption(values, 'size', d.patchSize, 16),
+      batchSize: intOption(values, 'batch', d.batchSize, 1),
+      epochs: intOption(values, 'epochs', timeBudget !== undefined ? 1000 : d.epochs, 1),
+      ...(values.steps !== undefined ? { stepsPerEpoch: intOption(values, 'steps', 1, 1) } : {}),
+      learningRate: numberOption(values, 'lr', d.learningRate, 1e-7, 1)!,
+      valSplit: numberOption(values, 'val-split', d.valSplit, 0, 0.9)!,
+      seed: intOption(values, 'seed', d.seed),
+      ...(timeBudget !== undefined ? { timeBudgetSeconds: timeBudget } : {}),
+      earlyStoppingPatience: intOption(values, 'patience', d.earlyStoppingPatience, 1),
+      classWeighting,
+      diceWeight: numberOption(values, 'dice', d.diceWeight, 0, 10)!,
+      augment: !values['no-augment'],
+    };
+
+    const classesFromFile = values.classes ? await readClassesFile(values.classes) : undefined;
+    const numClassesHint = classesFromFile?.length ?? labelValues?.length;
+    const { pairs, unpaired } = await pairImagesWithLabels(imagesDir, labelsDir);
+    const items = await loadLabeledImages(pairs, { labelValues, ignoreValue, numClasses: numClassesHint });
+    const numClasses = numClassesHint ?? inferNumClasses(items.map((i) => i.mask));
+    const classes = classesFromFile ?? defaultClasses(numClasses);
+    if (labelValues && classesFromFile && labelValues.length !== classesFromFile.length) {
+      throw new UsageError(`--label-values lists ${labelValues.length} values but ${values.classes} has ${classesFromFile.length} classes`);
+    }
+    const backend = await initBackend(values.backend);
+    const { train: trainItems, val } = splitTrainVal(items, options.valSplit, options.seed);
+
+    const json = Boolean(values.json);
+    const bar = new ProgressBar(io.stderr);
+    const say = (line: string) => (json ? undefined : bar.log(line));
+    if (unpaired.length > 0) say(`${unpaired.length} image(s) have no label and are left out (e.g. ${path.basename(unpaired[0]!)})`);
+    say(`Training ${architecture} (${options.preset}) on ${trainItems.length} image(s), validating on ${val.length}, ${classes.length} classes, backend ${backend}`);
+
+    const ws = openWorkspace(resolveWorkspaceDir(values.workspace));
+    const runId = ws.runs.start({ projectId: null, modelId: null, config: { ...options, imagesDir: path.resolve(imagesDir), labelsDir: path.resolve(labelsDir), outDir }, backend });
+    const onEvent = (event: TrainEvent) => {
+      if (json) io.stdout.write(toJson(event) + '\n');
+      if (event.type === 'step') {
+        const done = ((event.epoch - 1) * event.stepsPerEpoch + event.step) / (options.epochs * event.stepsPerEpoch);
+        const budgetDone = timeBudget ? 1 - (event.etaSeconds ?? 0) / timeBudget : 0;
+        bar.update(Math.max(done, budgetDone), `epoch ${event.epoch} step ${event.step}/${event.stepsPerEpoch} loss ${event.loss.toFixed(4)} ${event.imagesPerSecond.toFixed(1)} img/s ETA ${formatSeconds(event.etaSeconds)}`);
+      } else if (event.type === 'epoch') {
+        ws.runs.addEpoch(runId, { epoch: event.epoch, loss: event.loss, valLoss: event.valLoss, perClassIoU: event.perClassIoU, meanIoU: event.meanIoU });
+        const perClass = event.perClassIoU.map((v, i) => `${classes[i]!.name} ${v === null ? '–' : v.toFixed(3)}`).join(', ');
+        say(`epoch ${event.epoch}: loss ${event.loss.toFixed(4)}${event.valLoss !== null ? ` val loss ${event.valLoss.toFixed(4)}` : ''} mIoU ${event.meanIoU?.toFixed(4) ?? '–'} (${perClass}) ${formatSeconds(event.seconds)}`);
+      }
+    };
+    try {
+      const result = await train({ train: trainItems, val, classes, options, outDir, backend, resume: Boolean(values.resume), labelValues, ignoreValue, signal: io.signal, onEvent, ...(values['init-encoder'] ? { initEncoderDir: values['init-encoder'] } : {}) });
+      const modelId = ws.models.add({ projectId: null, name: path.basename(outDir), architecture, config: result.meta.config, classes, directory: outDir }).id;
+      ws.runs.setModel(runId, modelId);
+      ws.runs.finish(runId, result.end.reason === 'cancelled' ? 'cancelled' : 'completed', { ...result.end });
+      bar.clear();
+      say(`Done (${result.end.reason}) after ${result.end.epochs} epoch(s), ${formatSeconds(result.end.seconds)}; best mIoU ${result.end.bestMeanIoU?.toFixed(4) ?? '–'}. Model: ${outDir}`);
+      return EXIT_OK;
+    } catch (e) {
+      ws.runs.finish(runId, 'failed', { error: (e as Error).message });
+      bar.clear();
+      throw e;
+    } finally {
+      ws.close();
+    }
+  },
+};

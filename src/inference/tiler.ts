@@ -1,0 +1,198 @@
+// Sliding-window inference for images of any size: overlapping tiles, blended with a Gaussian importance map
+// (as nnU-Net does), processed one row of tiles at a time. Finished rows stream out, so peak memory depends on
+// tile size × image width, never on image height.
+import * as tf from '@tensorflow/tfjs';
+import type { Normalisation } from '../models/model-dir.ts';
+
+/** The part of a Raster the tiler needs: windowed reads of pixel-interleaved values. */
+export interface PixelSource {
+  width: number;
+  height: number;
+  bands: number;
+  readWindow(x: number, y: number, w: number, h: number): Promise<Float32Array>;
+}
+
+export interface TileOptions {
+  /** Tile edge in pixels (rounded up to the model's size multiple). */
+  tile: number;
+  /** Fraction of a tile shared with its neighbour, 0 ≤ overlap < 1. */
+  overlap: number;
+  /** Tiles per forward pass. */
+  batch: number;
+}
+
+export const DEFAULT_TILE_OPTIONS: TileOptions = { tile: 512, overlap: 0.5, batch: 4 };
+
+export interface StripSink {
+  /** Receives blended probabilities of rows [y, y + rows), pixel-interleaved [rows, width, numClasses]. */
+  (y: number, rows: number, probs: Float32Array, numClasses: number): void | Promise<void>;
+}
+
+/** Turns a batch of normalised tiles [n, h, w, bands] into probabilities [n, h, w, C]. */
+export type TilePredictor = (tiles: tf.Tensor4D) => tf.Tensor4D;
+
+export function modelPredictor(model: tf.LayersModel): TilePredictor {
+  return (tiles) => model.predict(tiles) as tf.Tensor4D;
+}
+
+export interface ProgressCallback {
+  (doneTiles: number, totalTiles: number): void;
+}
+
+function roundUp(v: number, m: number): number {
+  return Math.ceil(v / m) * m;
+}
+
+/** Tile origins along one axis: evenly stepped, the last one flush with the end. */
+export function tileOrigins(length: number, tile: number, overlap: number): number[] {
+  if (length <= tile) return [0];
+  const stride = Math.max(1, Math.floor(tile * (1 - overlap)));
+  const origins: number[] = [];
+  for (let p = 0; p + tile < length; p += stride) origins.push(p);
+  origins.push(length - tile);
+  return origins;
+}
+
+/** Gaussian importance map (sigma = tile/8), max 1, no zeros, so every pixel has weight. */
+export function gaussianImportance(h: number, w: number): Float32Array {
+  const map = new Float32Array(h * w);
+  const sy = h / 8;
+  const sx = w / 8;
+  const cy = (h - 1) / 2;
+  const cx = (w - 1) / 2;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      map[y * w + x] = Math.max(Math.exp(-((y - cy) ** 2) / (2 * sy * sy) - ((x - cx) ** 2) / (2 * sx * sx)), 1e-3);
+    }
+  }
+  return map;
+}
+
+export interface TilePlan {
+  tileW: number;
+  tileH: number;
+  xs: number[];
+  ys: number[];
+}
+
+export function planTiles(width: number, height: number, options: TileOptions, sizeMultiple: number): TilePlan {
+  const tile = roundUp(options.tile, sizeMultiple);
+  const tileW = Math.min(tile, roundUp(width, sizeMultiple));
+  const tileH = Math.min(tile, roundUp(height, sizeMultiple));
+  return { tileW, tileH, xs: tileOrigins(width, tileW, options.overlap), ys: tileOrigins(height, tileH, options.overlap) };
+}
+
+/** Runs the predictor over every tile and hands blended rows to `sink`, top to bottom. */
+export async function predictStrips(
+  predict: TilePredictor,
+  source: PixelSource,
+  norm: Normalisation,
+  sizeMultiple: number,
+  options: TileOptions,
+  sink: StripSink,
+  onProgress?: ProgressCallback,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { width, height, bands } = source;
+  const { tileW, tileH, xs, ys } = planTiles(width, height, options, sizeMultiple);
+  const importance = gaussianImportance(tileH, tileW);
+  const total = xs.length * ys.length;
+  let done = 0;
+  let numClasses = 0;
+  // Rows [base, base + capacity) are held; a tile row never reaches further than tileH below its origin.
+  const capacity = tileH + (ys.length > 1 ? ys[1]! - ys[0]! : 0) + 1;
+  let acc: Float32Array | null = null;
+  const weight = new Float32Array(capacity * width);
+  let base = 0;
+
+  const flush = async (upTo: number): Promise<void> => {
+    const rows = Math.min(upTo, height) - base;
+    if (rows <= 0 || !acc) return;
+    const out = new Float32Array(rows * width * numClasses);
+    for (let i = 0; i < rows * width; i++) {
+      const w = weight[i]!;
+      for (let c = 0; c < numClasses; c++) out[i * numClasses + c] = acc[i * numClasses + c]! / w;
+    }
+    await sink(base, rows, out, numClasses);
+    acc.copyWithin(0, rows * width * numClasses);
+    acc.fill(0, (capacity - rows) * width * numClasses);
+    weight.copyWithin(0, rows * width);
+    weight.fill(0, (capacity - rows) * width);
+    base += rows;
+  };
+
+  for (const ty of ys) {
+    await flush(ty);
+    for (let start = 0; start < xs.length; start += options.batch) {
+      if (signal?.aborted) throw new Error('cancelled');
+      const batchXs = xs.slice(start, start + options.batch);
+      const input = new Float32Array(batchXs.length * tileH * tileW * bands);
+      for (let i = 0; i < batchXs.length; i++) {
+        await readNormalisedTile(source, batchXs[i]!, ty, tileW, tileH, norm, input.subarray(i * tileH * tileW * bands));
+      }
+      const probsTensor = tf.tidy(() => predict(tf.tensor4d(input, [batchXs.length, tileH, tileW, bands])));
+      const probs = (await probsTensor.data()) as Float32Array;
+      numClasses = probsTensor.shape[3];
+      probsTensor.dispose();
+      acc ??= new Float32Array(capacity * width * numClasses);
+      for (let i = 0; i < batchXs.length; i++) {
+        const tx = batchXs[i]!;
+        const tileOffset = i * tileH * tileW * numClasses;
+        for (let y = 0; y < tileH && ty + y < height; y++) {
+          const row = ty + y - base;
+          for (let x = 0; x < tileW && tx + x < width; x++) {
+            const w = importance[y * tileW + x]!;
+            const dst = row * width + tx + x;
+            weight[dst]! += w;
+            const src = tileOffset + (y * tileW + x) * numClasses;
+            for (let c = 0; c < numClasses; c++) acc[dst * numClasses + c]! += probs[src + c]! * w;
+          }
+        }
+      }
+      done += batchXs.length;
+      onProgress?.(done, total);
+    }
+  }
+  await flush(height);
+}
+
+/** Reads a tile (clipped to the image; the rest stays 0, i.e. the band mean after normalisation). */
+async function readNormalisedTile(
+  source: PixelSource,
+  x: number,
+  y: number,
+  tileW: number,
+  tileH: number,
+  norm: Normalisation,
+  out: Float32Array,
+): Promise<void> {
+  const { bands } = source;
+  const w = Math.min(tileW, source.width - x);
+  const h = Math.min(tileH, source.height - y);
+  const values = await source.readWindow(x, y, w, h);
+  out.fill(0, 0, tileW * tileH * bands);
+  for (let row = 0; row < h; row++) {
+    for (let col = 0; col < w; col++) {
+      const src = (row * w + col) * bands;
+      const dst = (row * tileW + col) * bands;
+      for (let b = 0; b < bands; b++) out[dst + b] = (values[src + b]! - norm.mean[b]!) / norm.std[b]!;
+    }
+  }
+}
+
+/** An in-memory image as a PixelSource. */
+export function memorySource(data: Float32Array, width: number, height: number, bands: number): PixelSource {
+  return {
+    width,
+    height,
+    bands,
+    async readWindow(x, y, w, h) {
+      const out = new Float32Array(w * h * bands);
+      for (let row = 0; row < h; row++) {
+        const start = ((y + row) * width + x) * bands;
+        out.set(data.subarray(start, start + w * bands), row * w * bands);
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,256 @@
+// The training loop: random patches → forward/backward with Adam → per-epoch validation → checkpoint.
+// Stops on epochs, time budget (at the end of the step that crosses it), early stopping, or cancellation,
+// and always leaves a usable model directory behind.
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendName, ClassDef, EpochMetrics, TrainEvent, TrainOptions } from '../api/types.ts';
+import { evaluateImages } from '../inference/evaluate.ts';
+import { DEFAULT_TILE_OPTIONS, modelPredictor } from '../inference/tiler.ts';
+import { loadModelDir, readModelMeta, saveModelDir, writeFileAtomic, type LoadedModel, type ModelMeta, type Normalisation } from '../models/model-dir.ts';
+import { getArchitecture, resolveConfig } from '../models/index.ts';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
+import { classCounts, computeNormalisation, medianFrequencyWeights, type LabeledImage } from './dataset.ts';
+import { segmentationLoss } from './losses.ts';
+import { Rng, withSeededMathRandom } from './rng.ts';
+import { PatchSampler } from './sampler.ts';
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  architecture: 'unet',
+  preset: 'small',
+  patchSize: 128,
+  batchSize: 4,
+  epochs: 20,
+  learningRate: 1e-3,
+  valSplit: 0.2,
+  seed: 1,
+  earlyStoppingPatience: 5,
+  classWeighting: 'none',
+  diceWeight: 0.5,
+  augment: true,
+};
+
+export interface TrainJob {
+  train: LabeledImage[];
+  val: LabeledImage[];
+  classes: ClassDef[];
+  options: TrainOptions;
+  outDir: string;
+  backend: BackendName;
+  resume?: boolean;
+  /** Start from these weights (fine-tuning, live mode) instead of a fresh model. */
+  initial?: LoadedModel;
+  /** Copy matching encoder weights from a pre-trained encoder model. */
+  initEncoderDir?: string;
+  labelValues?: number[];
+  ignoreValue?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: TrainEvent) => void;
+}
+
+export interface TrainResult {
+  meta: ModelMeta;
+  end: Extract<TrainEvent, { type: 'end' }>;
+  history: EpochMetrics[];
+}
+
+/** Splits labeled images into train and validation sets by image, repeatably for a seed. */
+export function splitTrainVal<T>(items: T[], valSplit: number, seed: number): { train: T[]; val: T[] } {
+  const shuffled = new Rng(seed).shuffle([...items]);
+  const nVal = items.length < 2 || valSplit <= 0 ? 0 : Math.min(items.length - 1, Math.max(1, Math.round(items.length * valSplit)));
+  return { val: shuffled.slice(0, nVal), train: shuffled.slice(nVal) };
+}
+
+function optionsKey(o: TrainOptions, classes: ClassDef[], bands: number): string {
+  return JSON.stringify([o.architecture, o.preset ?? null, o.modelConfig ?? {}, classes.length, bands]);
+}
+
+export async function train(job: TrainJob): Promise<TrainResult> {
+  return withSeededMathRandom(job.options.seed, () => runTraining(job));
+}
+
+async function runTraining(job: TrainJob): Promise<TrainResult> {
+  const { options, classes } = job;
+  const emit = job.onEvent ?? (() => {});
+  const bands = job.train[0]!.bands;
+  const numClasses = classes.length;
+  const started = Date.now();
+  const key = optionsKey(options, classes, bands);
+
+  let model: tf.LayersModel;
+  let normalisation: Normalisation;
+  let config: ModelMeta['config'];
+  let state: LoopState = { epoch: 0, bestMeanIoU: null, bestEpoch: 0, elapsedSeconds: 0, history: [], optionsKey: key };
+  const optimizer = tf.train.adam(options.learningRate);
+
+  if (job.resume && hasCheckpoint(job.outDir)) {
+    const checkpoint = await loadCheckpoint(job.outDir);
+    if (checkpoint.state.optionsKey !== key) {
+      throw new Error(`cannot resume ${job.outDir}: it was trained with other model options or classes (${checkpoint.state.optionsKey})`);
+    }
+    model = checkpoint.loaded.model;
+    normalisation = checkpoint.loaded.meta.normalisation;
+    config = checkpoint.loaded.meta.config;
+    state = checkpoint.state;
+    await optimizer.setWeights(checkpoint.optimizerWeights);
+  } else if (job.initial) {
+    model = job.initial.model;
+    normalisation = job.initial.meta.normalisation;
+    config = job.initial.meta.config;
+  } else {
+    config = resolveConfig(options.architecture, { inputChannels: bands, numClasses }, options.preset, options.modelConfig);
+    model = getArchitecture(options.architecture).build(config);
+    normalisation = computeNormalisation(job.train);
+    if (job.initEncoderDir) await copyEncoderWeights(model, job.initEncoderDir, options.architecture, config);
+  }
+  const arch = getArchitecture(options.architecture);
+  const sizeMultiple = arch.sizeMultiple(config);
+  const patchSize = Math.max(sizeMultiple, Math.round(options.patchSize / sizeMultiple) * sizeMultiple);
+
+  const weights = options.classWeighting === 'median-frequency' ? medianFrequencyWeights(classCounts(job.train.map((t) => t.mask), numClasses)) : undefined;
+  const totalPixels = job.train.reduce((n, t) => n + t.width * t.height, 0);
+  const stepsPerEpoch = options.stepsPerEpoch ?? Math.min(200, Math.max(4, Math.ceil(totalPixels / (patchSize * patchSize * options.batchSize))));
+  const rng = new Rng(options.seed + state.epoch * 7919);
+  const sampler = new PatchSampler(job.train, patchSize, normalisation, rng, options.augment);
+  const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const parameters = model.countParams();
+  const evalImages = job.val.length > 0 ? job.val : job.train.slice(0, 4);
+  const tiles = { ...DEFAULT_TILE_OPTIONS, tile: Math.max(patchSize, 256), batch: 2 };
+
+  const metaFor = (endReason: string): ModelMeta => ({
+    format: 'segwork-model',
+    formatVersion: 1,
+    architecture: options.architecture,
+    config,
+    classes,
+    inputChannels: bands,
+    normalisation,
+    ...(job.labelValues ? { labelValues: job.labelValues } : {}),
+    ...(job.ignoreValue !== undefined ? { ignoreValue: job.ignoreValue } : {}),
+    training: {
+      epochs: state.epoch,
+      bestMeanIoU: state.bestMeanIoU,
+      seconds: state.elapsedSeconds,
+      backend: job.backend,
+      patchSize,
+      endReason,
+      trainedAt: new Date().toISOString(),
+      trainImages: job.train.length,
+      valImages: job.val.length,
+    },
+  });
+
+  emit({ type: 'start', backend: job.backend, totalEpochs: options.epochs, stepsPerEpoch, trainImages: job.train.length, valImages: job.val.length, parameters });
+
+  let reason: Extract<TrainEvent, { type: 'end' }>['reason'] = 'completed';
+  const budgetMs = options.timeBudgetSeconds !== undefined ? options.timeBudgetSeconds * 1000 : Infinity;
+  const elapsedBefore = state.elapsedSeconds;
+  let stepTimes: number[] = [];
+  let savedAny = state.epoch > 0;
+
+  while (state.epoch < options.epochs) {
+    const epoch = state.epoch + 1;
+    const epochStart = Date.now();
+    let lossSum = 0;
+    let steps = 0;
+    for (let step = 1; step <= stepsPerEpoch; step++) {
+      const t0 = Date.now();
+      const batch = sampler.nextBatch(options.batchSize);
+      const lossValue = tf.tidy(() => {
+        const x = tf.tensor4d(batch.images, [batch.batchSize, batch.size, batch.size, batch.bands]);
+        const y = tf.tensor3d(batch.masks, [batch.batchSize, batch.size, batch.size], 'int32');
+        const loss = optimizer.minimize(
+          () => segmentationLoss(model.apply(x, { training: true }) as tf.Tensor4D, y, { numClasses, classWeights: weights, diceWeight: options.diceWeight }),
+          true,
+          varList,
+        );
+        return loss!;
+      });
+      const loss = (await lossValue.data())[0]!;
+      lossValue.dispose();
+      if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch}, step ${step} (loss ${loss}); try a lower learning rate`);
+      lossSum += loss;
+      steps++;
+      const dt = (Date.now() - t0) / 1000;
+      stepTimes = [...stepTimes.slice(-19), dt];
+      const avg = stepTimes.reduce((a, b) => a + b, 0) / stepTimes.length;
+      const remainingSteps = (options.epochs - epoch) * stepsPerEpoch + (stepsPerEpoch - step);
+      const elapsed = (Date.now() - started) / 1000;
+      const budgetLeft = Number.isFinite(budgetMs) ? Math.max(0, budgetMs / 1000 - elapsed) : Infinity;
+      emit({
+        type: 'step',
+        epoch,
+        step,
+        stepsPerEpoch,
+        loss,
+        imagesPerSecond: options.batchSize / Math.max(dt, 1e-6),
+        etaSeconds: Math.min(remainingSteps * avg, budgetLeft),
+      });
+      if (job.signal?.aborted) {
+        reason = 'cancelled';
+        break;
+      }
+      if (Date.now() - started >= budgetMs) {
+        reason = 'time-budget';
+        break;
+      }
+    }
+    // A partial epoch (budget or cancel) still gets validated and saved, so the time spent is never lost.
+    const evaluation = await evaluateImages(modelPredictor(model), evalImages, normalisation, numClasses, sizeMultiple, tiles);
+    const report = evaluation.confusion.report(classes.map((c) => c.name));
+    const metrics: EpochMetrics = {
+      epoch,
+      loss: steps > 0 ? lossSum / steps : NaN,
+      valLoss: job.val.length > 0 ? evaluation.loss : null,
+      perClassIoU: report.perClass.map((c) => c.iou),
+      meanIoU: report.meanIoU,
+    };
+    state = {
+      ...state,
+      epoch,
+      history: [...state.history, metrics],
+      elapsedSeconds: elapsedBefore + (Date.now() - started) / 1000,
+    };
+    const improved = state.bestMeanIoU === null || (metrics.meanIoU ?? -1) > state.bestMeanIoU;
+    if (improved) state = { ...state, bestMeanIoU: metrics.meanIoU, bestEpoch: epoch };
+    await saveCheckpoint(job.outDir, model, metaFor('checkpoint'), optimizer, state);
+    if (improved || !savedAny) {
+      await saveModelDir(job.outDir, model, metaFor('best'));
+      savedAny = true;
+    }
+    emit({ type: 'epoch', ...metrics, seconds: (Date.now() - epochStart) / 1000, checkpoint: job.outDir });
+    if (reason !== 'completed') break;
+    if (job.val.length > 0 && epoch - state.bestEpoch >= options.earlyStoppingPatience) {
+      reason = 'early-stopping';
+      break;
+    }
+  }
+
+  // The model directory keeps the best epoch's weights; its summary records how the run ended.
+  const finalMeta = { ...(await readModelMeta(job.outDir)), training: { ...metaFor(reason).training!, epochs: state.epoch } };
+  await writeFileAtomic(path.join(job.outDir, 'segwork.json'), JSON.stringify(finalMeta, null, 2) + '\n');
+  optimizer.dispose();
+  if (!job.initial) model.dispose();
+  const end = { type: 'end' as const, reason, epochs: state.epoch, bestMeanIoU: state.bestMeanIoU, seconds: state.elapsedSeconds };
+  emit(end);
+  return { meta: finalMeta, end, history: state.history };
+}
+
+/** Copies the weights of every encoder layer present (by name) in a pre-trained encoder's model directory. */
+async function copyEncoderWeights(model: tf.LayersModel, encoderDir: string, architecture: string, config: ModelMeta['config']): Promise<void> {
+  const source = await loadModelDir(encoderDir);
+  const names = getArchitecture(architecture).encoderLayers(model, config);
+  let copied = 0;
+  for (const name of names) {
+    const from = source.model.layers.find((l) => l.name === name);
+    const to = model.getLayer(name);
+    if (!from || from.getWeights().length === 0) continue;
+    const shapes = (ws: tf.Tensor[]) => ws.map((w) => w.shape.join('x')).join(',');
+    if (shapes(from.getWeights()) !== shapes(to.getWeights())) {
+      throw new Error(`${encoderDir}: layer ${name} has other shapes than the model being trained (${shapes(from.getWeights())} vs ${shapes(to.getWeights())})`);
+    }
+    to.setWeights(from.getWeights());
+    copied++;
+  }
+  source.model.dispose();
+  if (copied === 0) throw new Error(`${encoderDir}: no encoder layer matches a layer of the ${architecture} model`);
+}

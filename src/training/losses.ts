@@ -1,0 +1,39 @@
+// Segmentation loss on softmax probabilities: class-weighted cross-entropy plus soft Dice, both over labeled
+// pixels only (mask value 255 contributes nothing), so partial labels train correctly.
+import * as tf from '@tensorflow/tfjs';
+
+const EPS = 1e-7;
+
+export interface LossOptions {
+  numClasses: number;
+  /** Per-class cross-entropy weights; all 1 when absent. */
+  classWeights?: number[];
+  /** Weight of the Dice term; 0 turns it off. */
+  diceWeight: number;
+}
+
+/**
+ * probs: [b, h, w, C] softmax output; labels: [b, h, w] int32 class indices with 255 for unlabeled.
+ * Returns a scalar. With no labeled pixel at all, the loss is 0 (and so are its gradients).
+ */
+export function segmentationLoss(probs: tf.Tensor4D, labels: tf.Tensor3D, options: LossOptions): tf.Scalar {
+  return tf.tidy(() => {
+    const { numClasses } = options;
+    const valid = tf.notEqual(labels, 255).toFloat().expandDims(-1) as tf.Tensor4D; // [b,h,w,1]
+    const safeLabels = tf.where(tf.notEqual(labels, 255), labels, tf.zerosLike(labels));
+    const onehot = tf.oneHot(safeLabels.toInt().reshape([-1]), numClasses).reshape(probs.shape).toFloat().mul(valid) as tf.Tensor4D;
+    const logp = tf.log(tf.clipByValue(probs, EPS, 1));
+    const weights = tf.tensor1d(options.classWeights ?? new Array(numClasses).fill(1));
+    const pixelWeight = onehot.mul(weights).sum(-1); // [b,h,w], 0 where unlabeled
+    const ce = onehot.mul(logp).mul(weights).sum().neg().div(pixelWeight.sum().add(EPS)) as tf.Scalar;
+    if (options.diceWeight <= 0) return ce;
+    // Soft Dice per class over labeled pixels, averaged over classes present in the batch's truth or prediction.
+    const p = probs.mul(valid);
+    const intersection = p.mul(onehot).sum([0, 1, 2]);
+    const denominator = p.sum([0, 1, 2]).add(onehot.sum([0, 1, 2]));
+    const present = denominator.greater(EPS).toFloat();
+    const dicePerClass = intersection.mul(2).add(EPS).div(denominator.add(EPS));
+    const dice = tf.sub(1, dicePerClass.mul(present).sum().div(present.sum().add(EPS)));
+    return ce.add(dice.mul(options.diceWeight)) as tf.Scalar;
+  });
+}
