@@ -4,3 +4,5 @@ export { openRaster, readImage, sniffFormat } from './open.ts';
 export { readMask, writeMaskPng, UNLABELED, type Mask, type MaskOptions } from './mask.ts';
 export { listImageFiles, stemOf } from './files.ts';
 export { writeAtomic } from './write-atomic.ts';
+export { writeGeoTiffMask, writeProbabilityTiff, georeferenceOf } from './raster-outputs.ts';
+export { writeTiff, type TiffGeoreference, type TiffImage } from './tiff-writer.ts';
