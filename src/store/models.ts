@@ -1,0 +1,93 @@
+// Trained models known to the workspace. The weights live in `directory` (model.json + segwork.json); this table is
+// the index the UI lists and runs and evaluations point at.
+import type Database from 'better-sqlite3';
+import type { ClassDef, ModelInfo } from '../api/types.ts';
+import { fromJson, nowIso, toJson } from './columns.ts';
+import { NotFoundError } from './errors.ts';
+import { requireRow } from './references.ts';
+
+export interface NewModel {
+  projectId: number | null;
+  name: string;
+  architecture: string;
+  config: Record<string, unknown>;
+  classes: ClassDef[];
+  directory: string;
+}
+
+export interface ModelRecord extends ModelInfo {
+  config: Record<string, unknown>;
+}
+
+interface ModelRow {
+  id: number;
+  project_id: number | null;
+  name: string;
+  architecture: string;
+  config_json: string;
+  classes_json: string;
+  directory: string;
+  created_at: string;
+}
+
+export class ModelRepository {
+  private readonly insert;
+  private readonly selectById;
+  private readonly selectAll;
+  private readonly selectByProject;
+
+  constructor(private readonly db: Database.Database) {
+    this.insert = db.prepare(`
+      INSERT INTO models (project_id, name, architecture, config_json, classes_json, directory, created_at)
+      VALUES (@projectId, @name, @architecture, @configJson, @classesJson, @directory, @createdAt)`);
+    this.selectById = db.prepare<[number], ModelRow>('SELECT * FROM models WHERE id = ?');
+    this.selectAll = db.prepare<[], ModelRow>('SELECT * FROM models ORDER BY id DESC');
+    this.selectByProject = db.prepare<[number], ModelRow>('SELECT * FROM models WHERE project_id = ? ORDER BY id DESC');
+  }
+
+  add(model: NewModel): ModelRecord {
+    if (!model.name.trim()) throw new Error('model name must not be empty');
+    if (!model.directory) throw new Error(`model "${model.name}" has no directory`);
+    requireRow(this.db, 'projects', model.projectId);
+    const result = this.insert.run({
+      projectId: model.projectId,
+      name: model.name.trim(),
+      architecture: model.architecture,
+      configJson: toJson(model.config),
+      classesJson: toJson(model.classes),
+      directory: model.directory,
+      createdAt: nowIso(),
+    });
+    return this.get(Number(result.lastInsertRowid))!;
+  }
+
+  get(id: number): ModelRecord | null {
+    const row = this.selectById.get(id);
+    return row ? toRecord(row) : null;
+  }
+
+  /** Newest first; with a project id, only that project's models. */
+  list(projectId?: number): ModelRecord[] {
+    const rows = projectId === undefined ? this.selectAll.all() : this.selectByProject.all(projectId);
+    return rows.map(toRecord);
+  }
+
+  require(id: number): ModelRecord {
+    const model = this.get(id);
+    if (!model) throw new NotFoundError(`model ${id}`);
+    return model;
+  }
+}
+
+function toRecord(row: ModelRow): ModelRecord {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    name: row.name,
+    architecture: row.architecture,
+    directory: row.directory,
+    createdAt: row.created_at,
+    classes: fromJson<ClassDef[]>(row.classes_json),
+    config: fromJson<Record<string, unknown>>(row.config_json),
+  };
+}
