@@ -6,7 +6,7 @@ import { InputError } from './raster.ts';
 const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.dcm', '.nii', '.nii.gz'];
 const DICOM_MARKER_OFFSET = 128;
 
-/** Sorted image paths under `dir`; hidden files and folders are skipped, extension-less files kept only when DICOM. */
+/** Sorted image paths under `dir`; hidden files and folders are skipped, extension-less (or UID-named) files kept only when DICOM. */
 export async function listImageFiles(dir: string, { recursive = false }: { recursive?: boolean } = {}): Promise<string[]> {
   const found: string[] = [];
   await collect(dir, recursive, found);
@@ -31,9 +31,15 @@ async function collect(dir: string, recursive: boolean, found: string[]): Promis
     } else if (entry.isFile()) {
       const lower = entry.name.toLowerCase();
       if (IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext))) found.push(full);
-      else if (!path.extname(entry.name) && (await hasDicomMarker(full))) found.push(full);
+      else if (mayBeDicomName(entry.name) && (await hasDicomMarker(full))) found.push(full);
     }
   }
+}
+
+/** DICOM files often have no extension, or a UID as name ("CT.1.3.12.2.1107...573"), whose "extension" is digits. */
+function mayBeDicomName(name: string): boolean {
+  const ext = path.extname(name);
+  return ext === '' || /^\.\d+$/.test(ext);
 }
 
 async function hasDicomMarker(file: string): Promise<boolean> {

@@ -14,14 +14,14 @@ test('listImageFiles: image extensions, sorted, hidden skipped, extension-less o
   await mkdir(path.join(dir, '.hidden-dir'));
   const files: Record<string, Buffer> = {
     'b.PNG': Buffer.alloc(1), 'a.jpg': Buffer.alloc(1), 'c.tiff': Buffer.alloc(1), 'vol.nii.gz': Buffer.alloc(1),
-    'IM0001': dicom, 'README': Buffer.from('text'), 'notes.txt': Buffer.alloc(1), '.secret.png': Buffer.alloc(1),
+    'IM0001': dicom, 'CT.1.2.840.5': dicom, 'README': Buffer.from('text'), 'notes.txt': Buffer.alloc(1), '.secret.png': Buffer.alloc(1),
     'sub/d.dcm': Buffer.alloc(1), '.hidden-dir/e.png': Buffer.alloc(1),
   };
   for (const [name, bytes] of Object.entries(files)) await writeFile(path.join(dir, name), bytes);
   const flat = (await listImageFiles(dir)).map((f) => path.relative(dir, f));
-  assert.deepEqual(flat, ['IM0001', 'a.jpg', 'b.PNG', 'c.tiff', 'vol.nii.gz']);
+  assert.deepEqual(flat, ['CT.1.2.840.5', 'IM0001', 'a.jpg', 'b.PNG', 'c.tiff', 'vol.nii.gz']);
   const deep = (await listImageFiles(dir, { recursive: true })).map((f) => path.relative(dir, f));
-  assert.deepEqual(deep, ['IM0001', 'a.jpg', 'b.PNG', 'c.tiff', path.join('sub', 'd.dcm'), 'vol.nii.gz']);
+  assert.deepEqual(deep, ['CT.1.2.840.5', 'IM0001', 'a.jpg', 'b.PNG', 'c.tiff', path.join('sub', 'd.dcm'), 'vol.nii.gz']);
 });
 
 test('stemOf treats .nii.gz as one extension', () => {

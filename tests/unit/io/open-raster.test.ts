@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { writeArrayBuffer } from 'geotiff';
-import { InputError, openRaster, readImage } from '../../../src/io/index.ts';
+import { InputError, openRaster, readImage, writeTiff } from '../../../src/io/index.ts';
 import { buildPng } from './png-builder.ts';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'segwork-io-open-'));
@@ -78,10 +78,11 @@ test('TIFF: windowed reads of a multi-band uint16 image, pixel-interleaved', asy
   const height = 4;
   const values = new Uint16Array(width * height * 2);
   for (let p = 0; p < width * height; p++) values.set([p, 1000 + p], p * 2);
-  const bytes = writeArrayBuffer(values, { width, height, SamplesPerPixel: 2, BitsPerSample: [16, 16], SampleFormat: [1, 1], PhotometricInterpretation: 1 });
-  const raster = await openRaster(await file('two-band.tif', bytes));
+  const tiff = path.join(dir, 'two-band.tif');
+  await writeTiff(tiff, { width, height, bands: 2, data: values, layout: 'pixel' });
+  const raster = await openRaster(tiff);
   try {
-    assert.deepEqual([raster.width, raster.height, raster.bands, raster.dtype], [5, 4, 2, 'uint16']);
+    assert.deepEqual([raster.format, raster.width, raster.height, raster.bands, raster.dtype], ['tiff', 5, 4, 2, 'uint16']);
     // Window x=3..4, y=2..3 → pixels 13, 14, 18, 19.
     assert.deepEqual(Array.from(await raster.readWindow(3, 2, 2, 2)), [13, 1013, 14, 1014, 18, 1018, 19, 1019]);
     await assert.rejects(raster.readWindow(4, 0, 2, 1), RangeError);
