@@ -27,13 +27,16 @@ export function segmentationLoss(probs: tf.Tensor4D, labels: tf.Tensor3D, option
     const pixelWeight = onehot.mul(weights).sum(-1); // [b,h,w], 0 where unlabeled
     const ce = onehot.mul(logp).mul(weights).sum().neg().div(pixelWeight.sum().add(EPS)) as tf.Scalar;
     if (options.diceWeight <= 0) return ce;
-    // Soft Dice per class over labeled pixels, averaged over classes present in the batch's truth or prediction.
+    // Soft Dice per class over labeled pixels, averaged over the classes present in the batch's truth
+    // (a class only predicted is already penalised by the cross-entropy term).
     const p = probs.mul(valid);
+    const truthCount = onehot.sum([0, 1, 2]);
     const intersection = p.mul(onehot).sum([0, 1, 2]);
-    const denominator = p.sum([0, 1, 2]).add(onehot.sum([0, 1, 2]));
-    const present = denominator.greater(EPS).toFloat();
+    const denominator = p.sum([0, 1, 2]).add(truthCount);
+    const present = truthCount.greater(0).toFloat();
     const dicePerClass = intersection.mul(2).add(EPS).div(denominator.add(EPS));
-    const dice = tf.sub(1, dicePerClass.mul(present).sum().div(present.sum().add(EPS)));
+    // Mean over present classes of (1 - dice); 0 when no class is present.
+    const dice = tf.sub(1, dicePerClass).mul(present).sum().div(present.sum().add(EPS));
     return ce.add(dice.mul(options.diceWeight)) as tf.Scalar;
   });
 }
