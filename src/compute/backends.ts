@@ -1,0 +1,169 @@
+// Chooses the tfjs backend (fastest first), loads the optional ones lazily, and reports what is available.
+import * as tf from '@tensorflow/tfjs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { BackendName, BackendReport, DoctorReport } from '../api/types.ts';
+import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
+
+/** Every backend Segwork knows, fastest first. */
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+// tfjs prints "Hi there 👋 … install tfjs-node" and similar hints in Node; prod mode only silences logging.
+tf.enableProdMode();
+
+interface Probe extends BackendReport {
+  /** The tfjs backend name to activate (tfjs-node registers itself as 'tensorflow'). */
+  tfjsName: string;
+  /** True for a software WebGPU adapter (SwiftShader, llvmpipe): works, but never chosen automatically. */
+  software?: boolean;
+}
+
+const probes = new Map<BackendName, Promise<Probe>>();
+let active: BackendName | null = null;
+
+function messageOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0];
+}
+
+function isModuleNotFound(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+async function probeTensorflow(): Promise<Probe> {
+  const reasons: string[] = [];
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await import(pkg);
+      if (tf.findBackend('tensorflow') == null) throw new Error('it loaded but registered no "tensorflow" backend');
+      return { name: 'tensorflow', available: true, reason: `${pkg} (libtensorflow)`, tfjsName: 'tensorflow' };
+    } catch (error) {
+      reasons.push(isModuleNotFound(error) ? `${pkg} is not installed` : `${pkg} failed to load: ${messageOf(error)}`);
+    }
+  }
+  return { name: 'tensorflow', available: false, reason: reasons.join('; '), tfjsName: 'tensorflow' };
+}
+
+interface AdapterInfo { vendor?: string; architecture?: string; device?: string; description?: string }
+
+async function probeWebgpu(): Promise<Probe> {
+  const unavailable = (reason: string): Probe => ({ name: 'webgpu', available: false, reason, tfjsName: 'webgpu' });
+  let adapter: { info?: AdapterInfo; isFallbackAdapter?: boolean } | null;
+  try {
+    const { create, globals } = await import('webgpu');
+    const scope = globalThis as unknown as { navigator?: { gpu?: unknown } };
+    Object.assign(globalThis, globals);
+    scope.navigator ??= {};
+    scope.navigator.gpu ??= create([]);
+    adapter = await (scope.navigator.gpu as { requestAdapter(): Promise<typeof adapter> }).requestAdapter();
+  } catch (error) {
+    return unavailable(isModuleNotFound(error) ? 'the webgpu package (Dawn) is not installed' : `Dawn failed to load: ${messageOf(error)}`);
+  }
+  if (adapter == null) return unavailable('no WebGPU adapter (no Vulkan/Metal/D3D12 GPU driver found)');
+  try {
+    // Registers the 'webgpu' backend; it needs navigator.gpu in place first.
+    await import('@tensorflow/tfjs-backend-webgpu');
+  } catch (error) {
+    return unavailable(`@tensorflow/tfjs-backend-webgpu failed to load: ${messageOf(error)}`);
+  }
+  const info = adapter.info ?? {};
+  const name = [info.vendor, info.architecture, info.device, info.description].filter((part) => part).join(' ') || 'unnamed adapter';
+  const software = adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software|\bcpu\b/i.test(name);
+  const reason = software
+    ? `adapter ${name}: a CPU (software) adapter, slower than wasm; used only when forced`
+    : `adapter ${name}`;
+  return { name: 'webgpu', available: true, reason, tfjsName: 'webgpu', software };
+}
+
+async function probeWasm(): Promise<Probe> {
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const require = createRequire(import.meta.url);
+    const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+    wasm.setWasmPaths(dist + path.sep);
+    // The threaded build needs browser workers; in Node the single-threaded SIMD build is the one that works.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    registerWasmTrainingKernels();
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    return { name: 'wasm', available: true, reason: `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, single thread, with Segwork's training kernels`, tfjsName: 'wasm' };
+  } catch (error) {
+    return { name: 'wasm', available: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${messageOf(error)}`, tfjsName: 'wasm' };
+  }
+}
+
+function probeCpu(): Promise<Probe> {
+  return Promise.resolve({ name: 'cpu', available: true, reason: 'plain JavaScript (slowest, always works)', tfjsName: 'cpu' });
+}
+
+const probeFunctions: Record<BackendName, () => Promise<Probe>> = {
+  tensorflow: probeTensorflow,
+  webgpu: probeWebgpu,
+  wasm: probeWasm,
+  cpu: probeCpu,
+};
+
+/** Probes one backend once per process; later calls return the cached result. */
+function probe(name: BackendName): Promise<Probe> {
+  let result = probes.get(name);
+  if (result == null) {
+    result = probeFunctions[name]();
+    probes.set(name, result);
+  }
+  return result;
+}
+
+function toReport({ name, available, reason }: Probe): BackendReport {
+  return { name, available, reason };
+}
+
+/** Reports every backend, fastest first, with whether it can run here and why (loads optional packages, activates none). */
+export async function probeBackends(): Promise<BackendReport[]> {
+  const reports: BackendReport[] = [];
+  for (const name of BACKEND_NAMES) reports.push(toReport(await probe(name)));
+  return reports;
+}
+
+function parseBackendName(requested: string, origin: string): BackendName {
+  const name = requested.trim().toLowerCase();
+  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`Unknown backend '${requested}' (${origin}); valid backends: ${BACKEND_NAMES.join(', ')}`);
+  }
+  return name as BackendName;
+}
+
+async function chooseAutomatically(): Promise<Probe> {
+  for (const name of BACKEND_NAMES) {
+    const result = await probe(name);
+    if (result.available && !result.software) return result;
+  }
+  return probe('cpu');
+}
+
+/** Activates `forced` (or env SEGWORK_BACKEND), else the fastest available backend; cheap when called again. */
+export async function initBackend(forced?: string): Promise<BackendName> {
+  const envChoice = process.env.SEGWORK_BACKEND;
+  const requested = forced ?? (envChoice ? envChoice : undefined);
+  const origin = forced != null ? '--backend' : 'SEGWORK_BACKEND';
+  let choice: Probe;
+  if (requested != null) {
+    choice = await probe(parseBackendName(requested, origin));
+    if (!choice.available) throw new Error(`Backend '${choice.name}' (${origin}) is not available: ${choice.reason}`);
+  } else {
+    choice = await chooseAutomatically();
+  }
+  if (active === choice.name && tf.getBackend() === choice.tfjsName) return choice.name;
+  if (!(await tf.setBackend(choice.tfjsName))) {
+    throw new Error(`Backend '${choice.name}' failed to initialise (${choice.reason})`);
+  }
+  await tf.ready();
+  active = choice.name;
+  return choice.name;
+}
+
+/** Probes every backend, activates the one Segwork would use, and describes the runtime. */
+export async function doctor(): Promise<DoctorReport> {
+  const backends = await probeBackends();
+  const chosen = await initBackend();
+  return { chosen, backends, node: process.version, platform: `${process.platform}-${process.arch}` };
+}

@@ -1,0 +1,26 @@
+// Registers the kernels that training needs and tfjs-backend-wasm 4.22 lacks (or runs slowly).
+import * as tf from '@tensorflow/tfjs';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
+import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.ts';
+import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.ts';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
+
+/** Kernels registered on wasm: the missing ones, plus Conv2DBackpropInput whose native version is a slow scalar loop. */
+export const wasmTrainingKernels: tf.KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  depthwiseBackpropFilterConfig,
+  depthwiseBackpropInputConfig,
+  unsortedSegmentSumConfig,
+];
+
+/** Registers the wasm training kernels once; later calls do nothing. */
+export function registerWasmTrainingKernels(): void {
+  for (const config of wasmTrainingKernels) {
+    const existing = tf.getKernel(config.kernelName, 'wasm');
+    if (existing?.kernelFunc === config.kernelFunc) continue;
+    if (existing != null) tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(config);
+  }
+}
