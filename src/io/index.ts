@@ -6,3 +6,5 @@ export { listImageFiles, stemOf } from './files.ts';
 export { writeAtomic } from './write-atomic.ts';
 export { writeGeoTiffMask, writeProbabilityTiff, georeferenceOf } from './raster-outputs.ts';
 export { writeTiff, type TiffGeoreference, type TiffImage } from './tiff-writer.ts';
+export { openDicom, openDicomSeries, listDicomSeries, parseDicomFile, type DicomHeader, type DicomSeriesSummary } from './dicom.ts';
+export { applyWindow, windowForRange, WINDOW_PRESETS, type DicomWindow, type WindowPreset } from './dicom-window.ts';

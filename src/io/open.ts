@@ -5,8 +5,9 @@ import { detectFormat, MAGIC_BYTES, type DetectedFormat } from './magic.ts';
 import { openPng } from './png.ts';
 import { openJpeg } from './jpeg.ts';
 import { openTiff } from './tiff.ts';
+import { openDicom } from './dicom.ts';
 
-const SUPPORTED = 'expected PNG, JPEG or TIFF';
+const SUPPORTED = 'expected PNG, JPEG, TIFF or DICOM';
 
 /** Opens any supported image. Bands are kept as stored (gray+alpha = 2, RGBA = 4); palette PNGs expand to RGB(A). */
 export async function openRaster(file: string): Promise<Raster> {
@@ -15,6 +16,7 @@ export async function openRaster(file: string): Promise<Raster> {
     case 'png': return openPng(file);
     case 'jpeg': return openJpeg(file);
     case 'tiff': return openTiff(file);
+    case 'dicom': return openDicom(file);
     default:
       throw new InputError(file, `not a supported image (${format ? `${format} content` : 'unrecognised content'}; ${SUPPORTED})`);
   }
