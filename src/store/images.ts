@@ -71,8 +71,8 @@ export interface BuiltImageQuery {
 }
 
 /**
- * SQL of one listing. Every (status?, sort) combination has an index, so a page costs offset + limit index steps;
- * ties break by id so pages are stable. A name filter (LIKE '%x%', case-insensitive for ASCII) cannot use an index
+ * SQL of one listing. Every (status?, sort) combination has an index, so a page costs offset + limit index steps
+ * (and the total one pass over the matching index range); ties break by id so pages are stable. A name filter (LIKE '%x%', case-insensitive for ASCII) cannot use an index
  * and is checked on the rows of the chosen index. Images never scored have NULL uncertainty and sort as the least
  * uncertain.
  */
@@ -89,8 +89,8 @@ export function buildImageQuery(query: ImageQuery): BuiltImageQuery {
     filterParams.push(`%${query.nameContains.replace(/[\\%_]/g, '\\$&')}%`);
   }
   const sort = query.sort ?? 'name';
+  if (!Object.hasOwn(SORT_COLUMNS, sort)) throw new Error(`unknown sort "${sort}", expected one of ${Object.keys(SORT_COLUMNS).join(', ')}`);
   const column = SORT_COLUMNS[sort];
-  if (!column) throw new Error(`unknown sort "${sort}", expected one of ${Object.keys(SORT_COLUMNS).join(', ')}`);
   const direction = query.descending ? 'DESC' : 'ASC';
   const offset = query.offset ?? 0;
   if (!Number.isInteger(offset) || offset < 0) throw new Error(`offset must be a non-negative integer, got ${offset}`);
