@@ -1,0 +1,305 @@
+// The workbench service: the SegworkService behind the UI, composed from the store, the importer and compute
+// workers. The main thread does only SQLite and bookkeeping; tfjs runs in worker threads (one for interactive
+// predictions, CAM and evaluation, one per training or batch job) so a request never waits on a training step.
+import { existsSync } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { doctor } from '../compute/backends.ts';
+import { openRaster } from '../io/index.ts';
+import { InputError } from '../io/raster.ts';
+import { ComputeWorker } from '../jobs/compute-worker.ts';
+import type { JobImage } from '../jobs/protocol.ts';
+import { resolveConfig } from '../models/index.ts';
+import type { Workspace } from '../store/workspace.ts';
+import { openWorkspace } from '../store/workspace.ts';
+import { DEFAULT_TRAIN_OPTIONS } from '../training/loop.ts';
+import { renderDisplayPng } from './display.ts';
+import { expandPaths, importImages } from './importing.ts';
+import { seedSampleProject } from './sample.ts';
+import type { JobEvent, MaskPatch, MaskPayload, SegworkService } from './service.ts';
+import { UNLABELED, type BatchSummary, type TrainOptions } from './types.ts';
+
+export interface WorkbenchOptions {
+  workspaceDir: string;
+  /** Create the bundled sample project when the workspace has no project yet. */
+  seedSample?: boolean;
+  /** Force a compute backend (as --backend). */
+  backend?: string;
+}
+
+export type Workbench = SegworkService & { close(): Promise<void>; readonly workspace: Workspace };
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+const fromB64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
+
+export async function createWorkbench(options: WorkbenchOptions): Promise<Workbench> {
+  const ws = openWorkspace(options.workspaceDir);
+  if (options.seedSample && ws.projects.list().length === 0) await seedSampleProject(ws);
+
+  const listeners = new Set<(event: JobEvent) => void>();
+  const publish = (event: JobEvent) => listeners.forEach((l) => l(event));
+  let interactive: ComputeWorker | null = null;
+  const interactiveWorker = () => (interactive ??= new ComputeWorker(options.backend));
+  const jobs = new Map<number, { worker: ComputeWorker; workerJobId: number }>();
+  const batchSummaries = new Map<number, BatchSummary>();
+  let nextJob = 1;
+
+  /** The project's labeled images with their current masks, as a worker receives them. */
+  const labeledImages = (projectId: number): JobImage[] => {
+    const out: JobImage[] = [];
+    for (const status of ['partial', 'labeled'] as const) {
+      for (const image of ws.images.query({ projectId, status }).images) {
+        const mask = ws.masks.current(image.id);
+        if (mask) out.push({ name: image.name, imagePath: image.path, width: mask.width, height: mask.height, mask: mask.data });
+      }
+    }
+    return out;
+  };
+
+  const requireImage = (imageId: number) => {
+    const image = ws.images.get(imageId);
+    if (!image) throw new Error(`no image ${imageId} in the workspace`);
+    return image;
+  };
+  const requireModel = (modelId: number) => {
+    const model = ws.models.get(modelId);
+    if (!model) throw new Error(`no model ${modelId} in the workspace`);
+    return model;
+  };
+
+  /** Runs a long job in its own worker, forwarding its events; the worker ends with the job. */
+  const runJob = (
+    launch: (worker: ComputeWorker, job: number) => { id: number; result: Promise<unknown> },
+    onDone: (value: unknown, job: number) => void,
+    onFail: (error: Error) => void,
+  ): number => {
+    const job = nextJob++;
+    const worker = new ComputeWorker(options.backend);
+    const { id, result } = launch(worker, job);
+    jobs.set(job, { worker, workerJobId: id });
+    result
+      .then((value) => onDone(value, job), (e: Error) => {
+        onFail(e);
+        publish({ job, kind: 'error', message: e.message });
+      })
+      .finally(() => {
+        jobs.delete(job);
+        void worker.terminate();
+      });
+    return job;
+  };
+
+  const service: Workbench = {
+    workspace: ws,
+
+    doctor: () => doctor(),
+
+    async listProjects() {
+      return ws.projects.list();
+    },
+
+    async createProject(name, classes) {
+      return ws.projects.create(name, classes);
+    },
+
+    async updateClasses(projectId, classes) {
+      return ws.projects.setClasses(projectId, classes);
+    },
+
+    async addImages(projectId, paths) {
+      const files = await expandPaths(paths);
+      if (files.length === 0) throw new InputError(paths.join(', '), 'no images found');
+      const result = await importImages(ws, projectId, files);
+      return { added: result.added, failed: result.failed };
+    },
+
+    async uploadImage(projectId, fileName, base64) {
+      ws.projects.require(projectId);
+      const safeName = path.basename(fileName).replace(/[^\w.\- ]+/g, '_') || 'image';
+      const dir = path.join(ws.dir, 'uploads', String(projectId));
+      await fs.mkdir(dir, { recursive: true });
+      let target = path.join(dir, safeName);
+      for (let n = 1; existsSync(target); n++) target = path.join(dir, `${n}-${safeName}`);
+      await fs.writeFile(target, Buffer.from(base64, 'base64'));
+      const result = await importImages(ws, projectId, [target]);
+      if (result.failed.length > 0 || result.added.length === 0) {
+        await fs.rm(target, { force: true });
+        throw new InputError(fileName, result.failed[0]?.reason ?? 'not a supported image');
+      }
+      return result.added[0]!;
+    },
+
+    async listImages(query) {
+      return ws.images.query(query);
+    },
+
+    async imagePng(imageId, displayOptions) {
+      const image = requireImage(imageId);
+      const raster = await openRaster(image.path);
+      try {
+        return (await renderDisplayPng(raster, displayOptions ?? {})).toString('base64');
+      } finally {
+        await raster.close();
+      }
+    },
+
+    async getMask(imageId): Promise<MaskPayload> {
+      const image = requireImage(imageId);
+      const mask = ws.masks.current(imageId);
+      if (!mask) return { width: image.width, height: image.height, data: b64(new Uint8Array(image.width * image.height).fill(UNLABELED)), revision: 0 };
+      return { width: mask.width, height: mask.height, data: b64(mask.data), revision: mask.revision };
+    },
+
+    // Last writer wins per stroke: each patch (a stroke's bounding box) is applied on top of the newest revision,
+    // in one transaction, so two windows never interleave half-strokes.
+    async saveMaskPatches(imageId, _baseRevision, patches: MaskPatch[]) {
+      const image = requireImage(imageId);
+      const revision = ws.transaction(() => {
+        const current = ws.masks.current(imageId);
+        const data = current ? current.data : new Uint8Array(image.width * image.height).fill(UNLABELED);
+        const classes = ws.projects.require(image.projectId).classes.length;
+        for (const patch of patches) {
+          const bytes = fromB64(patch.data);
+          if (patch.x < 0 || patch.y < 0 || patch.x + patch.width > image.width || patch.y + patch.height > image.height || bytes.length !== patch.width * patch.height) {
+            throw new Error(`${image.name}: a label patch (${patch.x},${patch.y} ${patch.width}×${patch.height}) does not fit the ${image.width}×${image.height} image`);
+          }
+          for (let row = 0; row < patch.height; row++) {
+            const line = bytes.subarray(row * patch.width, (row + 1) * patch.width);
+            for (const v of line) if (v !== UNLABELED && v >= classes) throw new Error(`${image.name}: label value ${v} is not a class of this project`);
+            data.set(line, (patch.y + row) * image.width + patch.x);
+          }
+        }
+        return ws.masks.save(imageId, data, image.width, image.height, current?.revision);
+      });
+      return { revision };
+    },
+
+    async listModels(projectId) {
+      return ws.models.list(projectId);
+    },
+
+    async startTraining(projectId, request) {
+      const project = ws.projects.require(projectId);
+      const images = labeledImages(projectId);
+      if (images.length === 0) throw new Error(`project "${project.name}" has no labeled pixels yet: paint a few strokes per class first`);
+      const base = request.baseModelId !== undefined ? requireModel(request.baseModelId) : null;
+      const trainOptions: TrainOptions = {
+        ...DEFAULT_TRAIN_OPTIONS,
+        preset: 'tiny',
+        patchSize: 64,
+        epochs: 10,
+        valSplit: images.length >= 5 ? 0.2 : 0,
+        ...Object.fromEntries(Object.entries(request).filter(([k]) => k in DEFAULT_TRAIN_OPTIONS || k === 'stepsPerEpoch' || k === 'timeBudgetSeconds' || k === 'modelConfig')),
+        ...(base ? { architecture: base.architecture } : {}),
+      };
+      // Fail fast, in the caller's request, on an unknown architecture or preset.
+      resolveConfig(trainOptions.architecture, { inputChannels: 1, numClasses: project.classes.length }, trainOptions.preset, trainOptions.modelConfig);
+      const name = request.name ?? `${project.name} ${trainOptions.architecture} ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
+      const outDir = base?.directory ?? path.join(ws.dir, 'models', `${projectId}-${Date.now()}`);
+      const runId = ws.runs.start({ projectId, modelId: base?.id ?? null, config: { ...trainOptions, name }, backend: options.backend ?? 'auto' });
+      return {
+        job: runJob(
+          (worker, job) =>
+            worker.start(
+              { kind: 'train', images, classes: project.classes, options: trainOptions, outDir, ...(base ? { baseModelDir: base.directory } : {}) },
+              {
+                onTrainEvent: (event) => {
+                  if (event.type === 'epoch') ws.runs.addEpoch(runId, { epoch: event.epoch, loss: event.loss, valLoss: event.valLoss, perClassIoU: event.perClassIoU, meanIoU: event.meanIoU });
+                  if (event.type === 'epoch' && !base && !ws.runs.get(runId)?.modelId) {
+                    const model = ws.models.add({ projectId, name, architecture: trainOptions.architecture, config: { preset: trainOptions.preset }, classes: project.classes, directory: outDir });
+                    ws.runs.setModel(runId, model.id);
+                  }
+                  publish({ job, kind: 'train', event: event.type === 'start' ? { ...event, runId } : event });
+                },
+              },
+            ),
+          (value) => {
+            const end = value as { reason: string };
+            ws.runs.finish(runId, end.reason === 'cancelled' ? 'cancelled' : 'completed', value as Record<string, unknown>);
+          },
+          (e) => ws.runs.finish(runId, 'failed', { error: e.message }),
+        ),
+      };
+    },
+
+    async cancelJob(job) {
+      const running = jobs.get(job);
+      if (running) running.worker.cancel(running.workerJobId);
+    },
+
+    async predict(modelId, imageId) {
+      const model = requireModel(modelId);
+      const image = requireImage(imageId);
+      const result = await interactiveWorker().call({ kind: 'predict', modelDir: model.directory, imagePath: image.path, tta: false });
+      ws.images.setUncertainty(imageId, result.uncertaintyScore);
+      ws.images.setPredicted(imageId, true);
+      return {
+        width: result.width,
+        height: result.height,
+        numClasses: result.numClasses,
+        mask: b64(result.mask),
+        probabilities: b64(result.probabilities),
+        uncertainty: b64(result.uncertainty),
+        uncertaintyScore: result.uncertaintyScore,
+      };
+    },
+
+    async cam(request) {
+      const model = requireModel(request.modelId);
+      const image = requireImage(request.imageId);
+      const result = await interactiveWorker().call({
+        kind: 'cam',
+        modelDir: model.directory,
+        imagePath: image.path,
+        classIndex: request.classIndex,
+        ...(request.layer ? { layer: request.layer } : {}),
+        ...(request.region ? { region: request.region } : {}),
+      });
+      return { width: result.width, height: result.height, heatmap: b64(result.heatmap), layer: result.layer };
+    },
+
+    async evaluate(modelId, projectId) {
+      const model = requireModel(modelId);
+      const images = labeledImages(projectId);
+      if (images.length === 0) throw new Error('the project has no labeled images to evaluate on');
+      const report = await interactiveWorker().call({ kind: 'evaluate', modelDir: model.directory, images });
+      ws.evaluations.add(modelId, projectId, report, []);
+      return report;
+    },
+
+    async listRuns(projectId) {
+      return ws.runs.list(projectId);
+    },
+
+    async segmentFolder(modelId, inputDir, outputDir) {
+      const model = requireModel(modelId);
+      return {
+        job: runJob(
+          (worker, job) =>
+            worker.start(
+              { kind: 'segment', modelDir: model.directory, inputDir: path.resolve(inputDir), outputDir: path.resolve(outputDir), probabilities: false, overwrite: false, recursive: true },
+              { onBatchEvent: (event) => publish({ job, kind: 'batch', event }) },
+            ),
+          (value, job) => batchSummaries.set(job, value as BatchSummary),
+          () => {},
+        ),
+      };
+    },
+
+    async lastBatchSummary(job) {
+      return batchSummaries.get(job) ?? null;
+    },
+
+    onJobEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      for (const { worker } of jobs.values()) await worker.terminate();
+      await interactive?.terminate();
+      ws.close();
+    },
+  };
+  return service;
+}

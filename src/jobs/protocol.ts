@@ -1,0 +1,91 @@
+// Messages between the main thread and a compute worker. Typed unions both ways; every request has an id,
+// and its replies carry it, so several requests can be in flight and a cancel names what it stops.
+import type { BatchEvent, BatchSummary, ClassDef, MetricsReport, TrainEvent, TrainOptions } from '../api/types.ts';
+
+/** A labeled image as the worker receives it: pixels are read from the path, the mask comes from the store. */
+export interface JobImage {
+  name: string;
+  imagePath: string;
+  width: number;
+  height: number;
+  mask: Uint8Array;
+}
+
+export interface TrainRequest {
+  kind: 'train';
+  images: JobImage[];
+  classes: ClassDef[];
+  options: TrainOptions;
+  outDir: string;
+  /** Fine-tune from this model directory (live mode) instead of starting fresh. */
+  baseModelDir?: string;
+}
+
+export interface SegmentRequest {
+  kind: 'segment';
+  modelDir: string;
+  inputDir: string;
+  outputDir: string;
+  probabilities: boolean;
+  overwrite: boolean;
+  recursive: boolean;
+}
+
+export interface PredictRequest {
+  kind: 'predict';
+  modelDir: string;
+  imagePath: string;
+  tta: boolean;
+}
+
+export interface PredictResult {
+  width: number;
+  height: number;
+  numClasses: number;
+  mask: Uint8Array;
+  /** uint8, class-major planes. */
+  probabilities: Uint8Array;
+  /** uint8 normalised entropy. */
+  uncertainty: Uint8Array;
+  uncertaintyScore: number;
+}
+
+export interface CamJobRequest {
+  kind: 'cam';
+  modelDir: string;
+  imagePath: string;
+  classIndex: number;
+  layer?: string;
+  region?: { x: number; y: number; width: number; height: number };
+}
+
+export interface CamResult {
+  width: number;
+  height: number;
+  heatmap: Uint8Array;
+  layer: string;
+}
+
+export interface EvaluateRequest {
+  kind: 'evaluate';
+  modelDir: string;
+  images: JobImage[];
+}
+
+export type JobRequest = TrainRequest | SegmentRequest | PredictRequest | CamJobRequest | EvaluateRequest;
+
+export interface JobResults {
+  train: { epochs: number; reason: string; bestMeanIoU: number | null; seconds: number };
+  segment: BatchSummary;
+  predict: PredictResult;
+  cam: CamResult;
+  evaluate: MetricsReport;
+}
+
+export type ToWorker = { type: 'run'; id: number; backend?: string; request: JobRequest } | { type: 'cancel'; id: number };
+
+export type FromWorker =
+  | { type: 'train-event'; id: number; event: TrainEvent }
+  | { type: 'batch-event'; id: number; event: BatchEvent }
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; message: string };

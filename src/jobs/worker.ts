@@ -1,0 +1,155 @@
+// The compute worker: training, batch segmentation, prediction, CAM and evaluation, off the main thread so the
+// server (and the painting UI behind it) never waits on tfjs.
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../compute/backends.ts';
+import { segmentFolder, matchBands, segmentSource } from '../inference/batch.ts';
+import { computeCam, heatmapToBytes } from '../inference/cam.ts';
+import { evaluateImages } from '../inference/evaluate.ts';
+import { DEFAULT_TILE_OPTIONS, modelPredictor } from '../inference/tiler.ts';
+import { normalisedEntropy, uncertaintyScore } from '../inference/uncertainty.ts';
+import { dequantizeUint8 } from '../inference/quantize.ts';
+import { openRaster, readImage } from '../io/index.ts';
+import { getArchitecture } from '../models/index.ts';
+import { loadModelDir, type LoadedModel } from '../models/model-dir.ts';
+import { splitTrainVal, train } from '../training/loop.ts';
+import type { LabeledImage } from '../training/dataset.ts';
+import type { CamJobRequest, CamResult, EvaluateRequest, FromWorker, JobImage, PredictRequest, PredictResult, ToWorker, TrainRequest } from './protocol.ts';
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts runs only as a worker thread');
+
+const controllers = new Map<number, AbortController>();
+const send = (message: FromWorker) => port.postMessage(message);
+
+// Loaded models stay warm between predictions; a retrained directory is reloaded because its mtime changes.
+const modelCache = new Map<string, { stamp: string; loaded: LoadedModel }>();
+
+async function cachedModel(dir: string): Promise<LoadedModel> {
+  const { stat } = await import('node:fs/promises');
+  const stamp = String((await stat(`${dir}/weights.bin`)).mtimeMs);
+  const hit = modelCache.get(dir);
+  if (hit && hit.stamp === stamp) return hit.loaded;
+  hit?.loaded.model.dispose();
+  const loaded = await loadModelDir(dir);
+  modelCache.set(dir, { stamp, loaded });
+  if (modelCache.size > 3) {
+    const [oldest] = modelCache.keys();
+    modelCache.get(oldest!)!.loaded.model.dispose();
+    modelCache.delete(oldest!);
+  }
+  return loaded;
+}
+
+async function toLabeled(images: JobImage[]): Promise<LabeledImage[]> {
+  const out: LabeledImage[] = [];
+  for (const item of images) {
+    const image = await readImage(item.imagePath);
+    out.push({ name: item.name, imagePath: item.imagePath, maskPath: '', width: image.width, height: image.height, bands: image.bands, image: image.data, mask: item.mask });
+  }
+  return out;
+}
+
+async function runTrain(id: number, request: TrainRequest, backend: string, signal: AbortSignal) {
+  const items = await toLabeled(request.images);
+  const { train: trainItems, val } = splitTrainVal(items, request.options.valSplit, request.options.seed);
+  const initial = request.baseModelDir ? await loadModelDir(request.baseModelDir) : undefined;
+  const result = await train({
+    train: trainItems,
+    val,
+    classes: request.classes,
+    options: request.options,
+    outDir: request.outDir,
+    backend: backend as never,
+    signal,
+    ...(initial ? { initial } : {}),
+    onEvent: (event) => send({ type: 'train-event', id, event }),
+  });
+  initial?.model.dispose();
+  return { epochs: result.end.epochs, reason: result.end.reason, bestMeanIoU: result.end.bestMeanIoU, seconds: result.end.seconds };
+}
+
+async function runPredict(request: PredictRequest): Promise<PredictResult> {
+  const loaded = await cachedModel(request.modelDir);
+  const raster = await openRaster(request.imagePath);
+  try {
+    const source = matchBands(raster, loaded.meta.inputChannels, request.imagePath);
+    const result = await segmentSource(loaded, source, true, DEFAULT_TILE_OPTIONS);
+    const probs = dequantizeUint8(result.probabilities!, result.numClasses);
+    const entropy = normalisedEntropy(probs, result.numClasses);
+    const uncertainty = new Uint8Array(entropy.length);
+    for (let i = 0; i < entropy.length; i++) uncertainty[i] = Math.round(entropy[i]! * 255);
+    return { width: result.width, height: result.height, numClasses: result.numClasses, mask: result.mask, probabilities: result.probabilities!, uncertainty, uncertaintyScore: uncertaintyScore(probs, result.numClasses) };
+  } finally {
+    await raster.close();
+  }
+}
+
+async function runCam(request: CamJobRequest): Promise<CamResult> {
+  const loaded = await cachedModel(request.modelDir);
+  const { meta } = loaded;
+  const arch = getArchitecture(meta.architecture);
+  const raster = await openRaster(request.imagePath);
+  try {
+    const source = matchBands(raster, meta.inputChannels, request.imagePath);
+    const layer = request.layer ?? arch.defaultCamLayer(loaded.model, meta.config);
+    const cam = await computeCam(loaded.model, source, meta.normalisation, arch.sizeMultiple(meta.config), {
+      classIndex: request.classIndex,
+      layer,
+      ...(request.region ? { region: request.region } : {}),
+    });
+    return { width: cam.width, height: cam.height, heatmap: heatmapToBytes(cam.heatmap), layer: cam.layer };
+  } finally {
+    await raster.close();
+  }
+}
+
+async function runEvaluate(request: EvaluateRequest, signal: AbortSignal) {
+  const loaded = await cachedModel(request.modelDir);
+  const items = await toLabeled(request.images);
+  const sizeMultiple = getArchitecture(loaded.meta.architecture).sizeMultiple(loaded.meta.config);
+  const evaluation = await evaluateImages(modelPredictor(loaded.model), items, loaded.meta.normalisation, loaded.meta.classes.length, sizeMultiple, DEFAULT_TILE_OPTIONS, signal);
+  return evaluation.confusion.report(loaded.meta.classes.map((c) => c.name));
+}
+
+port.on('message', async (message: ToWorker) => {
+  if (message.type === 'cancel') {
+    controllers.get(message.id)?.abort();
+    return;
+  }
+  const { id, request } = message;
+  const controller = new AbortController();
+  controllers.set(id, controller);
+  try {
+    const backend = await initBackend(message.backend);
+    let value: unknown;
+    switch (request.kind) {
+      case 'train':
+        value = await runTrain(id, request, backend, controller.signal);
+        break;
+      case 'segment': {
+        const loaded = await loadModelDir(request.modelDir);
+        value = await segmentFolder(loaded, { ...request, signal: controller.signal, onEvent: (event) => send({ type: 'batch-event', id, event }) });
+        loaded.model.dispose();
+        break;
+      }
+      case 'predict':
+        value = await runPredict(request);
+        break;
+      case 'cam':
+        value = await runCam(request);
+        break;
+      case 'evaluate':
+        value = await runEvaluate(request, controller.signal);
+        break;
+    }
+    send({ type: 'result', id, value });
+  } catch (e) {
+    send({ type: 'error', id, message: (e as Error).message });
+  } finally {
+    controllers.delete(id);
+  }
+});
+
+// Keeps tfjs from holding the process when the parent terminates the worker.
+process.on('exit', () => tf.disposeVariables());
