@@ -1,0 +1,176 @@
+// Loopback HTTP transport for the service (serve mode): the built renderer as static files, the API as
+// POST /api/<method> with a JSON array of arguments, and job events as server-sent events on GET /api/events.
+import { createReadStream } from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { JobEvent, SegworkService } from '../api/service.ts';
+import { callServiceMethod, isServiceMethod, UnknownMethodError } from './methods.ts';
+import { hostAllowed, newToken, originAllowed, presentedToken, tokenCookie, tokenMatches } from './security.ts';
+import { contentType, resolveStatic } from './static-files.ts';
+
+/** Largest request body: an uploaded image or a whole-image mask patch, base64 encoded. */
+const MAX_BODY_BYTES = 512 * 1024 * 1024;
+const HEARTBEAT_MS = 15_000;
+
+/** What the page may load: only itself; images may be data: or blob: URLs the renderer makes. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+export interface ServerOptions {
+  /** The core, or a promise of it so the address can be printed before the core has started. */
+  service: SegworkService | Promise<SegworkService>;
+  /** The built renderer (renderer/dist). */
+  staticDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  token?: string;
+}
+
+export interface RunningServer {
+  port: number;
+  token: string;
+  /** The address to open, token included. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const token = options.token ?? newToken();
+  const service = Promise.resolve(options.service);
+  // A failed start is reported by the caller; requests then answer with its message.
+  service.catch(() => {});
+  const streams = new Set<ServerResponse>();
+  let port = 0;
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: messageOf(error) });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!hostAllowed(req, port)) return sendText(res, 421, 'Host not allowed: use 127.0.0.1 or localhost');
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    const presented = presentedToken(req, url);
+    if (!presented || !tokenMatches(token, presented.token)) return sendText(res, 403, 'Missing or wrong token: open the address segwork serve printed');
+    if (!originAllowed(req, port)) return sendText(res, 403, 'Cross-origin requests are refused');
+
+    if (url.pathname === '/api/events') {
+      if (req.method !== 'GET') return sendText(res, 405, 'Use GET for /api/events');
+      return openEventStream(req, res, await service);
+    }
+    if (url.pathname.startsWith('/api/')) {
+      if (req.method !== 'POST') return sendText(res, 405, 'API methods are called with POST');
+      return callApi(req, res, url.pathname.slice('/api/'.length));
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Method not allowed');
+    const file = await resolveStatic(options.staticDir, url.pathname);
+    if (!file) return sendText(res, 404, 'Not found');
+    const headers: http.OutgoingHttpHeaders = {
+      'content-type': contentType(file),
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    };
+    if (file.endsWith('.html')) {
+      headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
+      headers['x-frame-options'] = 'DENY';
+    }
+    // The first page load carries the token in the query; later requests (scripts, EventSource) use the cookie.
+    if (presented.via === 'query') headers['set-cookie'] = tokenCookie(token);
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(file).pipe(res);
+  }
+
+  async function callApi(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    if (!isServiceMethod(method)) return sendJson(res, 404, { error: new UnknownMethodError(method).message });
+    let args: unknown;
+    try {
+      const body = await readBody(req);
+      args = body.length === 0 ? [] : JSON.parse(body);
+    } catch (error) {
+      return sendJson(res, 400, { error: `request body of ${method}: ${messageOf(error)}` });
+    }
+    try {
+      const result = await callServiceMethod(await service, method, args);
+      sendJson(res, 200, { result: result ?? null });
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      sendJson(res, name === 'Error' ? 500 : 400, { error: messageOf(error), name });
+    }
+  }
+
+  function openEventStream(req: IncomingMessage, res: ServerResponse, core: SegworkService): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-content-type-options': 'nosniff',
+    });
+    res.write('retry: 1000\n: connected\n\n');
+    streams.add(res);
+    const unsubscribe = core.onJobEvent((event: JobEvent) => res.write(`data: ${JSON.stringify(event)}\n\n`));
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
+    req.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      streams.delete(res);
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    port,
+    token,
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of streams) res.end();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error(`larger than ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.end(text);
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+  res.end(text + '\n');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
