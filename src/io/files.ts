@@ -1,5 +1,5 @@
 // Finding images in folders and pairing images with labels by file stem.
-import { open, readdir } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from './raster.ts';
 
@@ -26,9 +26,12 @@ async function collect(dir: string, recursive: boolean, found: string[]): Promis
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
+    // Datasets are often folders of symbolic links: follow them (a dangling link is skipped).
+    const kind = entry.isSymbolicLink() ? await stat(full).catch(() => null) : entry;
+    if (!kind) continue;
+    if (kind.isDirectory()) {
       if (recursive) await collect(full, recursive, found);
-    } else if (entry.isFile()) {
+    } else if (kind.isFile()) {
       const lower = entry.name.toLowerCase();
       if (IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext))) found.push(full);
       else if (mayBeDicomName(entry.name) && (await hasDicomMarker(full))) found.push(full);

@@ -8,3 +8,4 @@ export { writeGeoTiffMask, writeProbabilityTiff, georeferenceOf } from './raster
 export { writeTiff, type TiffGeoreference, type TiffImage } from './tiff-writer.ts';
 export { openDicom, openDicomSeries, listDicomSeries, parseDicomFile, type DicomHeader, type DicomSeriesSummary } from './dicom.ts';
 export { applyWindow, windowForRange, WINDOW_PRESETS, type DicomWindow, type WindowPreset } from './dicom-window.ts';
+export { openNifti, writeNiftiLabels, affineOf, type NiftiGeometry, type NiftiAxis } from './nifti.ts';

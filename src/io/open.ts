@@ -6,8 +6,9 @@ import { openPng } from './png.ts';
 import { openJpeg } from './jpeg.ts';
 import { openTiff } from './tiff.ts';
 import { openDicom } from './dicom.ts';
+import { openNifti } from './nifti.ts';
 
-const SUPPORTED = 'expected PNG, JPEG, TIFF or DICOM';
+const SUPPORTED = 'expected PNG, JPEG, TIFF, DICOM or NIfTI';
 
 /** Opens any supported image. Bands are kept as stored (gray+alpha = 2, RGBA = 4); palette PNGs expand to RGB(A). */
 export async function openRaster(file: string): Promise<Raster> {
@@ -17,9 +18,12 @@ export async function openRaster(file: string): Promise<Raster> {
     case 'jpeg': return openJpeg(file);
     case 'tiff': return openTiff(file);
     case 'dicom': return openDicom(file);
-    default:
-      throw new InputError(file, `not a supported image (${format ? `${format} content` : 'unrecognised content'}; ${SUPPORTED})`);
+    case 'nifti': return openNifti(file);
+    case 'gzip':
+      if (/\.nii\.gz$/i.test(file)) return openNifti(file);
+      break;
   }
+  throw new InputError(file, `not a supported image (${format ? `${format} content` : 'unrecognised content'}; ${SUPPORTED})`);
 }
 
 /** Reads the whole image of slice `slice` into memory. */
