@@ -1,0 +1,57 @@
+// segwork inspect: what a file or folder of images holds, as text or JSON, with optional value statistics.
+import { inspectPath, type InspectReport, type ValueStats } from '../io/inspect.ts';
+import { parse } from './args.ts';
+import { EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from './command.ts';
+
+export const inspectCommand: Command = {
+  name: 'inspect',
+  summary: 'Describe image files: format, size, bands, type, DICOM/NIfTI/GeoTIFF facts, value statistics',
+  usage: `Usage: segwork inspect FILE_OR_FOLDER [--json] [--stats]
+
+For every image (a folder is searched recursively): format, width, height, slices (frames for DICOM), bands, dtype;
+DICOM: modality, transfer syntax, rescale, window; GeoTIFF: EPSG code, geotransform, nodata; NIfTI: shape, affine.
+
+Options:
+  --json    JSON: one object for a file, an array for a folder (failures as {file, error})
+  --stats   add stats {min, max, mean} over all decoded values (after rescale, nodata excluded),
+            plus perBand (2D images) or perSlice (volumes)
+
+Exit code 2 when some files of a folder could not be read.`,
+  async run(argv, io) {
+    const { values, positionals } = parse(argv, { json: { type: 'boolean' }, stats: { type: 'boolean' } }, true);
+    if (positionals.length !== 1) throw new UsageError(`expected one FILE_OR_FOLDER, got ${positionals.length}`);
+    const target = positionals[0];
+    const { reports, failures } = await inspectPath(target, { stats: Boolean(values.stats) });
+    const isFolder = reports.length !== 1 || failures.length > 0 || reports[0].file !== target;
+    if (values.json) {
+      const items = [...reports, ...failures];
+      io.stdout.write(`${JSON.stringify(isFolder ? items : items[0], null, 2)}\n`);
+    } else {
+      for (const report of reports) io.stdout.write(`${describeLine(report)}\n`);
+      for (const failure of failures) io.stderr.write(`${failure.file}: ${failure.error}\n`);
+    }
+    return failures.length > 0 ? EXIT_PARTIAL : EXIT_OK;
+  },
+};
+
+function describeLine(r: InspectReport): string {
+  const depth = r.frames !== undefined ? `${r.frames} frames` : r.slices && r.slices > 1 ? `${r.slices} slices` : '';
+  const parts = [r.file, r.format, `${r.width}x${r.height}`, depth, `${r.bands} band${r.bands === 1 ? '' : 's'}`, r.dtype];
+  if (r.modality) parts.push(r.modality);
+  if (r.transferSyntax) parts.push(`${r.transferSyntaxName} (${r.transferSyntax})`);
+  if (r.rescale && (r.rescale.slope !== 1 || r.rescale.intercept !== 0)) parts.push(`rescale ${r.rescale.slope}x${r.rescale.intercept >= 0 ? '+' : ''}${r.rescale.intercept}${r.rescale.type ? ` ${r.rescale.type}` : ''}`);
+  if (r.window) parts.push(`window C${r.window.center} W${r.window.width}`);
+  if (r.epsg !== undefined) parts.push(r.epsg ? `EPSG:${r.epsg}` : 'CRS unknown');
+  if (r.geoTransform) parts.push(`geotransform [${r.geoTransform.join(', ')}]`);
+  if (r.nodata !== undefined && r.nodata !== null) parts.push(`nodata ${r.nodata}`);
+  if (r.affine) parts.push(`affine [${r.affine.slice(0, 3).map((row) => `[${row.map((v) => +v.toFixed(4)).join(', ')}]`).join(', ')}]`);
+  let line = parts.filter(Boolean).join('  ');
+  if (r.stats) line += `\n  values: ${statsText(r.stats)}`;
+  r.perBand?.forEach((s, b) => { if (r.perBand!.length > 1) line += `\n  band ${b + 1}: ${statsText(s)}`; });
+  r.perSlice?.forEach((s, k) => { line += `\n  slice ${k}: ${statsText(s)}`; });
+  return line;
+}
+
+function statsText(s: ValueStats): string {
+  return `min ${s.min} max ${s.max} mean ${+s.mean.toFixed(4)}`;
+}
