@@ -35,6 +35,10 @@ async function tiffRaster(file: string, tiff: GeoTIFF, image: GeoTIFFImage): Pro
   const ycbcr = photometric === PHOTOMETRIC_YCBCR;
   // YCbCr (JPEG-in-TIFF photos) is converted to RGB, as GDAL shows it.
   const bands = ycbcr ? 3 : image.getSamplesPerPixel();
+  // Without this check geotiff.js would start tile reads nobody awaits (no samples to copy) and crash the process later.
+  if (!(width >= 1 && height >= 1 && bands >= 1)) {
+    throw new InputError(file, `impossible TIFF header: ${width}x${height} pixels, ${bands} samples per pixel`);
+  }
   const dtype = ycbcr ? 'uint8' : sampleDType(file, image);
   const geo = georeference(image);
   const compression = Number(directory.getValue('Compression') ?? 1);
