@@ -9,3 +9,4 @@ export { writeTiff, type TiffGeoreference, type TiffImage } from './tiff-writer.
 export { openDicom, openDicomSeries, listDicomSeries, parseDicomFile, type DicomHeader, type DicomSeriesSummary } from './dicom.ts';
 export { applyWindow, windowForRange, WINDOW_PRESETS, type DicomWindow, type WindowPreset } from './dicom-window.ts';
 export { openNifti, writeNiftiLabels, affineOf, type NiftiGeometry, type NiftiAxis } from './nifti.ts';
+export { readOverview } from './tiff.ts';

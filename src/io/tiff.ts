@@ -10,12 +10,43 @@ const COMPRESSION_NAMES: Record<number, string> = {
   1: 'none', 5: 'lzw', 6: 'old-jpeg', 7: 'jpeg', 8: 'deflate', 32773: 'packbits', 32946: 'deflate', 34887: 'lerc', 50000: 'zstd', 50001: 'webp',
 };
 
+const REDUCED_RESOLUTION = 1;
+const TRANSPARENCY_MASK = 4;
+
+/** Opens the full-resolution image of a TIFF; metadata.overviews lists the sizes of its internal overviews (COG). */
 export async function openTiff(file: string): Promise<Raster> {
+  return openTiffImage(file, 0);
+}
+
+/**
+ * Opens overview `level` (1 = the largest reduced-resolution image, 0 = full resolution) as its own Raster,
+ * with the geotransform scaled to its pixel size. Display code opens the smallest overview that fills the view.
+ */
+export async function readOverview(file: string, level: number): Promise<Raster> {
+  if (level === 0) return openTiff(file);
+  const full = await openTiff(file);
+  await full.close();
+  const overviews = full.metadata.overviews as { image: number }[];
+  if (!Number.isInteger(level) || level < 0 || level > overviews.length) {
+    throw new InputError(file, `no overview level ${level} (this file has ${overviews.length})`);
+  }
+  const raster = await openTiffImage(file, overviews[level - 1].image);
+  const geoTransform = full.metadata.geoTransform as number[] | undefined;
+  if (!geoTransform) return raster;
+  // Overviews carry no georeferencing of their own: scale the full image's transform.
+  const sx = full.width / raster.width;
+  const sy = full.height / raster.height;
+  const [ox, a, b, oy, d, e] = geoTransform;
+  return { ...raster, readWindow: raster.readWindow, close: raster.close, format: 'geotiff', modality: full.modality,
+    metadata: { ...raster.metadata, overviewLevel: level, geoTransform: [ox, a * sx, b * sy, oy, d * sx, e * sy], epsg: full.metadata.epsg, geoKeys: full.metadata.geoKeys } };
+}
+
+async function openTiffImage(file: string, index: number): Promise<Raster> {
   let tiff: GeoTIFF;
   let image: GeoTIFFImage;
   try {
     tiff = await fromFile(file);
-    image = await tiff.getImage(0);
+    image = await tiff.getImage(index);
   } catch (error) {
     throw corrupt(file, error);
   }
@@ -47,7 +78,7 @@ async function tiffRaster(file: string, tiff: GeoTIFF, image: GeoTIFFImage): Pro
     layout: image.isTiled ? `tiled ${image.getTileWidth()}x${image.getTileHeight()}` : 'striped',
     interleave: Number(directory.getValue('PlanarConfiguration') ?? 1) === 2 ? 'band' : 'pixel',
     photometric,
-    images: await tiff.getImageCount(),
+    overviews: await listOverviews(tiff),
     ...(photometric === PHOTOMETRIC_PALETTE ? { palette: true } : {}),
     ...geo,
   };
@@ -78,6 +109,18 @@ async function tiffRaster(file: string, tiff: GeoTIFF, image: GeoTIFFImage): Pro
       await tiff.close();
     },
   };
+}
+
+/** Reduced-resolution images (not transparency masks) after the first, largest first. */
+async function listOverviews(tiff: GeoTIFF): Promise<{ image: number; width: number; height: number }[]> {
+  const count = await tiff.getImageCount();
+  const overviews: { image: number; width: number; height: number }[] = [];
+  for (let index = 1; index < count; index++) {
+    const image = await tiff.getImage(index);
+    const kind = Number(image.getFileDirectory().getValue('NewSubfileType') ?? 0);
+    if (kind & REDUCED_RESOLUTION && !(kind & TRANSPARENCY_MASK)) overviews.push({ image: index, width: image.getWidth(), height: image.getHeight() });
+  }
+  return overviews.sort((a, b) => b.width - a.width);
 }
 
 function sampleDType(file: string, image: GeoTIFFImage): RasterDType {
