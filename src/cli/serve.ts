@@ -1,29 +1,26 @@
 // `segwork serve`: runs the core and serves the built renderer on 127.0.0.1 only.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWorkbench } from '../api/workbench.ts';
+import { resolveWorkspaceDir } from '../store/location.ts';
 import { startServer } from '../server/server.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIO, type Command } from './command.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const RENDERER_DIST = path.join(REPO_ROOT, 'renderer', 'dist');
 
-/** Where `segwork serve` and `npm start` keep the workspace unless told otherwise. */
-export function defaultWorkspaceDir(): string {
-  return process.env.SEGWORK_WORKSPACE ?? path.join(os.homedir(), '.segwork', 'workspace');
-}
-
 export interface ServeArgs {
   port: number;
   workspace: string;
+  /** True when --workspace was not given: the default workspace gets the bundled sample project. */
+  defaultWorkspace: boolean;
   open: boolean;
 }
 
 export function parseServeArgs(argv: string[]): ServeArgs {
-  const args: ServeArgs = { port: 0, workspace: defaultWorkspaceDir(), open: false };
+  const args: ServeArgs = { port: 0, workspace: resolveWorkspaceDir(), defaultWorkspace: true, open: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -35,7 +32,10 @@ export function parseServeArgs(argv: string[]): ServeArgs {
       const port = Number(value());
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${argv[i]}"`);
       args.port = port;
-    } else if (arg === '--workspace') args.workspace = path.resolve(value());
+    } else if (arg === '--workspace') {
+      args.workspace = resolveWorkspaceDir(value());
+      args.defaultWorkspace = false;
+    }
     else if (arg === '--open') args.open = true;
     else throw new UsageError(`unknown option "${arg}"`);
   }
@@ -51,7 +51,8 @@ Runs the core and serves the workbench on 127.0.0.1. The first line printed is t
 with the per-launch token: Workbench: http://127.0.0.1:PORT/?token=TOKEN
 
   --port P          port to listen on; 0 (the default) picks a free one
-  --workspace DIR   workspace directory (default: ${defaultWorkspaceDir()}, or $SEGWORK_WORKSPACE)
+  --workspace DIR   workspace directory (default: $SEGWORK_HOME or the per-user data folder,
+                    which starts with the bundled sample project)
   --open            open the address in the default browser
 `,
   async run(argv: string[], io: CliIO): Promise<number> {
@@ -61,7 +62,7 @@ with the per-launch token: Workbench: http://127.0.0.1:PORT/?token=TOKEN
       return EXIT_FAILURE;
     }
     // Listen first so the address is the first line, whatever the core prints while it starts.
-    const workbench = createWorkbench({ workspaceDir: args.workspace });
+    const workbench = createWorkbench({ workspaceDir: args.workspace, seedSample: args.defaultWorkspace });
     const server = await startServer({ service: workbench, staticDir: RENDERER_DIST, port: args.port });
     io.stdout.write(`Workbench: ${server.url}\n`);
     let core: Awaited<typeof workbench>;

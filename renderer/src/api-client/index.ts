@@ -1,0 +1,123 @@
+// The renderer's one door to the core: the SegworkService, carried over HTTP + server-sent events in serve mode
+// or over the Electron preload bridge. Method names are not listed here: both carriers check them against the
+// core's table, so the client follows the interface without a second list to keep in step.
+import type { JobEvent, SegworkService } from '../../../src/api/service.ts';
+
+/** What electron/preload.ts exposes as window.segwork. */
+export interface SegworkBridge {
+  invoke(method: string, args: unknown[]): Promise<unknown>;
+  onJobEvent(listener: (event: JobEvent) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    segwork?: SegworkBridge;
+  }
+}
+
+export type ApiClient = SegworkService & {
+  /** Called with false when the core cannot be reached and with true when it can again. */
+  onConnection(listener: (connected: boolean) => void): () => void;
+};
+
+export class ConnectionError extends Error {
+  constructor(method: string) {
+    super(`Lost connection to Segwork while calling ${method}`);
+    this.name = 'ConnectionError';
+  }
+}
+
+export function createApiClient(): ApiClient {
+  return window.segwork ? bridgeClient(window.segwork) : httpClient();
+}
+
+function asService(call: (method: string, args: unknown[]) => Promise<unknown>, extra: Pick<ApiClient, 'onJobEvent' | 'onConnection'>): ApiClient {
+  return new Proxy(extra as ApiClient, {
+    get(target, name) {
+      if (name in target) return target[name as keyof typeof target];
+      if (typeof name !== 'string' || name === 'then') return undefined;
+      return (...args: unknown[]) => call(name, args);
+    },
+  });
+}
+
+function bridgeClient(bridge: SegworkBridge): ApiClient {
+  return asService((method, args) => bridge.invoke(method, args), {
+    onJobEvent: (listener) => bridge.onJobEvent(listener),
+    // In Electron the core lives in the same app; the connection cannot drop.
+    onConnection: () => () => {},
+  });
+}
+
+function httpClient(): ApiClient {
+  const jobListeners = new Set<(event: JobEvent) => void>();
+  const connectionListeners = new Set<(connected: boolean) => void>();
+  let connected = true;
+  const setConnected = (value: boolean) => {
+    if (value === connected) return;
+    connected = value;
+    connectionListeners.forEach((l) => l(value));
+  };
+
+  // The page was opened with ?token=…; the server answered with a cookie, so the token can leave the address bar.
+  const url = new URL(window.location.href);
+  if (url.searchParams.has('token')) {
+    url.searchParams.delete('token');
+    window.history.replaceState(null, '', url);
+  }
+
+  let source: EventSource | null = null;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const openEvents = () => {
+    source = new EventSource('api/events');
+    source.onopen = () => setConnected(true);
+    source.onmessage = (message) => {
+      const event = JSON.parse(message.data) as JobEvent;
+      jobListeners.forEach((l) => l(event));
+    };
+    source.onerror = () => {
+      setConnected(false);
+      // EventSource retries by itself unless the server refused it outright (e.g. it restarted with a new token).
+      if (source?.readyState === EventSource.CLOSED) {
+        clearTimeout(retry);
+        retry = setTimeout(openEvents, 2000);
+      }
+    };
+  };
+  openEvents();
+
+  const call = async (method: string, args: unknown[]): Promise<unknown> => {
+    let response: Response;
+    try {
+      response = await fetch(`api/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(args),
+        credentials: 'same-origin',
+      });
+    } catch {
+      setConnected(false);
+      throw new ConnectionError(method);
+    }
+    const text = await response.text();
+    let body: { result?: unknown; error?: string };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new Error(`${method}: ${response.status} ${text.trim()}`);
+    }
+    if (!response.ok) throw new Error(body.error ?? `${method} failed with status ${response.status}`);
+    return body.result;
+  };
+
+  return asService(call, {
+    onJobEvent(listener) {
+      jobListeners.add(listener);
+      return () => jobListeners.delete(listener);
+    },
+    onConnection(listener) {
+      connectionListeners.add(listener);
+      return () => connectionListeners.delete(listener);
+    },
+  });
+}

@@ -1,0 +1,158 @@
+// The editor's drawing surface: Konva layers for the image, the labels and the overlays, with zoom and pan.
+// Pixels stay in typed arrays elsewhere; this only turns dirty rectangles of them into canvas pixels.
+import Konva from 'konva';
+import type { LabelMap, Point, Rect } from '../../../src/labels/index.ts';
+
+export class LabelStage {
+  readonly stage: Konva.Stage;
+  private readonly imageLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
+  private readonly labelLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
+  private readonly overlayLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
+  private readonly toolLayer = new Konva.Layer({ listening: false });
+  private readonly imageNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
+  private readonly labelNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
+  private readonly overlayNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
+  private readonly polygonNode = new Konva.Line({ points: [], stroke: '#ffeb3b', strokeWidth: 1, dash: [4, 3], closed: false });
+  private readonly cursorNode = new Konva.Circle({ radius: 5, stroke: '#ffffff', strokeWidth: 1, visible: false });
+  private labelCanvas: HTMLCanvasElement | null = null;
+  private overlayCanvas: HTMLCanvasElement | null = null;
+  private imageWidth = 0;
+  private imageHeight = 0;
+
+  constructor(container: HTMLDivElement) {
+    this.stage = new Konva.Stage({ container, width: container.clientWidth || 800, height: container.clientHeight || 600 });
+    this.imageLayer.add(this.imageNode);
+    this.labelLayer.add(this.labelNode);
+    this.overlayLayer.add(this.overlayNode);
+    this.toolLayer.add(this.polygonNode, this.cursorNode);
+    this.stage.add(this.imageLayer, this.labelLayer, this.overlayLayer, this.toolLayer);
+  }
+
+  get scale(): number {
+    return this.stage.scaleX();
+  }
+
+  resize(width: number, height: number): void {
+    this.stage.size({ width, height });
+  }
+
+  setImage(image: CanvasImageSource & { width: number; height: number }): void {
+    this.imageWidth = image.width;
+    this.imageHeight = image.height;
+    this.imageNode.image(image);
+    this.imageLayer.batchDraw();
+  }
+
+  /** Recolours the whole label map (after loading, or when class colours change). */
+  setLabels(map: LabelMap, lut: Uint32Array): void {
+    const canvas = document.createElement('canvas');
+    canvas.width = map.width;
+    canvas.height = map.height;
+    this.labelCanvas = canvas;
+    this.labelNode.image(canvas);
+    this.drawLabels(map, lut, map.bounds);
+  }
+
+  /** Repaints only the dirty rectangle of the label canvas, then schedules one redraw of the label layer. */
+  drawLabels(map: LabelMap, lut: Uint32Array, rect: Rect): void {
+    if (!this.labelCanvas || rect.width <= 0 || rect.height <= 0) return;
+    const ctx = this.labelCanvas.getContext('2d')!;
+    putIndexed(ctx, map.data, map.width, rect, lut);
+    this.labelLayer.batchDraw();
+  }
+
+  setLabelAppearance(opacity: number, visible: boolean): void {
+    this.labelLayer.opacity(opacity);
+    this.labelLayer.visible(visible);
+    this.labelLayer.batchDraw();
+  }
+
+  /** Shows a per-pixel byte raster through a colour lookup (prediction mask, probability, uncertainty), or nothing. */
+  setOverlay(values: Uint8Array | null, width: number, lut: Uint32Array, opacity: number): void {
+    if (!values) {
+      this.overlayNode.visible(false);
+      this.overlayLayer.batchDraw();
+      return;
+    }
+    const height = values.length / width;
+    if (!this.overlayCanvas || this.overlayCanvas.width !== width || this.overlayCanvas.height !== height) {
+      this.overlayCanvas = document.createElement('canvas');
+      this.overlayCanvas.width = width;
+      this.overlayCanvas.height = height;
+      this.overlayNode.image(this.overlayCanvas);
+    }
+    putIndexed(this.overlayCanvas.getContext('2d')!, values, width, { x: 0, y: 0, width, height }, lut);
+    this.overlayNode.visible(true);
+    this.overlayLayer.opacity(opacity);
+    this.overlayLayer.batchDraw();
+  }
+
+  setPolygon(points: readonly Point[]): void {
+    this.polygonNode.points(points.flatMap((p) => [p.x, p.y]));
+    this.polygonNode.strokeWidth(1 / this.scale);
+    this.toolLayer.batchDraw();
+  }
+
+  setCursor(p: Point | null, diameter: number): void {
+    this.cursorNode.visible(p !== null);
+    if (p) this.cursorNode.setAttrs({ x: p.x, y: p.y, radius: Math.max(diameter, 1) / 2, strokeWidth: 1 / this.scale });
+    this.toolLayer.batchDraw();
+  }
+
+  /** Image coordinates of a pointer event. */
+  toImage(event: { clientX: number; clientY: number }): Point {
+    const box = this.stage.container().getBoundingClientRect();
+    return { x: (event.clientX - box.left - this.stage.x()) / this.scale, y: (event.clientY - box.top - this.stage.y()) / this.scale };
+  }
+
+  /** Zooms by `factor` keeping the image point under (screenX, screenY) in place. */
+  zoomAt(screenX: number, screenY: number, factor: number): void {
+    const old = this.scale;
+    const next = Math.min(64, Math.max(1 / 64, old * factor));
+    const anchor = { x: (screenX - this.stage.x()) / old, y: (screenY - this.stage.y()) / old };
+    this.stage.scale({ x: next, y: next });
+    this.stage.position({ x: screenX - anchor.x * next, y: screenY - anchor.y * next });
+    this.afterViewChange();
+  }
+
+  fit(): void {
+    if (!this.imageWidth) return;
+    const s = Math.min(this.stage.width() / this.imageWidth, this.stage.height() / this.imageHeight);
+    this.stage.scale({ x: s, y: s });
+    this.stage.position({ x: (this.stage.width() - this.imageWidth * s) / 2, y: (this.stage.height() - this.imageHeight * s) / 2 });
+    this.afterViewChange();
+  }
+
+  actualSize(): void {
+    const cx = this.stage.width() / 2;
+    const cy = this.stage.height() / 2;
+    this.zoomAt(cx, cy, 1 / this.scale);
+  }
+
+  panBy(dx: number, dy: number): void {
+    this.stage.position({ x: this.stage.x() + dx, y: this.stage.y() + dy });
+    this.stage.batchDraw();
+  }
+
+  destroy(): void {
+    this.stage.destroy();
+  }
+
+  private afterViewChange(): void {
+    this.polygonNode.strokeWidth(1 / this.scale);
+    this.cursorNode.strokeWidth(1 / this.scale);
+    this.stage.batchDraw();
+  }
+}
+
+/** Writes lut[values[i]] for a rectangle of a byte raster into a 2D context. */
+function putIndexed(ctx: CanvasRenderingContext2D, values: Uint8Array, width: number, rect: Rect, lut: Uint32Array): void {
+  const image = ctx.createImageData(rect.width, rect.height);
+  const out = new Uint32Array(image.data.buffer);
+  for (let row = 0; row < rect.height; row++) {
+    const src = (rect.y + row) * width + rect.x;
+    const dst = row * rect.width;
+    for (let col = 0; col < rect.width; col++) out[dst + col] = lut[values[src + col]];
+  }
+  ctx.putImageData(image, rect.x, rect.y);
+}

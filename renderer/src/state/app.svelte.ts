@@ -1,0 +1,209 @@
+// What the whole workbench shows: projects, the image list with its filter, the open image, models, jobs and
+// messages. Side effects go through the injected API client.
+import type { JobEvent } from '../../../src/api/service.ts';
+import type { ClassDef, DoctorReport, ImageInfo, ImageQuery, LabelStatus, ModelInfo, ProjectInfo, RunInfo } from '../../../src/api/types.ts';
+import { bytesToBase64 } from '../../../src/labels/index.ts';
+import type { ApiClient } from '../api-client/index.ts';
+import { EditorState } from './editor.svelte.ts';
+import { TrainingState } from './training.svelte.ts';
+
+export type Panel = 'browser' | 'editor' | 'metrics' | 'batch';
+
+const IMAGE_FILE = /\.(png|jpe?g|tiff?|dcm|nii(\.gz)?)$/i;
+
+export class AppState {
+  projects = $state<ProjectInfo[]>([]);
+  projectId = $state<number | null>(null);
+  images = $state.raw<ImageInfo[]>([]);
+  imageTotal = $state(0);
+  statusFilter = $state<LabelStatus | 'all'>('all');
+  nameFilter = $state('');
+  sort = $state<NonNullable<ImageQuery['sort']>>('name');
+  descending = $state(false);
+  imageId = $state<number | null>(null);
+  panel = $state<Panel>('browser');
+  models = $state.raw<ModelInfo[]>([]);
+  runs = $state.raw<RunInfo[]>([]);
+  doctor = $state.raw<DoctorReport | null>(null);
+  connected = $state(true);
+  /** The latest message for the user: an error or the outcome of an action. */
+  message = $state<{ text: string; kind: 'error' | 'info' } | null>(null);
+
+  predicting = $state(false);
+
+  project = $derived(this.projects.find((p) => p.id === this.projectId) ?? null);
+  image = $derived(this.images.find((i) => i.id === this.imageId) ?? null);
+  /** Models are listed oldest first; the newest is what Predict uses. */
+  newestModel = $derived(this.models.length > 0 ? this.models.reduce((a, b) => (b.id > a.id ? b : a)) : null);
+
+  readonly editor: EditorState;
+  readonly training: TrainingState;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private readonly jobListeners = new Set<(event: JobEvent) => void>();
+
+  constructor(readonly api: ApiClient) {
+    this.editor = new EditorState(api, () => this.labelsSaved(), (text) => this.error(text));
+    this.training = new TrainingState(this);
+    api.onConnection((connected) => {
+      this.connected = connected;
+      // Back online: catch up on whatever changed meanwhile.
+      if (connected) void this.refreshAll();
+    });
+    api.onJobEvent((event) => this.jobListeners.forEach((l) => l(event)));
+  }
+
+  onJobEvent(listener: (event: JobEvent) => void): () => void {
+    this.jobListeners.add(listener);
+    return () => this.jobListeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    await this.attempt(async () => {
+      await this.refreshProjects();
+      if (this.projectId === null && this.projects.length > 0) await this.selectProject(this.projects[0].id);
+    });
+    void this.api.doctor().then((d) => (this.doctor = d)).catch(() => {});
+  }
+
+  async refreshAll(): Promise<void> {
+    await this.attempt(async () => {
+      await this.refreshProjects();
+      await this.refreshImages();
+    });
+  }
+
+  async refreshProjects(): Promise<void> {
+    this.projects = await this.api.listProjects();
+  }
+
+  async selectProject(id: number): Promise<void> {
+    this.projectId = id;
+    this.imageId = null;
+    await Promise.all([this.refreshImages(), this.refreshModels()]);
+  }
+
+  async refreshImages(): Promise<void> {
+    if (this.projectId === null) return;
+    const query: ImageQuery = { projectId: this.projectId, sort: this.sort, descending: this.descending, limit: 500 };
+    if (this.statusFilter !== 'all') query.status = this.statusFilter;
+    if (this.nameFilter.trim()) query.nameContains = this.nameFilter.trim();
+    const page = await this.api.listImages(query);
+    this.images = page.images;
+    this.imageTotal = page.total;
+  }
+
+  async refreshModels(): Promise<void> {
+    if (this.projectId === null) return;
+    const [models, runs] = await Promise.all([this.api.listModels(this.projectId), this.api.listRuns(this.projectId)]);
+    this.models = models;
+    this.runs = runs;
+  }
+
+  async createProject(name: string, classNames: string[]): Promise<void> {
+    await this.attempt(async () => {
+      if (!name.trim()) throw new Error('Give the project a name');
+      if (classNames.length < 2) throw new Error('A project needs at least two classes (e.g. "background, cell")');
+      const palette = ['#4caf50', '#e91e63', '#2196f3', '#ff9800', '#9c27b0', '#00bcd4', '#ffeb3b', '#795548', '#607d8b'];
+      const project = await this.api.createProject(name.trim(), classNames.map((n, i) => ({ name: n, color: palette[i % palette.length] })));
+      await this.refreshProjects();
+      await this.selectProject(project.id);
+      this.info(`Created project "${project.name}"`);
+    });
+  }
+
+  async updateClasses(classes: ClassDef[]): Promise<void> {
+    if (this.projectId === null) return;
+    await this.attempt(async () => {
+      const updated = await this.api.updateClasses(this.projectId!, classes);
+      this.projects = this.projects.map((p) => (p.id === updated.id ? updated : p));
+    });
+  }
+
+  async addFolder(folder: string): Promise<void> {
+    if (this.projectId === null) return;
+    await this.attempt(async () => {
+      const { added, failed } = await this.api.addImages(this.projectId!, [folder.trim()]);
+      await Promise.all([this.refreshImages(), this.refreshProjects()]);
+      const failures = failed.map((f) => `${f.path}: ${f.reason}`).join('; ');
+      this.message = { text: `Added ${added.length} image${added.length === 1 ? '' : 's'}${failed.length ? `; ${failed.length} failed: ${failures}` : ''}`, kind: failed.length ? 'error' : 'info' };
+    });
+  }
+
+  /** Drag and drop: every file must be an image; nothing is added for the ones that are not. */
+  async upload(files: File[]): Promise<void> {
+    if (this.projectId === null) return;
+    const rejected = files.filter((f) => !IMAGE_FILE.test(f.name));
+    if (rejected.length > 0) {
+      this.error(`Not an image: ${rejected.map((f) => f.name).join(', ')}. Drop PNG, JPEG, TIFF, DICOM or NIfTI files.`);
+      return;
+    }
+    await this.attempt(async () => {
+      for (const file of files) {
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        await this.api.uploadImage(this.projectId!, file.name, bytesToBase64(bytes));
+      }
+      await Promise.all([this.refreshImages(), this.refreshProjects()]);
+      this.info(`Added ${files.length} image${files.length === 1 ? '' : 's'}`);
+    });
+  }
+
+  openImage(id: number): void {
+    this.imageId = id;
+    this.panel = 'editor';
+    void this.attempt(() => this.editor.load(id));
+  }
+
+  /** The most uncertain unlabeled image (by the last prediction), else the first unlabeled one. */
+  async nextImage(): Promise<void> {
+    if (this.projectId === null) return;
+    await this.attempt(async () => {
+      const uncertain = await this.api.listImages({ projectId: this.projectId!, status: 'unlabeled', sort: 'uncertainty', descending: true, limit: 50 });
+      const candidates = uncertain.images.filter((i) => i.id !== this.imageId);
+      const pick = candidates.find((i) => i.uncertainty !== null) ?? candidates[0];
+      if (!pick) return this.info('Every image has labels');
+      if (!this.images.some((i) => i.id === pick.id)) this.images = [...this.images, pick];
+      this.openImage(pick.id);
+    });
+  }
+
+  async predict(): Promise<void> {
+    const model = this.newestModel;
+    if (!model) return this.error('Train a model first: this project has none');
+    if (this.editor.imageId === null) return this.error('Open an image to predict');
+    this.predicting = true;
+    await this.attempt(async () => this.editor.setPrediction(await this.api.predict(model.id, this.editor.imageId!)));
+    this.predicting = false;
+  }
+
+  /** A run ended: list its model and runs, and show the new model's view of the open image. */
+  async afterTraining(): Promise<void> {
+    await this.attempt(() => this.refreshModels());
+    if (this.editor.imageId !== null && this.newestModel) await this.predict();
+    await this.attempt(() => this.refreshImages());
+  }
+
+  /** After an autosave: status badges change, and live mode may fine-tune. */
+  private labelsSaved(): void {
+    this.training.labelsChanged();
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => void this.attempt(() => Promise.all([this.refreshImages(), this.refreshProjects()])), 1000);
+  }
+
+  info(text: string): void {
+    this.message = { text, kind: 'info' };
+  }
+
+  error(text: string): void {
+    this.message = { text, kind: 'error' };
+  }
+
+  /** Runs an action and shows its failure as a message instead of throwing into the UI. */
+  async attempt(action: () => Promise<unknown>): Promise<void> {
+    try {
+      await action();
+    } catch (e) {
+      this.error(e instanceof Error ? e.message : String(e));
+    }
+  }
+}

@@ -1,0 +1,239 @@
+// The open image: its label map (typed arrays, never proxied), the tools, undo, autosave and the prediction.
+// Reactive fields hold only settings and counters; pixels reach the screen through the stage's dirty rectangles.
+import type { PredictionPayload } from '../../../src/api/service.ts';
+import type { ClassDef } from '../../../src/api/types.ts';
+import { base64ToBytes, LabelEditor, LabelMap, patchFromMap, type Point, type Rect, type ToolName } from '../../../src/labels/index.ts';
+import type { ApiClient } from '../api-client/index.ts';
+import type { LabelStage } from '../canvas/stage.ts';
+import { classLut, colourMapLut } from '../canvas/colors.ts';
+
+export type OverlayKind = 'none' | 'mask' | 'probability' | 'uncertainty';
+
+/** Autosave waits this long for more strokes before sending, well inside the one-second promise. */
+const SAVE_DELAY_MS = 150;
+
+export interface DecodedPrediction {
+  width: number;
+  height: number;
+  numClasses: number;
+  mask: Uint8Array;
+  probabilities: Uint8Array;
+  uncertainty: Uint8Array;
+  uncertaintyScore: number;
+}
+
+export class EditorState {
+  tool = $state<ToolName>('brush');
+  brushSize = $state(12);
+  classIndex = $state(0);
+  opacity = $state(0.6);
+  labelsVisible = $state(true);
+  overlay = $state<OverlayKind>('none');
+  overlayClass = $state(1);
+  overlayOpacity = $state(0.6);
+  canUndo = $state(false);
+  canRedo = $state(false);
+  saveState = $state<'saved' | 'saving' | 'unsaved' | 'error'>('saved');
+  loading = $state(false);
+  imageId = $state<number | null>(null);
+  /** Counts finished strokes and loads, for views that follow the labels. */
+  version = $state(0);
+  prediction = $state.raw<DecodedPrediction | null>(null);
+
+  map: LabelMap | null = null;
+  editor: LabelEditor | null = null;
+  private stage: LabelStage | null = null;
+  private revision = 0;
+  private lut: Uint32Array = new Uint32Array(256);
+  private pending: Rect[] = [];
+  private saving: Promise<void> | null = null;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private loadToken = 0;
+
+  constructor(private readonly api: ApiClient, private readonly onSaved: (imageId: number) => void, private readonly onError: (text: string) => void) {}
+
+  attach(stage: LabelStage | null): void {
+    this.stage = stage;
+  }
+
+  setClasses(classes: ClassDef[]): void {
+    this.lut = classLut(classes);
+    if (this.map && this.stage) this.stage.setLabels(this.map, this.lut);
+    this.showOverlay();
+  }
+
+  /** Opens an image: saves what is pending on the previous one, then loads pixels, labels and a fresh history. */
+  async load(imageId: number): Promise<void> {
+    const token = ++this.loadToken;
+    await this.flush();
+    this.loading = true;
+    try {
+      const [png, mask] = await Promise.all([this.api.imagePng(imageId), this.api.getMask(imageId)]);
+      const image = new Image();
+      image.src = `data:image/png;base64,${png}`;
+      await image.decode();
+      if (token !== this.loadToken) return;
+      this.map = new LabelMap(mask.width, mask.height, base64ToBytes(mask.data));
+      this.revision = mask.revision;
+      this.editor = new LabelEditor(this.map, {
+        changed: (rect) => this.stage?.drawLabels(this.map!, this.lut, rect),
+        committed: (diff) => this.queueSave(diff.rect),
+      });
+      this.syncEditorSettings();
+      this.imageId = imageId;
+      this.prediction = null;
+      this.overlay = 'none';
+      this.stage?.setImage(image);
+      this.stage?.setLabels(this.map, this.lut);
+      this.showOverlay();
+      this.stage?.fit();
+      this.updateUndo();
+      this.version++;
+    } finally {
+      if (token === this.loadToken) this.loading = false;
+    }
+  }
+
+  /** Copies the reactive tool settings into the pure editor before each pointer-down. */
+  syncEditorSettings(): void {
+    if (!this.editor) return;
+    if (this.editor.tool !== this.tool) this.editor.cancel();
+    this.editor.tool = this.tool;
+    this.editor.brushSize = this.brushSize;
+    this.editor.classIndex = this.classIndex;
+  }
+
+  pointerDown(p: Point): void {
+    if (!this.editor) return;
+    this.syncEditorSettings();
+    this.editor.pointerDown(p);
+    this.afterTool();
+  }
+
+  pointerMove(p: Point): void {
+    if (!this.editor) return;
+    this.editor.pointerMove(p);
+    if (this.editor.state === 'polygon') this.stage?.setPolygon(this.editor.polygonPoints);
+  }
+
+  pointerUp(p: Point): void {
+    if (!this.editor) return;
+    this.editor.pointerUp(p);
+    this.afterTool();
+  }
+
+  closePolygon(): void {
+    this.editor?.closePolygon();
+    this.afterTool();
+  }
+
+  cancel(): void {
+    this.editor?.cancel();
+    this.afterTool();
+  }
+
+  undo(): void {
+    this.editor?.undo();
+    this.afterTool();
+  }
+
+  redo(): void {
+    this.editor?.redo();
+    this.afterTool();
+  }
+
+  /** Whole image, or inside the polygon being drawn when there is one. */
+  acceptPrediction(): void {
+    if (!this.editor || !this.prediction) return this.onError('Predict first: there is no prediction to accept');
+    const points = this.editor.polygonPoints;
+    const region = this.editor.state === 'polygon' && points.length >= 3 ? [...points] : undefined;
+    this.editor.acceptPrediction(this.prediction.mask, region);
+    this.afterTool();
+  }
+
+  setPrediction(payload: PredictionPayload | null): void {
+    this.prediction = payload && {
+      width: payload.width,
+      height: payload.height,
+      numClasses: payload.numClasses,
+      mask: base64ToBytes(payload.mask),
+      probabilities: base64ToBytes(payload.probabilities),
+      uncertainty: base64ToBytes(payload.uncertainty),
+      uncertaintyScore: payload.uncertaintyScore,
+    };
+    if (payload && this.overlay === 'none') this.overlay = 'mask';
+    this.showOverlay();
+  }
+
+  showOverlay(): void {
+    const p = this.prediction;
+    if (!this.stage) return;
+    if (!p || this.overlay === 'none') return this.stage.setOverlay(null, 1, this.lut, 0);
+    if (this.overlay === 'mask') return this.stage.setOverlay(p.mask, p.width, this.lut, this.overlayOpacity);
+    if (this.overlay === 'uncertainty') return this.stage.setOverlay(p.uncertainty, p.width, colourMapLut(true), this.overlayOpacity);
+    const plane = Math.min(this.overlayClass, p.numClasses - 1) * p.width * p.height;
+    this.stage.setOverlay(p.probabilities.subarray(plane, plane + p.width * p.height), p.width, colourMapLut(true), this.overlayOpacity);
+  }
+
+  applyLabelAppearance(): void {
+    this.stage?.setLabelAppearance(this.opacity, this.labelsVisible);
+  }
+
+  /** Waits until every finished stroke is stored. */
+  async flush(): Promise<void> {
+    clearTimeout(this.saveTimer);
+    while (this.pending.length > 0 || this.saving) {
+      if (this.saving) await this.saving;
+      else await this.saveNow();
+    }
+  }
+
+  private afterTool(): void {
+    this.stage?.setPolygon(this.editor?.state === 'polygon' ? this.editor.polygonPoints : []);
+    this.updateUndo();
+  }
+
+  private updateUndo(): void {
+    this.canUndo = this.editor?.history.canUndo ?? false;
+    this.canRedo = this.editor?.history.canRedo ?? false;
+  }
+
+  private queueSave(rect: Rect): void {
+    this.pending.push(rect);
+    this.saveState = 'unsaved';
+    this.version++;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => void this.saveNow(), SAVE_DELAY_MS);
+  }
+
+  /** Sends the pending rectangles as patches of the map as it is now; one request at a time. */
+  private async saveNow(): Promise<void> {
+    if (this.saving || this.pending.length === 0 || !this.map || this.imageId === null) return;
+    const map = this.map;
+    const imageId = this.imageId;
+    // Patches are read from the map as it is now, so overlapping rectangles agree on their shared pixels.
+    const rects = this.pending.splice(0);
+    this.saveState = 'saving';
+    let failed = false;
+    this.saving = (async () => {
+      try {
+        const { revision } = await this.api.saveMaskPatches(imageId, this.revision, rects.map((r) => patchFromMap(map, r)));
+        if (this.map === map) this.revision = revision;
+        this.saveState = this.pending.length > 0 ? 'unsaved' : 'saved';
+        this.onSaved(imageId);
+      } catch (e) {
+        failed = true;
+        if (this.map === map) this.pending.unshift(...rects);
+        this.saveState = 'error';
+        this.onError(`Labels not saved yet (${e instanceof Error ? e.message : String(e)}); retrying`);
+        clearTimeout(this.saveTimer);
+        this.saveTimer = setTimeout(() => void this.saveNow(), 2000);
+      } finally {
+        this.saving = null;
+      }
+    })();
+    await this.saving;
+    if (this.pending.length > 0 && !failed) await this.saveNow();
+  }
+}
+

@@ -1,0 +1,149 @@
+// What every e2e test needs: a built renderer, a real `segwork serve --port 0` child process on a temporary
+// workspace, a headless Chromium, and small synthetic images to label.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ARTIFACTS = path.join(REPO_ROOT, 'tests', 'e2e', 'artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function chromiumMissing(): string | null {
+  return existsSync(CHROMIUM) ? null : `${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`;
+}
+
+export function ensureRendererBuilt(): void {
+  if (existsSync(path.join(REPO_ROOT, 'renderer', 'dist', 'index.html'))) return;
+  const build = spawnSync('npm', ['run', 'build:renderer'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build:renderer failed');
+}
+
+export interface Served {
+  url: string;
+  port: number;
+  token: string;
+  workspace: string;
+  child: ChildProcess;
+  /** Calls the API the way the renderer does, with the token as a header. */
+  call<T>(method: string, ...args: unknown[]): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/** Starts `node bin/segwork.js serve --port 0 --workspace <tmp>` and reads the address from its first line. */
+export async function startServe(workspace: string): Promise<Served> {
+  const child = spawn(process.execPath, ['bin/segwork.js', 'serve', '--port', '0', '--workspace', workspace], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`segwork serve exited with ${code} before printing its address: ${stderr}`)));
+  });
+  const match = /^Workbench: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([\w-]+))$/.exec(firstLine);
+  if (!match) throw new Error(`unexpected first line from segwork serve: ${firstLine}`);
+  const [, url, port, token] = match;
+  return {
+    url,
+    port: Number(port),
+    token,
+    workspace,
+    child,
+    async call<T>(method: string, ...args: unknown[]): Promise<T> {
+      const response = await fetch(`http://127.0.0.1:${port}/api/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-segwork-token': token },
+        body: JSON.stringify(args),
+      });
+      const body = (await response.json()) as { result?: T; error?: string };
+      if (!response.ok) throw new Error(`${method}: ${body.error}`);
+      return body.result as T;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+}
+
+/** Collects page errors so a test can assert the UI ran without uncaught exceptions. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text());
+  });
+  return errors;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Grey images with a bright disc on a dark, noisy background: two classes a tiny model learns in seconds. */
+export function writeDiscImages(dir: string, names: string[], size = 96): void {
+  mkdirSync(dir, { recursive: true });
+  let seed = 7;
+  const noise = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 31) - 15;
+  names.forEach((name, k) => {
+    const png = new PNG({ width: size, height: size, colorType: 0, inputColorType: 0, bitDepth: 8 });
+    const cx = size / 2 + (k % 2 ? 8 : -8);
+    const cy = size / 2 + (k % 3) * 4 - 4;
+    const r = size * 0.22;
+    const grey = Buffer.alloc(size * size);
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const inside = (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
+        grey[y * size + x] = Math.max(0, Math.min(255, (inside ? 200 : 50) + noise()));
+      }
+    }
+    png.data = grey;
+    writeFileSync(path.join(dir, name), PNG.sync.write(png, { colorType: 0, inputColorType: 0 }));
+  });
+}
+
+/** Screen position of an image pixel centre, for an image fitted into the "Image canvas" surface. */
+export async function imageToScreen(page: Page, imageWidth: number, imageHeight: number): Promise<(x: number, y: number) => { x: number; y: number }> {
+  const box = (await page.getByLabel('Image canvas').boundingBox())!;
+  const s = Math.min(box.width / imageWidth, box.height / imageHeight);
+  const ox = box.x + (box.width - imageWidth * s) / 2;
+  const oy = box.y + (box.height - imageHeight * s) / 2;
+  return (x, y) => ({ x: ox + (x + 0.5) * s, y: oy + (y + 0.5) * s });
+}
+
+/** RGBA of the n-th Konva layer canvas (0 image, 1 labels, 2 overlay) at a page position. */
+export async function layerPixel(page: Page, layer: number, at: { x: number; y: number }): Promise<[number, number, number, number]> {
+  return page.evaluate(
+    ({ layer, at }) => {
+      const canvases = document.querySelectorAll<HTMLCanvasElement>('[aria-label="Image canvas"] canvas');
+      const canvas = canvases[layer];
+      const box = canvas.getBoundingClientRect();
+      const ratio = canvas.width / box.width;
+      const data = canvas.getContext('2d')!.getImageData(Math.floor((at.x - box.left) * ratio), Math.floor((at.y - box.top) * ratio), 1, 1).data;
+      return [data[0], data[1], data[2], data[3]] as [number, number, number, number];
+    },
+    { layer, at },
+  );
+}

@@ -1,0 +1,206 @@
+// The labeling loop in a real browser against a real `segwork serve`: create a project and add images; paint
+// with brush and fill, undo and redo, reload and find the strokes; train a tiny model, see the prediction
+// overlay and the per-class IoU table. Screenshots of the key screens go to tests/e2e/artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { MaskPayload } from '../../src/api/service.ts';
+import type { ImageInfo, ProjectInfo } from '../../src/api/types.ts';
+import { base64ToBytes } from '../../src/labels/index.ts';
+import {
+  ARTIFACTS,
+  chromiumMissing,
+  ensureRendererBuilt,
+  imageToScreen,
+  launchBrowser,
+  layerPixel,
+  removeDir,
+  startServe,
+  tempDir,
+  watchErrors,
+  writeDiscImages,
+  type Served,
+} from './harness.ts';
+
+const SIZE = 96;
+const skipReason = chromiumMissing();
+let dir: string;
+let served: Served;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+
+before(async () => {
+  if (skipReason) return;
+  ensureRendererBuilt();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  dir = tempDir('segwork-e2e-');
+  writeDiscImages(path.join(dir, 'images'), ['a.png', 'b.png', 'c.png', 'd.png'], SIZE);
+  served = await startServe(path.join(dir, 'workspace'));
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+  errors = watchErrors(page);
+  await page.goto(served.url);
+});
+
+after(async () => {
+  await browser?.close();
+  await served?.stop();
+  if (dir) removeDir(dir);
+});
+
+const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+
+async function imageNamed(name: string): Promise<ImageInfo> {
+  const [project] = await served.call<ProjectInfo[]>('listProjects');
+  const { images } = await served.call<{ images: ImageInfo[] }>('listImages', { projectId: project.id });
+  return images.find((i) => i.name === name)!;
+}
+
+async function maskOf(name: string): Promise<Uint8Array> {
+  const mask = await served.call<MaskPayload>('getMask', (await imageNamed(name)).id);
+  return base64ToBytes(mask.data);
+}
+
+/** Polls the stored mask until `ok` holds (autosave is asynchronous), failing with the last count seen. */
+async function waitForMask(name: string, ok: (mask: Uint8Array) => boolean, what: string): Promise<Uint8Array> {
+  let mask = new Uint8Array();
+  for (let i = 0; i < 100; i++) {
+    mask = await maskOf(name);
+    if (ok(mask)) return mask;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`stored mask never showed ${what}`);
+}
+
+const count = (mask: Uint8Array, value: number) => mask.reduce((n, v) => n + (v === value ? 1 : 0), 0);
+
+test('create a project and add images from a folder; a dropped non-image is refused', { skip: skipReason ?? false }, async () => {
+  await page.getByLabel('Project name').fill('Discs');
+  await page.getByLabel('Project classes').fill('background, disc');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByLabel('Image folder').fill(path.join(dir, 'images'));
+  await page.getByRole('button', { name: 'Add images' }).click();
+  for (const name of ['a.png', 'b.png', 'c.png', 'd.png']) await page.getByRole('button', { name, exact: true }).waitFor();
+  await assert.doesNotReject(page.getByRole('status').filter({ hasText: 'Added 4 images' }).waitFor());
+
+  // Drop a text file on the drop zone: a clear message, and the project is unchanged.
+  await page.getByLabel('Drop images here').evaluate((zone) => {
+    const data = new DataTransfer();
+    data.items.add(new File(['not pixels'], 'notes.txt', { type: 'text/plain' }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  await page.getByRole('alert').filter({ hasText: 'Not an image: notes.txt' }).waitFor();
+  const [project] = await served.call<ProjectInfo[]>('listProjects');
+  assert.equal(project.name, 'Discs');
+  assert.deepEqual(project.classes.map((c) => c.name), ['background', 'disc']);
+  assert.equal(project.imageCount, 4);
+  await page.waitForTimeout(500); // let thumbnails decode before the screenshot
+  await shot('1-browser');
+});
+
+test('paint with brush and fill, undo and redo, reload and see the strokes', { skip: skipReason ?? false }, async () => {
+  await page.getByRole('button', { name: 'a.png', exact: true }).click();
+  await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
+  const canvas = page.getByLabel('Image canvas');
+  await canvas.waitFor();
+  const at = await imageToScreen(page, SIZE, SIZE);
+
+  // Fill the whole unlabeled image with "background" (class key 1).
+  await page.getByRole('button', { name: 'background', exact: true }).click();
+  await page.getByRole('button', { name: 'Fill' }).click();
+  await page.mouse.click(at(2, 2).x, at(2, 2).y);
+  await waitForMask('a.png', (m) => count(m, 0) === SIZE * SIZE, 'the filled background');
+
+  // A brush stroke across the disc with "disc" chosen by its key.
+  await page.getByRole('button', { name: 'Brush' }).click();
+  await canvas.focus();
+  await page.keyboard.press('2');
+  await page.getByLabel('Brush size').fill('14');
+  const from = at(32, 42);
+  const to = at(58, 42);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(to.x, to.y, { steps: 3 });
+  await page.mouse.up();
+  const painted = await waitForMask('a.png', (m) => count(m, 1) > 300, 'the brush stroke');
+  assert.equal(painted[42 * SIZE + 45], 1, 'the middle of the stroke is "disc"');
+  assert.equal(painted[5 * SIZE + 5], 0, 'the corner stays background');
+  await shot('2-editor-painted');
+
+  await page.keyboard.press('Control+z');
+  await waitForMask('a.png', (m) => count(m, 1) === 0 && count(m, 0) === SIZE * SIZE, 'the stroke undone');
+  await page.getByRole('button', { name: 'Redo' }).click();
+  const redone = await waitForMask('a.png', (m) => count(m, 1) > 300, 'the stroke redone');
+  assert.deepEqual(redone, painted, 'redo restores exactly the painted pixels');
+
+  // Reload: the strokes come back from the store, in the API and on the label layer.
+  await page.reload();
+  await page.getByRole('button', { name: 'a.png', exact: true }).click();
+  await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
+  await page.waitForTimeout(300);
+  assert.deepEqual(await maskOf('a.png'), painted);
+  const at2 = await imageToScreen(page, SIZE, SIZE);
+  const disc = await layerPixel(page, 1, at2(45, 42));
+  const background = await layerPixel(page, 1, at2(5, 5));
+  const [project] = await served.call<ProjectInfo[]>('listProjects');
+  // Layer opacity goes through premultiplied alpha, so channels may round by a step or two.
+  const near = (rgba: number[], hex: string) => [1, 3, 5].every((k, c) => Math.abs(rgba[c] - Number.parseInt(hex.slice(k, k + 2), 16)) <= 3);
+  assert.ok(disc[3] > 0 && background[3] > 0, 'both pixels carry a label colour');
+  assert.ok(near(disc, project.classes[1].color), `the stroke shows in the colour of "disc" (${project.classes[1].color}), got rgba(${disc})`);
+  assert.ok(near(background, project.classes[0].color), `background shows in its colour (${project.classes[0].color}), got rgba(${background})`);
+  await shot('3-editor-reloaded');
+
+  // Label a second image quickly so training has two: fill background, one stroke of disc.
+  await page.getByRole('button', { name: 'Images' }).click();
+  await page.getByRole('button', { name: 'b.png', exact: true }).click();
+  await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
+  const atB = await imageToScreen(page, SIZE, SIZE);
+  await page.getByRole('button', { name: 'background', exact: true }).click();
+  await page.getByRole('button', { name: 'Fill' }).click();
+  await page.mouse.click(atB(2, 2).x, atB(2, 2).y);
+  await page.getByRole('button', { name: 'disc', exact: true }).click();
+  await page.getByRole('button', { name: 'Brush' }).click();
+  await page.mouse.move(atB(50, 40).x, atB(50, 40).y);
+  await page.mouse.down();
+  await page.mouse.move(atB(62, 46).x, atB(62, 46).y, { steps: 2 });
+  await page.mouse.up();
+  await waitForMask('b.png', (m) => count(m, 1) > 100 && count(m, 0) > 1000, 'the second image labeled');
+  assert.deepEqual(errors, []);
+});
+
+test('train a tiny model, see the prediction overlay and the per-class IoU table', { skip: skipReason ?? false, timeout: 240_000 }, async () => {
+  await page.getByLabel('Architecture').selectOption('unet');
+  await page.getByLabel('Preset').selectOption('tiny');
+  await page.getByLabel('Epochs').fill('2');
+  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Stop' }).and(page.locator(':enabled')).waitFor();
+  await page.getByLabel('Training status').filter({ hasText: /^Finished/ }).waitFor({ timeout: 200_000 });
+  await page.getByRole('figure', { name: 'IoU per class' }).waitFor();
+
+  // The new model's prediction of the open image is drawn on the overlay layer.
+  await page.getByLabel('Overlay', { exact: true }).waitFor();
+  assert.equal(await page.getByLabel('Overlay', { exact: true }).inputValue(), 'mask');
+  const at = await imageToScreen(page, SIZE, SIZE);
+  const overlay = await layerPixel(page, 2, at(20, 20));
+  assert.ok(overlay[3] > 0, 'the predicted mask is drawn over the image');
+  await shot('4-prediction-overlay');
+  await page.getByLabel('Overlay', { exact: true }).selectOption('probability');
+  await page.getByLabel('Colour legend').waitFor();
+  await shot('5-probability-overlay');
+
+  await page.getByRole('button', { name: 'Metrics' }).click();
+  await page.getByRole('button', { name: 'Evaluate' }).click();
+  const table = page.getByRole('table', { name: 'Per-class IoU' });
+  await table.waitFor({ timeout: 60_000 });
+  const rows = await table.locator('tbody tr').allInnerTexts();
+  assert.equal(rows.length, 2);
+  assert.ok(rows.some((r) => r.startsWith('background')) && rows.some((r) => r.startsWith('disc')), rows.join(' | '));
+  for (const row of rows) assert.match(row, /\d\.\d{3}/, `row "${row}" shows an IoU`);
+  await page.getByRole('table', { name: 'Confusion matrix' }).waitFor();
+  await page.getByRole('article', { name: /^Run \d+$/ }).first().waitFor();
+  await shot('6-metrics');
+  assert.deepEqual(errors, []);
+});
