@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { BackendName, BackendReport, DoctorReport } from '../api/types.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
+import { registerThreadedWasm, wasmThreadCount } from './wasm-threads.ts';
 
 /** Every backend Segwork knows, fastest first. */
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -82,11 +83,14 @@ async function probeWasm(): Promise<Probe> {
     const require = createRequire(import.meta.url);
     const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
     wasm.setWasmPaths(dist + path.sep);
-    // The threaded build needs browser workers; in Node the single-threaded SIMD build is the one that works.
+    // The package's own threaded loader needs browser workers; wasm-threads.ts loads that build for Node instead.
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     registerWasmTrainingKernels();
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    return { name: 'wasm', available: true, reason: `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, single thread, with Segwork's training kernels`, tfjsName: 'wasm' };
+    const threads = simd ? wasmThreadCount() : 1;
+    if (threads > 1) registerThreadedWasm(threads);
+    const threading = threads > 1 ? `${threads} threads (SEGWORK_WASM_THREADS)` : 'single thread';
+    return { name: 'wasm', available: true, reason: `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${threading}, with Segwork's training kernels`, tfjsName: 'wasm' };
   } catch (error) {
     return { name: 'wasm', available: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${messageOf(error)}`, tfjsName: 'wasm' };
   }

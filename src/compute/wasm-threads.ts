@@ -1,0 +1,98 @@
+// Multi-threaded XNNPACK for the wasm backend under Node. tfjs-backend-wasm only loads its threaded build in
+// browsers: it starts pthread workers from blob: URLs (Node's Worker refuses them) and hands them the main
+// script as a Blob. Here the 'wasm' backend is re-registered with the same threaded build, loaded from disk:
+// workers start from wasm-pthread-worker.cjs and read the main script by path. Kernels stay registered under
+// 'wasm', so every kernel (ours included) runs unchanged.
+import * as tf from '@tensorflow/tfjs';
+import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const THREADED = 'tfjs-backend-wasm-threaded-simd';
+/** The build pre-starts 8 pthread workers and caps its pool there. */
+export const MAX_WASM_THREADS = 8;
+// Same priority as the package's own registration, so automatic choice is unchanged.
+const WASM_PRIORITY = 2;
+
+interface EmscriptenModule {
+  PThread: { runningWorkers: Array<{ unref(): void }> };
+  cwrap(name: string, returns: string | null, args: string[]): (...args: number[]) => number;
+  tfjs?: Record<string, (...args: number[]) => number>;
+}
+type ModuleFactory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
+
+let registeredThreads: number | null = null;
+
+/** Threads to use: SEGWORK_WASM_THREADS, else every core, within [1, 8]. */
+export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env): number {
+  const requested = env.SEGWORK_WASM_THREADS;
+  if (requested != null && requested !== '') {
+    const n = Number(requested);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`SEGWORK_WASM_THREADS must be a positive integer, got '${requested}'`);
+    return Math.min(n, MAX_WASM_THREADS);
+  }
+  return Math.min(os.availableParallelism(), MAX_WASM_THREADS);
+}
+
+async function instantiateThreaded(threads: number): Promise<EmscriptenModule> {
+  const factory = require(`@tensorflow/tfjs-backend-wasm/wasm-out/${THREADED}.js`) as ModuleFactory;
+  const mainScript = require.resolve(`@tensorflow/tfjs-backend-wasm/wasm-out/${THREADED}.js`);
+  const wasmBinary = require.resolve(`@tensorflow/tfjs-backend-wasm/dist/${THREADED}.wasm`);
+  const workerScript = fileURLToPath(new URL('./wasm-pthread-worker.cjs', import.meta.url));
+  // The C side caps its pool at (logical cores / 2), assuming hyper-threads, and reads the core count through
+  // os.cpus() once, while the module initialises; report 2 per wanted thread for that moment only.
+  const realCpus = os.cpus;
+  const oneCpu = realCpus()[0];
+  os.cpus = () => Array.from({ length: 2 * threads }, () => oneCpu);
+  try {
+    return await factory({
+      locateFile: (file: string, prefix: string) =>
+        file.endsWith('.worker.js') ? workerScript : file.endsWith('.wasm') ? wasmBinary : prefix + file,
+      mainScriptUrlOrBlob: mainScript,
+    });
+  } finally {
+    os.cpus = realCpus;
+  }
+}
+
+/** The backend object if it is already initialised; unlike tf.findBackend, never starts one. */
+function initialisedBackend(name: string): unknown {
+  return (tf.engine() as unknown as { registry: Record<string, unknown> }).registry[name] ?? null;
+}
+
+/**
+ * Replaces the 'wasm' backend factory with the threaded build running `threads` XNNPACK threads.
+ * Call before the backend is first activated; later calls do nothing.
+ */
+export function registerThreadedWasm(threads: number): void {
+  if (registeredThreads != null) return;
+  if (initialisedBackend('wasm') != null) throw new Error('registerThreadedWasm: the wasm backend was already initialised');
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', async () => {
+    const module = await instantiateThreaded(threads);
+    // The same bridge the package's init() builds.
+    module.tfjs = {
+      init: module.cwrap('init', null, []),
+      initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
+      getThreadsCount: module.cwrap('get_threads_count', 'number', []),
+      registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
+      disposeData: module.cwrap('dispose_data', null, ['number']),
+      dispose: module.cwrap('dispose', null, []),
+    };
+    setThreadsCount(threads);
+    const backend = new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]);
+    // XNNPACK's pool threads wait for work forever and emscripten keeps their workers referenced, which would
+    // keep every process alive after its work is done; the pool is driven synchronously from this thread.
+    for (const worker of module.PThread.runningWorkers) worker.unref();
+    return backend;
+  }, WASM_PRIORITY);
+  registeredThreads = threads;
+}
+
+/** XNNPACK threads of the active wasm backend (1 for the single-threaded build). */
+export function activeWasmThreads(): number {
+  const backend = initialisedBackend('wasm') as { wasm?: EmscriptenModule } | null;
+  return backend?.wasm?.tfjs?.getThreadsCount() ?? 1;
+}
