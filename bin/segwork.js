@@ -4,4 +4,6 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Exit explicitly once output is flushed: native backends (Dawn's threads) can keep an idle process alive.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

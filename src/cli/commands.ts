@@ -10,6 +10,7 @@ export async function commands(): Promise<Command[]> {
     import('./segment.ts').then((m) => m.segmentCommand),
     import('./import.ts').then((m) => m.importCommand),
     import('./export.ts').then((m) => m.exportCommand),
+    import('./inspect.ts').then((m) => m.inspectCommand),
   ]);
   return modules;
 }
