@@ -1,0 +1,15 @@
+// Messages between the segment pool and its workers.
+import type { TileOptions } from '../inference/tiler.ts';
+
+export interface PoolWorkerData {
+  modelDir: string;
+  /** Backend name for initBackend (undefined: the fastest available). */
+  backend?: string;
+}
+
+export type PoolRequest = { type: 'segment'; id: number; file: string; output: string; probabilities: boolean; tiles?: TileOptions };
+
+export type PoolReply =
+  | { type: 'ready'; backend: string }
+  | { type: 'done'; id: number; seconds: number }
+  | { type: 'failed'; id: number; reason: string; seconds: number };
