@@ -55,7 +55,12 @@ export class LabelHistory {
     if (!p) throw new Error('willChange outside a stroke; call mark() first');
     const clipped = this.map.clip(r);
     if (isEmpty(clipped) || (p.rect && contains(p.rect, clipped))) return;
-    const grown = union(p.rect, clipped);
+    // Grow with slack (half the current size each way) so a long stroke reallocates a logarithmic number of
+    // times instead of once per pointer event; commit() trims the diff back to the changed pixels.
+    const wanted = union(p.rect, clipped);
+    const slackX = p.rect ? Math.ceil(wanted.width / 2) : 0;
+    const slackY = p.rect ? Math.ceil(wanted.height / 2) : 0;
+    const grown = this.map.clip({ x: wanted.x - slackX, y: wanted.y - slackY, width: wanted.width + 2 * slackX, height: wanted.height + 2 * slackY });
     // Pixels outside the old rectangle are untouched by this stroke, so the map still holds their "before".
     const before = this.map.read(grown);
     if (p.rect && p.before) {

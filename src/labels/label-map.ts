@@ -52,6 +52,29 @@ export class LabelMap {
     }
   }
 
+  /** The smallest rectangle holding every labeled pixel, or null when nothing is labeled. */
+  labeledBounds(): Rect | null {
+    const { data, width, height } = this;
+    let minX = width, minY = -1, maxX = -1, maxY = -1;
+    for (let y = 0; y < height; y++) {
+      const row = y * width;
+      let first = -1;
+      let last = -1;
+      for (let x = 0; x < width; x++) {
+        if (data[row + x] !== UNLABELED) {
+          if (first < 0) first = x;
+          last = x;
+        }
+      }
+      if (first < 0) continue;
+      if (minY < 0) minY = y;
+      maxY = y;
+      if (first < minX) minX = first;
+      if (last > maxX) maxX = last;
+    }
+    return minY < 0 ? null : { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 };
+  }
+
   /** Fraction of pixels that carry a label. */
   labeledFraction(): number {
     let labeled = 0;

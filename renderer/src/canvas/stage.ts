@@ -50,7 +50,10 @@ export class LabelStage {
     canvas.height = map.height;
     this.labelCanvas = canvas;
     this.labelNode.image(canvas);
-    this.drawLabels(map, lut, map.bounds);
+    // A new canvas is transparent, which is what unlabeled pixels look like: colour only the labeled box.
+    const labeled = map.labeledBounds();
+    if (labeled) this.drawLabels(map, lut, labeled);
+    else this.labelLayer.batchDraw();
   }
 
   /** Repaints only the dirty rectangle of the label canvas, then schedules one redraw of the label layer. */

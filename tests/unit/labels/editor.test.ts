@@ -187,3 +187,26 @@ test('accepting a prediction inside a region changes only that region, as one un
   editor.acceptPrediction(prediction);
   assert.equal(labeledCount(map, 1), 100, 'without a region the whole image takes the prediction');
 });
+
+test('a long stroke is still one undo item whose diff covers only the stroke', () => {
+  const map = new LabelMap(2000, 400);
+  const editor = new LabelEditor(map);
+  editor.brushSize = 6;
+  editor.pointerDown({ x: 100, y: 200 });
+  for (let x = 110; x <= 1500; x += 10) editor.pointerMove({ x, y: 200 + 50 * Math.sin(x / 80) });
+  editor.pointerUp({ x: 1500, y: 200 });
+  const diff = editor.undo()!;
+  assert.equal(labeledCount(map), 0);
+  assert.ok(diff.rect.x >= 96 && diff.rect.x + diff.rect.width <= 1504, `diff x-range ${diff.rect.x}..${diff.rect.x + diff.rect.width} hugs the stroke`);
+  assert.ok(diff.rect.y >= 146 && diff.rect.y + diff.rect.height <= 254, `diff y-range ${diff.rect.y}..${diff.rect.y + diff.rect.height} hugs the stroke`);
+  editor.redo();
+  assert.equal(map.get(800, Math.floor(200 + 50 * Math.sin(10))), 0);
+});
+
+test('labeledBounds is the tight box of labeled pixels', () => {
+  const map = new LabelMap(50, 40);
+  assert.equal(map.labeledBounds(), null);
+  map.set(7, 30, 1);
+  map.set(20, 4, 0);
+  assert.deepEqual(map.labeledBounds(), { x: 7, y: 4, width: 14, height: 27 });
+});
