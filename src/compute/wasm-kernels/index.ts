@@ -4,9 +4,12 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.ts';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.ts';
+import { registerOverNative } from './native-fallback.ts';
+import { resizeNearestGradByPooling } from './resize-nearest-grad.ts';
+import { sumLeadingAxes } from './sum-leading-axes.ts';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 
-/** Kernels registered on wasm: the missing ones, plus Conv2DBackpropInput whose native version is a slow scalar loop. */
+/** Kernels registered on wasm: the missing ones, plus Conv2DBackpropInput whose native version is a slow scalar loop (more fast paths below). */
 export const wasmTrainingKernels: tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
@@ -23,4 +26,7 @@ export function registerWasmTrainingKernels(): void {
     if (existing != null) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
+  // Fast paths in front of native kernels, which stay as the fallback.
+  registerOverNative('Sum', sumLeadingAxes);
+  registerOverNative('ResizeNearestNeighborGrad', resizeNearestGradByPooling);
 }
