@@ -24,16 +24,17 @@ function fromWindows(windows: tf.Tensor5D): tf.Tensor4D {
   return tf.reshape(tf.transpose(split, [0, 1, 4, 2, 5, 3]), [b, hh * 2, wh * 2, c]);
 }
 
-function checkEven(x: tf.Tensor, who: string): void {
+function checkEven(x: tf.Tensor, who: string, sizeMultiple: number): void {
   const [, h, w] = x.shape;
   if (h % 2 !== 0 || w % 2 !== 0) {
-    throw new Error(`${who}: height and width must be even, got ${h}×${w}; pad the input to a multiple of the model's size multiple`);
+    const hint = sizeMultiple > 2 ? `the model's input height and width must be multiples of ${sizeMultiple}` : 'pad the input to even sizes';
+    throw new Error(`${who}: height and width must be even, got ${h}×${w}; ${hint}`);
   }
 }
 
 /** 2×2 / stride-2 max-pooling; returns the pooled values and, as float32, the window index of each max. */
-export function maxPoolWithIndices(x: tf.Tensor4D, who = 'maxPoolWithIndices'): [tf.Tensor4D, WindowIndices] {
-  checkEven(x, who);
+export function maxPoolWithIndices(x: tf.Tensor4D, who = 'maxPoolWithIndices', sizeMultiple = 2): [tf.Tensor4D, WindowIndices] {
+  checkEven(x, who, sizeMultiple);
   return tf.tidy(() => {
     const windows = toWindows(x);
     const indices = tf.argMax(windows, -1) as tf.Tensor4D;
@@ -59,12 +60,19 @@ interface NamedLayerArgs {
   trainable?: boolean;
 }
 
+export interface MaxPoolWithIndicesArgs extends NamedLayerArgs {
+  /** The whole model's size multiple, only to name it when an odd size arrives. */
+  modelSizeMultiple?: number;
+}
+
 /** Layer: input [b, h, w, c] → outputs [pooled [b, h/2, w/2, c], window indices [b, h/2, w/2, c]]. */
 export class MaxPoolWithIndices extends tf.layers.Layer {
   static className = 'MaxPoolWithIndices';
+  readonly modelSizeMultiple: number;
 
-  constructor(args: NamedLayerArgs = {}) {
-    super(args);
+  constructor(args: MaxPoolWithIndicesArgs = {}) {
+    super({ name: args.name, trainable: args.trainable });
+    this.modelSizeMultiple = args.modelSizeMultiple ?? 2;
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape[] {
@@ -76,7 +84,11 @@ export class MaxPoolWithIndices extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-    return maxPoolWithIndices(x, `layer ${this.name}`);
+    return maxPoolWithIndices(x, `layer ${this.name}`, this.modelSizeMultiple);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), modelSizeMultiple: this.modelSizeMultiple };
   }
 }
 
