@@ -66,9 +66,11 @@ function httpClient(): ApiClient {
     window.history.replaceState(null, '', url);
   }
 
+  // The event stream doubles as the connection probe: its opening is what clears the "connection lost" banner.
   let source: EventSource | null = null;
   let retry: ReturnType<typeof setTimeout> | undefined;
   const openEvents = () => {
+    source?.close();
     source = new EventSource('api/events');
     source.onopen = () => setConnected(true);
     source.onmessage = (message) => {
@@ -78,11 +80,12 @@ function httpClient(): ApiClient {
     source.onerror = () => {
       setConnected(false);
       // EventSource retries by itself unless the server refused it outright (e.g. it restarted with a new token).
-      if (source?.readyState === EventSource.CLOSED) {
-        clearTimeout(retry);
-        retry = setTimeout(openEvents, 2000);
-      }
+      if (source?.readyState === EventSource.CLOSED) reconnectSoon();
     };
+  };
+  const reconnectSoon = () => {
+    clearTimeout(retry);
+    retry = setTimeout(openEvents, 1000);
   };
   openEvents();
 
@@ -96,7 +99,9 @@ function httpClient(): ApiClient {
         credentials: 'same-origin',
       });
     } catch {
+      // A failed call may happen while the stream still looks open: reopen it, and its opening says we are back.
       setConnected(false);
+      reconnectSoon();
       throw new ConnectionError(method);
     }
     const text = await response.text();

@@ -1,7 +1,15 @@
 // The editor's drawing surface: Konva layers for the image, the labels and the overlays, with zoom and pan.
 // Pixels stay in typed arrays elsewhere; this only turns dirty rectangles of them into canvas pixels.
 import Konva from 'konva';
-import type { LabelMap, Point, Rect } from '../../../src/labels/index.ts';
+import { intersect, type LabelMap, type Point, type Rect } from '../../../src/labels/index.ts';
+
+/** Side of a label tile in image pixels. */
+const TILE = 512;
+
+interface LabelTile {
+  canvas: HTMLCanvasElement;
+  rect: Rect;
+}
 
 export class LabelStage {
   readonly stage: Konva.Stage;
@@ -10,11 +18,10 @@ export class LabelStage {
   private readonly overlayLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
   private readonly toolLayer = new Konva.Layer({ listening: false });
   private readonly imageNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
-  private readonly labelNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly overlayNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly polygonNode = new Konva.Line({ points: [], stroke: '#ffeb3b', strokeWidth: 1, dash: [4, 3], closed: false });
   private readonly cursorNode = new Konva.Circle({ radius: 5, stroke: '#ffffff', strokeWidth: 1, visible: false });
-  private labelCanvas: HTMLCanvasElement | null = null;
+  private labelTiles: LabelTile[] = [];
   private overlayCanvas: HTMLCanvasElement | null = null;
   private imageWidth = 0;
   private imageHeight = 0;
@@ -22,7 +29,6 @@ export class LabelStage {
   constructor(container: HTMLDivElement) {
     this.stage = new Konva.Stage({ container, width: container.clientWidth || 800, height: container.clientHeight || 600 });
     this.imageLayer.add(this.imageNode);
-    this.labelLayer.add(this.labelNode);
     this.overlayLayer.add(this.overlayNode);
     this.toolLayer.add(this.polygonNode, this.cursorNode);
     this.stage.add(this.imageLayer, this.labelLayer, this.overlayLayer, this.toolLayer);
@@ -45,22 +51,33 @@ export class LabelStage {
 
   /** Recolours the whole label map (after loading, or when class colours change). */
   setLabels(map: LabelMap, lut: Uint32Array): void {
-    const canvas = document.createElement('canvas');
-    canvas.width = map.width;
-    canvas.height = map.height;
-    this.labelCanvas = canvas;
-    this.labelNode.image(canvas);
+    // Tiles, not one big canvas: the browser snapshots a canvas it draws from after each change, and a
+    // 4096² snapshot per pointer event would cost more than the frame. A stroke touches a few small tiles.
+    this.labelLayer.destroyChildren();
+    this.labelTiles = [];
+    for (let y = 0; y < map.height; y += TILE) {
+      for (let x = 0; x < map.width; x += TILE) {
+        const canvas = document.createElement('canvas');
+        canvas.width = Math.min(TILE, map.width - x);
+        canvas.height = Math.min(TILE, map.height - y);
+        this.labelLayer.add(new Konva.Image({ image: canvas, x, y, listening: false }));
+        this.labelTiles.push({ canvas, rect: { x, y, width: canvas.width, height: canvas.height } });
+      }
+    }
     // A new canvas is transparent, which is what unlabeled pixels look like: colour only the labeled box.
     const labeled = map.labeledBounds();
     if (labeled) this.drawLabels(map, lut, labeled);
     else this.labelLayer.batchDraw();
   }
 
-  /** Repaints only the dirty rectangle of the label canvas, then schedules one redraw of the label layer. */
+  /** Repaints only the dirty rectangle of the label tiles, then schedules one redraw of the label layer. */
   drawLabels(map: LabelMap, lut: Uint32Array, rect: Rect): void {
-    if (!this.labelCanvas || rect.width <= 0 || rect.height <= 0) return;
-    const ctx = this.labelCanvas.getContext('2d')!;
-    putIndexed(ctx, map.data, map.width, rect, lut);
+    if (rect.width <= 0 || rect.height <= 0) return;
+    for (const tile of this.labelTiles) {
+      const part = intersect(tile.rect, rect);
+      if (part.width <= 0 || part.height <= 0) continue;
+      putIndexed(tile.canvas.getContext('2d')!, map.data, map.width, part, lut, tile.rect.x, tile.rect.y);
+    }
     this.labelLayer.batchDraw();
   }
 
@@ -148,8 +165,8 @@ export class LabelStage {
   }
 }
 
-/** Writes lut[values[i]] for a rectangle of a byte raster into a 2D context. */
-function putIndexed(ctx: CanvasRenderingContext2D, values: Uint8Array, width: number, rect: Rect, lut: Uint32Array): void {
+/** Writes lut[values[i]] for a rectangle of a byte raster into a 2D context whose origin is at (originX, originY). */
+function putIndexed(ctx: CanvasRenderingContext2D, values: Uint8Array, width: number, rect: Rect, lut: Uint32Array, originX = 0, originY = 0): void {
   const image = ctx.createImageData(rect.width, rect.height);
   const out = new Uint32Array(image.data.buffer);
   for (let row = 0; row < rect.height; row++) {
@@ -157,5 +174,5 @@ function putIndexed(ctx: CanvasRenderingContext2D, values: Uint8Array, width: nu
     const dst = row * rect.width;
     for (let col = 0; col < rect.width; col++) out[dst + col] = lut[values[src + col]];
   }
-  ctx.putImageData(image, rect.x, rect.y);
+  ctx.putImageData(image, rect.x - originX, rect.y - originY);
 }

@@ -65,9 +65,10 @@ export class EditorState {
   /** Opens an image: saves what is pending on the previous one, then loads pixels, labels and a fresh history. */
   async load(imageId: number): Promise<void> {
     const token = ++this.loadToken;
-    await this.flush();
+    // Loading shows at once, so nobody (person or test) paints on the previous image meanwhile.
     this.loading = true;
     try {
+      await this.flush();
       const [png, mask] = await Promise.all([this.api.imagePng(imageId), this.api.getMask(imageId)]);
       const image = new Image();
       image.src = `data:image/png;base64,${png}`;
@@ -104,7 +105,7 @@ export class EditorState {
   }
 
   pointerDown(p: Point): void {
-    if (!this.editor) return;
+    if (!this.editor || this.loading) return;
     this.syncEditorSettings();
     this.editor.pointerDown(p);
     this.afterTool();
