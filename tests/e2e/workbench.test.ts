@@ -66,7 +66,7 @@ async function maskOf(name: string): Promise<Uint8Array> {
 
 /** Polls the stored mask until `ok` holds (autosave is asynchronous), failing with the last count seen. */
 async function waitForMask(name: string, ok: (mask: Uint8Array) => boolean, what: string): Promise<Uint8Array> {
-  let mask = new Uint8Array();
+  let mask: Uint8Array = new Uint8Array();
   for (let i = 0; i < 100; i++) {
     mask = await maskOf(name);
     if (ok(mask)) return mask;
