@@ -123,6 +123,8 @@ export async function predictStrips(
 
   for (const ty of ys) {
     await flush(ty);
+    // Let a cancel (Ctrl-C, a worker message) in between rows of tiles.
+    await new Promise((resolve) => setImmediate(resolve));
     for (let start = 0; start < xs.length; start += options.batch) {
       if (signal?.aborted) throw new Error('cancelled');
       const batchXs = xs.slice(start, start + options.batch);

@@ -185,6 +185,9 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
         imagesPerSecond: options.batchSize / Math.max(dt, 1e-6),
         etaSeconds: Math.min(remainingSteps * avg, budgetLeft),
       });
+      // Yield to the event loop: wasm's data() resolves at once, and without this a Ctrl-C or a worker's
+      // cancel message would never be handled while training runs.
+      await new Promise((resolve) => setImmediate(resolve));
       if (job.signal?.aborted) {
         reason = 'cancelled';
         break;
