@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { BatchEvent, BatchSummary } from '../api/types.ts';
-import { listImageFiles, openRaster, writeMaskPng } from '../io/index.ts';
-import { InputError } from '../io/raster.ts';
+import { georeferenceOf, listImageFiles, openRaster, writeGeoTiffMask, writeMaskPng, writeProbabilityTiff } from '../io/index.ts';
+import { InputError, type Raster } from '../io/raster.ts';
 import { getArchitecture } from '../models/index.ts';
 import type { LoadedModel } from '../models/model-dir.ts';
 import { argmaxClasses } from './evaluate.ts';
@@ -82,10 +82,26 @@ export async function checkWritableDir(dir: string): Promise<void> {
   }
 }
 
-export function outputPathFor(inputDir: string, outputDir: string, file: string): string {
+/** Where an input's mask goes: same relative path, `.png`; `.tif` for georeferenced inputs, which keep their CRS. */
+export function outputPathFor(inputDir: string, outputDir: string, file: string, georeferenced = false): string {
   const rel = path.relative(inputDir, file);
   const stem = rel.replace(/(\.nii\.gz|\.[^./\\]+)$/i, '');
-  return path.join(outputDir, `${stem}.png`);
+  return path.join(outputDir, `${stem}.${georeferenced ? 'tif' : 'png'}`);
+}
+
+/** A GeoTIFF input by extension (the mask's name must be known before the file is opened, to skip finished ones). */
+function looksGeoreferenced(file: string): boolean {
+  return /\.tiff?$/i.test(file);
+}
+
+async function writeOutputs(output: string, raster: Raster, result: SegmentedImage): Promise<void> {
+  const georeference = georeferenceOf(raster);
+  if (output.endsWith('.tif')) await writeGeoTiffMask(output, raster, result.mask);
+  else await writeMaskPng(output, result.width, result.height, result.mask);
+  if (result.probabilities) {
+    const file = output.replace(/\.(png|tif)$/, '.probabilities.tif');
+    await writeProbabilityTiff(file, result.width, result.height, result.numClasses, result.probabilities, georeference);
+  }
 }
 
 export async function segmentFolder(loaded: LoadedModel, options: BatchOptions): Promise<BatchSummary> {
@@ -99,7 +115,7 @@ export async function segmentFolder(loaded: LoadedModel, options: BatchOptions):
   for (const [index, file] of files.entries()) {
     if (options.signal?.aborted) break;
     const t0 = Date.now();
-    const output = outputPathFor(options.inputDir, options.outputDir, file);
+    const output = outputPathFor(options.inputDir, options.outputDir, file, looksGeoreferenced(file));
     const report = (status: 'done' | 'skipped' | 'failed', reason?: string) =>
       emit({ type: 'file', index: index + 1, total: files.length, path: file, status, output, seconds: (Date.now() - t0) / 1000, ...(reason ? { reason } : {}) });
     if (!options.overwrite && existsSync(output)) {
@@ -112,8 +128,7 @@ export async function segmentFolder(loaded: LoadedModel, options: BatchOptions):
       try {
         const source = matchBands(raster, loaded.meta.inputChannels, file);
         const result = await segmentSource(loaded, source, options.probabilities, options.tiles, options.signal);
-        await writeMaskPng(output, result.width, result.height, result.mask);
-        if (result.probabilities) await writeProbabilities(output, result);
+        await writeOutputs(output, raster, result);
       } finally {
         await raster.close();
       }
@@ -131,9 +146,4 @@ export async function segmentFolder(loaded: LoadedModel, options: BatchOptions):
   summary.imagesPerSecond = summary.done / Math.max(summary.seconds, 1e-9);
   emit({ type: 'end', done: summary.done, skipped: summary.skipped, failed: summary.failed, seconds: summary.seconds });
   return summary;
-}
-
-async function writeProbabilities(maskPath: string, result: SegmentedImage): Promise<void> {
-  const { writeProbabilityTiff } = await import('../io/index.ts');
-  await writeProbabilityTiff(maskPath.replace(/\.png$/, '.probabilities.tif'), result.width, result.height, result.numClasses, result.probabilities!);
 }
