@@ -11,6 +11,7 @@ export async function commands(): Promise<Command[]> {
     import('./import.ts').then((m) => m.importCommand),
     import('./export.ts').then((m) => m.exportCommand),
     import('./inspect.ts').then((m) => m.inspectCommand),
+    import('./models.ts').then((m) => m.modelsCommand),
     import('./serve.ts').then((m) => m.serveCommand),
   ]);
   return modules;
