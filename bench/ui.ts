@@ -48,17 +48,31 @@ function writeLargeImage(file: string): void {
 
 // Code that runs in the page is kept as source text: this file compiles against Node types, not the DOM.
 
-/** Latency from each pointermove's timestamp to the end of the animation frame that drew it, and a frame counter.
- * The listener sits on window in the bubble phase, after the canvas handler, so its frame callback is queued
- * after Konva's draw. */
+/** Per pointermove: latency from the event's timestamp to the end of the animation frame that drew it, and
+ * the work itself (handler plus Konva's draw in that frame), plus a frame counter. Listeners on window in the
+ * capture phase run before the canvas handler and in the bubble phase after it, so their frame callbacks
+ * bracket Konva's draw. */
 const LATENCY_PROBE = `(() => {
   window.__latencies = [];
+  window.__work = [];
   window.__frames = 0;
   window.__counting = false;
+  let handlerStart = 0;
+  let drawStart = 0;
+  window.addEventListener('pointermove', (event) => {
+    if (event.buttons !== 1) return;
+    handlerStart = performance.now();
+    requestAnimationFrame(() => (drawStart = performance.now()));
+  }, true);
   window.addEventListener('pointermove', (event) => {
     if (event.buttons !== 1) return;
     const stamp = event.timeStamp;
-    requestAnimationFrame(() => window.__latencies.push(performance.now() - stamp));
+    const handlerMs = performance.now() - handlerStart;
+    requestAnimationFrame(() => {
+      const now = performance.now();
+      window.__latencies.push(now - stamp);
+      window.__work.push(handlerMs + (now - drawStart));
+    });
   });
   const tick = () => {
     if (window.__counting) window.__frames++;
@@ -81,7 +95,7 @@ const OPEN_IMAGE = `(async () => {
   return performance.now() - t0;
 })()`;
 
-const TAKE_LATENCIES = 'window.__latencies.splice(0)';
+const TAKE_SAMPLES = '({ latencies: window.__latencies.splice(0), work: window.__work.splice(0) })';
 
 async function stroke(page: Page, at: (x: number, y: number) => { x: number; y: number }, row: number, moves: number): Promise<void> {
   const start = at(200, row);
@@ -117,7 +131,7 @@ async function main(): Promise<void> {
 
     progress('opening…');
     const openSamples: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       if (i > 0) await page.getByRole('button', { name: 'Images' }).click();
       const ms = (await page.evaluate(OPEN_IMAGE)) as number;
       openSamples.push(ms);
@@ -139,7 +153,7 @@ async function main(): Promise<void> {
     await stroke(page, at, 1000, MOVES);
     await page.getByRole('button', { name: 'background', exact: true }).click();
     await stroke(page, at, 3000, MOVES);
-    const idle = (await page.evaluate(TAKE_LATENCIES)) as number[];
+    const idle = (await page.evaluate(TAKE_SAMPLES)) as { latencies: number[]; work: number[] };
     await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor({ timeout: 60_000 });
 
     progress('painting while training…');
@@ -159,8 +173,8 @@ async function main(): Promise<void> {
     const seconds = (Date.now() - t0) / 1000;
     const during = (await page.evaluate(`(() => {
       window.__counting = false;
-      return { latencies: window.__latencies.splice(0), frames: window.__frames };
-    })()`)) as { latencies: number[]; frames: number };
+      return { latencies: window.__latencies.splice(0), work: window.__work.splice(0), frames: window.__frames };
+    })()`)) as { latencies: number[]; work: number[]; frames: number };
     await workbench.cancelJob(job);
 
     const result = {
@@ -169,10 +183,12 @@ async function main(): Promise<void> {
       device: `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, headless Chromium --disable-gpu`,
       image: `${SIDE}x${SIDE} grey PNG`,
       openMs: { median: median(openSamples), samples: openSamples.map((v) => Math.round(v)), serverImagePngMs: Math.round(serverImagePngMs) },
-      brushLatencyMs: { median: median(idle), p95: percentile(idle, 95), samples: idle.length },
+      brushLatencyMs: { median: median(idle.latencies), p95: percentile(idle.latencies, 95), samples: idle.latencies.length },
+      brushWorkMs: { median: median(idle.work), p95: percentile(idle.work, 95) },
       whileTraining: {
         trainingStepsBeforePainting: steps,
         brushLatencyMs: { median: median(during.latencies), p95: percentile(during.latencies, 95), samples: during.latencies.length },
+        brushWorkMs: { median: median(during.work), p95: percentile(during.work, 95) },
         framesPerSecond: during.frames / seconds,
         seconds,
       },
