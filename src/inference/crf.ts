@@ -265,7 +265,7 @@ export function denseCrf(
 
   const logUnary = new Float32Array(probs.length);
   for (let i = 0; i < probs.length; i++) logUnary[i] = Math.log(Math.max(probs[i]!, 1e-8));
-  let q = Float32Array.from(probs);
+  let q: Float32Array = Float32Array.from(probs);
   for (let it = 0; it < o.iterations; it++) {
     // Potts model: agreeing with similar pixels lowers a label's energy by the kernel-weighted mass of that label.
     const energy = Float32Array.from(logUnary);
