@@ -1,0 +1,107 @@
+// `segwork pretrain`: autoencoder pre-training of a model's encoder on unlabeled images.
+import * as path from 'node:path';
+import { initBackend } from '../compute/backends.ts';
+import { listImageFiles, readImage } from '../io/index.ts';
+import { InputError } from '../io/raster.ts';
+import { architectureNames } from '../models/index.ts';
+import { pretrainEncoder } from '../training/pretrain.ts';
+import { intOption, numberOption, parse, required } from './args.ts';
+import { EXIT_OK, UsageError, type Command } from './command.ts';
+import { formatSeconds, toJson } from './progress.ts';
+
+export const pretrainCommand: Command = {
+  name: 'pretrain',
+  summary: 'Pre-train a model\'s encoder as an autoencoder on unlabeled images (for --init-encoder)',
+  usage: `Usage: segwork pretrain --images DIR [--images DIR …] --model NAME --out ENCODER_DIR [options]
+
+Trains a convolutional autoencoder whose encoder is exactly the chosen model's encoder, on random patches of
+every image in the folders (no labels needed). Then: segwork train … --model NAME --init-encoder ENCODER_DIR.
+Use the same --model and --preset in both commands.
+
+  --images DIR        folder of images (repeat for several folders)
+  --model NAME        ${architectureNames().join(' | ')}
+  --preset NAME       architecture preset (default small)
+  --out ENCODER_DIR   model directory holding the pre-trained encoder
+  --denoise SIGMA     add Gaussian noise of this standard deviation (normalised units): denoising autoencoder
+  --mask-ratio R      blank this fraction of 8×8 cells and reconstruct them: context encoder (inpainting)
+  --time-budget S     stop after S seconds (default 300)
+  --steps N           stop after N steps (default 100000)
+  --size PATCH        patch edge in pixels (default 128)
+  --batch N           patches per step (default 4)
+  --lr RATE           Adam learning rate (default 0.001)
+  --seed N            repeatable runs (default 1)
+  --backend NAME      tensorflow | webgpu | wasm | cpu (default: fastest available)
+  --json              progress and result as JSON lines`,
+  async run(argv, io) {
+    const { values } = parse(argv, {
+      images: { type: 'string', multiple: true },
+      model: { type: 'string' },
+      preset: { type: 'string' },
+      out: { type: 'string' },
+      denoise: { type: 'string' },
+      'mask-ratio': { type: 'string' },
+      'time-budget': { type: 'string' },
+      steps: { type: 'string' },
+      size: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const dirs = values.images ?? [];
+    if (dirs.length === 0) throw new UsageError('--images is required');
+    const architecture = required(values, 'model');
+    if (!architectureNames().includes(architecture)) throw new UsageError(`--model must be one of ${architectureNames().join(', ')}, got "${architecture}"`);
+    const outDir = required(values, 'out');
+    const denoiseSigma = numberOption(values, 'denoise', 0, 0, 10)!;
+    const maskRatio = numberOption(values, 'mask-ratio', 0, 0, 0.95)!;
+    const timeBudgetSeconds = numberOption(values, 'time-budget', 300, 1, 1e7)!;
+    const maxSteps = intOption(values, 'steps', 100_000, 1);
+    const patchSize = intOption(values, 'size', 128, 8);
+    const batchSize = intOption(values, 'batch', 4, 1);
+    const learningRate = numberOption(values, 'lr', 1e-3, 1e-6, 1)!;
+    const seed = intOption(values, 'seed', 1, 0);
+
+    const files: string[] = [];
+    for (const dir of dirs) {
+      const found = await listImageFiles(dir);
+      if (found.length === 0) throw new InputError(dir, 'no images found');
+      files.push(...found);
+    }
+    const images = [];
+    for (const file of files) images.push({ ...(await readImage(file)), name: file });
+    const backend = await initBackend(values.backend);
+    const say = (line: string) => io.stderr.write(line + '\n');
+    if (!values.json) say(`Pre-training the ${architecture} encoder on ${images.length} image(s), backend ${backend}`);
+    let lastReport = 0;
+    const result = await pretrainEncoder({
+      images,
+      architecture,
+      preset: values.preset ?? 'small',
+      outDir,
+      backend,
+      corruption: { denoiseSigma, maskRatio, maskCell: 8 },
+      patchSize,
+      batchSize,
+      learningRate,
+      timeBudgetSeconds,
+      maxSteps,
+      seed,
+      signal: io.signal,
+      onProgress: (p) => {
+        if (values.json) io.stdout.write(toJson({ type: 'step', ...p }) + '\n');
+        else if (p.seconds - lastReport >= 5) {
+          lastReport = p.seconds;
+          say(`  step ${p.step}  loss ${p.loss.toFixed(4)}  ${formatSeconds(p.seconds)}`);
+        }
+      },
+    });
+    if (values.json) io.stdout.write(toJson({ type: 'end', ...result, outDir: path.resolve(outDir) }) + '\n');
+    else {
+      say(`Done (${result.endReason}): ${result.steps} steps in ${formatSeconds(result.seconds)}, reconstruction loss ${result.firstLoss.toFixed(4)} → ${result.lastLoss.toFixed(4)}`);
+      say(`Encoder saved to ${outDir}; use: segwork train --model ${architecture} --init-encoder ${outDir} …`);
+    }
+    return EXIT_OK;
+  },
+};
