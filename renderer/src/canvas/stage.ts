@@ -42,7 +42,10 @@ export class LabelStage {
     this.stage.size({ width, height });
   }
 
-  setImage(image: CanvasImageSource & { width: number; height: number }): void {
+  setImage(image: ImageBitmap): void {
+    // A 4096² bitmap holds 64 MB: let the previous one go at once rather than at garbage collection.
+    const previous = this.imageNode.image();
+    if (previous instanceof ImageBitmap && previous !== image) previous.close();
     this.imageWidth = image.width;
     this.imageHeight = image.height;
     this.imageNode.image(image);

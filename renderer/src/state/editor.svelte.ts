@@ -70,10 +70,10 @@ export class EditorState {
     try {
       await this.flush();
       const [png, mask] = await Promise.all([this.api.imagePng(imageId), this.api.getMask(imageId)]);
-      const image = new Image();
-      image.src = `data:image/png;base64,${png}`;
-      await image.decode();
-      if (token !== this.loadToken) return;
+      // Decoded off the main thread, without a multi-megabyte data: URL.
+      const bytes = base64ToBytes(png) as Uint8Array<ArrayBuffer>;
+      const image = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+      if (token !== this.loadToken) return image.close();
       this.map = new LabelMap(mask.width, mask.height, base64ToBytes(mask.data));
       this.revision = mask.revision;
       this.editor = new LabelEditor(this.map, {
