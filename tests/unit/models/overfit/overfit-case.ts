@@ -12,12 +12,12 @@ const TARGET_IOU = 0.95;
 
 export function overfitCase(name: string, learningRate = 0.01): void {
   test(`${name}: the small preset overfits a real ${PATCH}×${PATCH} membrane patch to mean IoU ≥ ${TARGET_IOU}`, async (t) => {
+    await useTestBackend();
     const patch = membranePatch(PATCH);
     if (!patch) {
       t.skip(`ISBI 2012 membrane data not found under ${membraneDir}`);
       return;
     }
-    await useTestBackend();
     const { model } = buildPreset(name, 'small');
     const optimizer = tf.train.adam(learningRate);
     let iou = 0;
