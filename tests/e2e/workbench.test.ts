@@ -191,6 +191,19 @@ test('train a tiny model, see the prediction overlay and the per-class IoU table
   await page.getByLabel('Colour legend').waitFor();
   await shot('5-probability-overlay');
 
+  // Accept the prediction as labels: the stored mask becomes the model's mask, as one undoable stroke.
+  const [model] = await served.call<{ id: number }[]>('listModels');
+  const predicted = base64ToBytes((await served.call<{ mask: string }>('predict', model.id, (await imageNamed('b.png')).id)).mask);
+  await page.getByRole('button', { name: 'Accept prediction' }).click();
+  await waitForMask('b.png', (m) => m.every((v, i) => v === predicted[i]), 'the accepted prediction');
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await waitForMask('b.png', (m) => count(m, 1) > 100 && m.some((v, i) => v !== predicted[i]), 'the labels from before accepting');
+
+  // Next image: an image nobody labeled yet.
+  await page.getByRole('button', { name: 'Next image' }).click();
+  await page.getByLabel('Open image').filter({ hasText: /^(c|d)\.png$/ }).waitFor();
+  await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
+
   await page.getByRole('button', { name: 'Metrics' }).click();
   await page.getByRole('button', { name: 'Evaluate' }).click();
   const table = page.getByRole('table', { name: 'Per-class IoU' });
