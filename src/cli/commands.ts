@@ -5,6 +5,7 @@ export async function commands(): Promise<Command[]> {
   const modules = await Promise.all([
     import('./doctor.ts').then((m) => m.doctorCommand),
     import('./train.ts').then((m) => m.trainCommand),
+    import('./pretrain.ts').then((m) => m.pretrainCommand),
     import('./eval.ts').then((m) => m.evalCommand),
     import('./score.ts').then((m) => m.scoreCommand),
     import('./segment.ts').then((m) => m.segmentCommand),

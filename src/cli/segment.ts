@@ -1,9 +1,12 @@
+import os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../compute/backends.ts';
 import { segmentFolder } from '../inference/batch.ts';
 import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
-import { loadModelDir } from '../models/model-dir.ts';
+import { segmentFolderPooled } from '../jobs/segment-pool.ts';
+import { loadModelDir, readModelMeta } from '../models/model-dir.ts';
 import { intOption, numberOption, parse, required } from './args.ts';
+import type { BatchEvent, BatchSummary } from '../api/types.ts';
 import { EXIT_OK, EXIT_PARTIAL, type Command } from './command.ts';
 import { ProgressBar, formatSeconds, toJson } from './progress.ts';
 
@@ -24,6 +27,7 @@ Options:
   --overwrite        redo files whose mask exists
   --tile N           tile edge in pixels (default ${DEFAULT_TILE_OPTIONS.tile})
   --overlap F        overlap between tiles, 0 ≤ F < 1 (default ${DEFAULT_TILE_OPTIONS.overlap})
+  --workers N        images segmented at once, each in its own thread (default: one per core)
   --backend NAME     tensorflow | webgpu | wasm | cpu
   --json             progress and the summary as JSON lines`,
   async run(argv, io) {
@@ -36,6 +40,7 @@ Options:
       overwrite: { type: 'boolean' },
       tile: { type: 'string' },
       overlap: { type: 'string' },
+      workers: { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean' },
       workspace: { type: 'string' },
@@ -48,11 +53,10 @@ Options:
       tile: intOption(values, 'tile', DEFAULT_TILE_OPTIONS.tile, 16),
       overlap: numberOption(values, 'overlap', DEFAULT_TILE_OPTIONS.overlap, 0, 0.95)!,
     };
-    await initBackend(values.backend);
-    const loaded = await loadModelDir(modelDir);
+    const workers = intOption(values, 'workers', os.availableParallelism(), 1);
     const json = Boolean(values.json);
     const bar = new ProgressBar(io.stderr);
-    const summary = await segmentFolder(loaded, {
+    const batch = {
       inputDir,
       outputDir,
       recursive: Boolean(values.recursive),
@@ -60,7 +64,7 @@ Options:
       probabilities: Boolean(values.probabilities),
       tiles,
       signal: io.signal,
-      onEvent: (event) => {
+      onEvent: (event: BatchEvent) => {
         if (json) {
           io.stdout.write(toJson(event) + '\n');
           return;
@@ -70,8 +74,18 @@ Options:
           bar.update(event.index / event.total, `${event.index}/${event.total} ${path.basename(event.path)}`);
         }
       },
-    });
-    loaded.model.dispose();
+    };
+    let summary: BatchSummary;
+    if (workers > 1) {
+      // Fail on a bad model directory before any worker starts.
+      await readModelMeta(modelDir);
+      summary = await segmentFolderPooled(modelDir, { ...batch, workers, ...(values.backend ? { backend: values.backend } : {}) });
+    } else {
+      await initBackend(values.backend);
+      const loaded = await loadModelDir(modelDir);
+      summary = await segmentFolder(loaded, batch);
+      loaded.model.dispose();
+    }
     bar.clear();
     if (json) {
       io.stdout.write(toJson({ type: 'summary', ...summary }) + '\n');

@@ -104,46 +104,82 @@ async function writeOutputs(output: string, raster: Raster, result: SegmentedIma
   }
 }
 
-export async function segmentFolder(loaded: LoadedModel, options: BatchOptions): Promise<BatchSummary> {
-  const emit = options.onEvent ?? (() => {});
+/** Segments one file into its outputs. Throws InputError for a file that cannot be read. */
+export async function segmentFile(loaded: LoadedModel, file: string, output: string, probabilities: boolean, tiles?: TileOptions, signal?: AbortSignal): Promise<void> {
+  const raster = await openRaster(file);
+  try {
+    const source = matchBands(raster, loaded.meta.inputChannels, file);
+    const result = await segmentSource(loaded, source, probabilities, tiles, signal);
+    await writeOutputs(output, raster, result);
+  } finally {
+    await raster.close();
+  }
+}
+
+export interface BatchItem {
+  file: string;
+  output: string;
+}
+
+/** Lists a batch's files and splits them into those to do and those already done (skipped unless overwrite). */
+export async function planBatch(options: BatchOptions): Promise<{ total: number; todo: BatchItem[]; done: BatchItem[] }> {
   const files = await listImageFiles(options.inputDir, { recursive: options.recursive });
   if (files.length === 0) throw new InputError(options.inputDir, 'no images found (empty folder or no supported files)');
   await checkWritableDir(options.outputDir);
-  const started = Date.now();
-  const summary: BatchSummary = { done: 0, skipped: 0, failed: 0, failures: [], seconds: 0, imagesPerSecond: 0 };
-  emit({ type: 'start', total: files.length });
-  for (const [index, file] of files.entries()) {
+  const items = files.map((file) => ({ file, output: outputPathFor(options.inputDir, options.outputDir, file, looksGeoreferenced(file)) }));
+  const done = options.overwrite ? [] : items.filter((item) => existsSync(item.output));
+  return { total: files.length, todo: items.filter((item) => !done.includes(item)), done };
+}
+
+/** Counts a batch's outcomes, emits its events and builds the summary. */
+export class BatchTracker {
+  private readonly started = Date.now();
+  private reported = 0;
+  readonly summary: BatchSummary = { done: 0, skipped: 0, failed: 0, failures: [], seconds: 0, imagesPerSecond: 0 };
+
+  constructor(private readonly total: number, private readonly emit: (event: BatchEvent) => void = () => {}) {
+    emit({ type: 'start', total });
+  }
+
+  record(item: BatchItem, status: 'done' | 'skipped' | 'failed', seconds: number, reason?: string): void {
+    if (status === 'done') this.summary.done++;
+    else if (status === 'skipped') this.summary.skipped++;
+    else {
+      this.summary.failed++;
+      this.summary.failures.push({ path: item.file, reason: reason ?? 'unknown error' });
+    }
+    this.emit({ type: 'file', index: ++this.reported, total: this.total, path: item.file, status, output: item.output, seconds, ...(reason ? { reason } : {}) });
+  }
+
+  finish(): BatchSummary {
+    const s = this.summary;
+    s.seconds = (Date.now() - this.started) / 1000;
+    s.imagesPerSecond = s.done / Math.max(s.seconds, 1e-9);
+    this.emit({ type: 'end', done: s.done, skipped: s.skipped, failed: s.failed, seconds: s.seconds });
+    return s;
+  }
+}
+
+/** The reason to report for a file that failed: the problem alone for bad input, the message otherwise. */
+export function failureReason(e: unknown): string {
+  return e instanceof InputError ? e.problem : (e as Error).message;
+}
+
+/** Segments a folder in this thread; segmentFolderPooled (src/jobs/segment-pool.ts) spreads it over workers. */
+export async function segmentFolder(loaded: LoadedModel, options: BatchOptions): Promise<BatchSummary> {
+  const plan = await planBatch(options);
+  const tracker = new BatchTracker(plan.total, options.onEvent);
+  for (const item of plan.done) tracker.record(item, 'skipped', 0);
+  for (const item of plan.todo) {
     if (options.signal?.aborted) break;
     const t0 = Date.now();
-    const output = outputPathFor(options.inputDir, options.outputDir, file, looksGeoreferenced(file));
-    const report = (status: 'done' | 'skipped' | 'failed', reason?: string) =>
-      emit({ type: 'file', index: index + 1, total: files.length, path: file, status, output, seconds: (Date.now() - t0) / 1000, ...(reason ? { reason } : {}) });
-    if (!options.overwrite && existsSync(output)) {
-      summary.skipped++;
-      report('skipped');
-      continue;
-    }
     try {
-      const raster = await openRaster(file);
-      try {
-        const source = matchBands(raster, loaded.meta.inputChannels, file);
-        const result = await segmentSource(loaded, source, options.probabilities, options.tiles, options.signal);
-        await writeOutputs(output, raster, result);
-      } finally {
-        await raster.close();
-      }
-      summary.done++;
-      report('done');
+      await segmentFile(loaded, item.file, item.output, options.probabilities, options.tiles, options.signal);
+      tracker.record(item, 'done', (Date.now() - t0) / 1000);
     } catch (e) {
       if (options.signal?.aborted) break;
-      const reason = e instanceof InputError ? e.problem : (e as Error).message;
-      summary.failed++;
-      summary.failures.push({ path: file, reason });
-      report('failed', reason);
+      tracker.record(item, 'failed', (Date.now() - t0) / 1000, failureReason(e));
     }
   }
-  summary.seconds = (Date.now() - started) / 1000;
-  summary.imagesPerSecond = summary.done / Math.max(summary.seconds, 1e-9);
-  emit({ type: 'end', done: summary.done, skipped: summary.skipped, failed: summary.failed, seconds: summary.seconds });
-  return summary;
+  return tracker.finish();
 }

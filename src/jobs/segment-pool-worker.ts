@@ -3,8 +3,7 @@
 // image's mask plus the tiler's strip, so a long folder keeps it flat.
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../compute/backends.ts';
-import { matchBands, segmentSource } from '../inference/batch.ts';
-import { InputError, openRaster, writeMaskPng, writeProbabilityTiff } from '../io/index.ts';
+import { failureReason, segmentFile } from '../inference/batch.ts';
 import { loadModelDir } from '../models/model-dir.ts';
 import type { PoolReply, PoolRequest, PoolWorkerData } from './segment-pool-protocol.ts';
 
@@ -16,27 +15,12 @@ const backend = await initBackend(setup.backend);
 const loaded = await loadModelDir(setup.modelDir);
 port.postMessage({ type: 'ready', backend } satisfies PoolReply);
 
-async function segmentFile({ file, output, probabilities, tiles }: PoolRequest): Promise<void> {
-  const raster = await openRaster(file);
-  try {
-    const source = matchBands(raster, loaded.meta.inputChannels, file);
-    const result = await segmentSource(loaded, source, probabilities, tiles);
-    await writeMaskPng(output, result.width, result.height, result.mask);
-    if (result.probabilities) {
-      await writeProbabilityTiff(output.replace(/\.png$/, '.probabilities.tif'), result.width, result.height, result.numClasses, result.probabilities);
-    }
-  } finally {
-    await raster.close();
-  }
-}
-
 port.on('message', async (request: PoolRequest) => {
   const started = Date.now();
   try {
-    await segmentFile(request);
+    await segmentFile(loaded, request.file, request.output, request.probabilities, request.tiles);
     port.postMessage({ type: 'done', id: request.id, seconds: (Date.now() - started) / 1000 } satisfies PoolReply);
   } catch (e) {
-    const reason = e instanceof InputError ? e.problem : (e as Error).message;
-    port.postMessage({ type: 'failed', id: request.id, reason, seconds: (Date.now() - started) / 1000 } satisfies PoolReply);
+    port.postMessage({ type: 'failed', id: request.id, reason: failureReason(e), seconds: (Date.now() - started) / 1000 } satisfies PoolReply);
   }
 });

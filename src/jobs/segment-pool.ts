@@ -4,14 +4,12 @@
 // files whose mask exists are skipped unless overwrite, failures are reported and the batch goes on.
 // Each worker runs wasm with cores / workers XNNPACK threads (SEGWORK_WASM_THREADS), so threads never
 // outnumber cores.
-import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BatchSummary } from '../api/types.ts';
-import { checkWritableDir, outputPathFor, type BatchOptions } from '../inference/batch.ts';
-import { InputError, listImageFiles } from '../io/index.ts';
+import { BatchTracker, planBatch, type BatchOptions } from '../inference/batch.ts';
 import type { PoolReply, PoolRequest, PoolWorkerData } from './segment-pool-protocol.ts';
 
 export interface PoolOptions extends BatchOptions {
@@ -66,28 +64,10 @@ function startWorker(data: PoolWorkerData, threads: number): PoolWorker {
 
 /** segmentFolder over a worker pool; `modelDir` is loaded by each worker. */
 export async function segmentFolderPooled(modelDir: string, options: PoolOptions): Promise<BatchSummary> {
-  const emit = options.onEvent ?? (() => {});
-  const files = await listImageFiles(options.inputDir, { recursive: options.recursive });
-  if (files.length === 0) throw new InputError(options.inputDir, 'no images found (empty folder or no supported files)');
-  await checkWritableDir(options.outputDir);
-  const started = Date.now();
-  const summary: BatchSummary = { done: 0, skipped: 0, failed: 0, failures: [], seconds: 0, imagesPerSecond: 0 };
-  emit({ type: 'start', total: files.length });
-  let reported = 0;
-  const report = (file: string, output: string, status: 'done' | 'skipped' | 'failed', seconds: number, reason?: string) =>
-    emit({ type: 'file', index: ++reported, total: files.length, path: file, status, output, seconds, ...(reason ? { reason } : {}) });
-
-  const pending: Array<{ file: string; output: string }> = [];
-  for (const file of files) {
-    const output = outputPathFor(options.inputDir, options.outputDir, file);
-    if (!options.overwrite && existsSync(output)) {
-      summary.skipped++;
-      report(file, output, 'skipped', 0);
-    } else {
-      pending.push({ file, output });
-    }
-  }
-
+  const plan = await planBatch(options);
+  const tracker = new BatchTracker(plan.total, options.onEvent);
+  for (const item of plan.done) tracker.record(item, 'skipped', 0);
+  const pending = plan.todo;
   const size = pending.length > 0 ? poolSize(options.workers, pending.length) : 0;
   const threads = Math.max(1, Math.floor(os.availableParallelism() / Math.max(size, 1)));
   const workers = Array.from({ length: size }, () => startWorker({ modelDir, backend: options.backend }, threads));
@@ -98,28 +78,21 @@ export async function segmentFolderPooled(modelDir: string, options: PoolOptions
     }
     let nextFile = 0;
     // Each worker pulls the next file when it finishes one, so a slow image never holds the others up.
-    await Promise.all(workers.map(async (w) => {
-      while (nextFile < pending.length && !options.signal?.aborted) {
-        const id = nextFile++;
-        const { file, output } = pending[id]!;
-        await fs.mkdir(path.dirname(output), { recursive: true });
-        w.worker.postMessage({ type: 'segment', id, file, output, probabilities: options.probabilities, tiles: options.tiles } satisfies PoolRequest);
-        const reply = await w.next();
-        if (reply.type === 'done') {
-          summary.done++;
-          report(file, output, 'done', reply.seconds);
-        } else if (reply.type === 'failed') {
-          summary.failed++;
-          summary.failures.push({ path: file, reason: reply.reason });
-          report(file, output, 'failed', reply.seconds, reply.reason);
+    await Promise.all(
+      workers.map(async (w) => {
+        while (nextFile < pending.length && !options.signal?.aborted) {
+          const id = nextFile++;
+          const item = pending[id]!;
+          await fs.mkdir(path.dirname(item.output), { recursive: true });
+          w.worker.postMessage({ type: 'segment', id, file: item.file, output: item.output, probabilities: options.probabilities, tiles: options.tiles } satisfies PoolRequest);
+          const reply = await w.next();
+          if (reply.type === 'done') tracker.record(item, 'done', reply.seconds);
+          else if (reply.type === 'failed') tracker.record(item, 'failed', reply.seconds, reply.reason);
         }
-      }
-    }));
+      }),
+    );
   } finally {
     await Promise.all(workers.map((w) => w.worker.terminate()));
   }
-  summary.seconds = (Date.now() - started) / 1000;
-  summary.imagesPerSecond = summary.done / Math.max(summary.seconds, 1e-9);
-  emit({ type: 'end', done: summary.done, skipped: summary.skipped, failed: summary.failed, seconds: summary.seconds });
-  return summary;
+  return tracker.finish();
 }

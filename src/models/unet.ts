@@ -1,6 +1,7 @@
 // U-Net (Ronneberger et al. 2015): 3×3 conv + ReLU pairs, 2×2 max-pooling, up-sampling + 2×2 conv,
 // concatenation skips, dropout at the bottom, 1×1 softmax head. 'same' padding so output size = input size.
 import * as tf from '@tensorflow/tfjs';
+import { SizeCheck } from './layers/size-check.ts';
 import { boolField, choiceField, intField, numberField, registerArchitecture, type BaseModelConfig } from './registry.ts';
 
 export interface UNetConfig extends BaseModelConfig {
@@ -27,7 +28,7 @@ function convPair(x: tf.SymbolicTensor, filters: number, name: string, batchNorm
 export function buildUNet(config: UNetConfig): tf.LayersModel {
   const input = tf.input({ shape: [null, null, config.inputChannels], name: 'image' });
   const skips: tf.SymbolicTensor[] = [];
-  let x: tf.SymbolicTensor = input;
+  let x = new SizeCheck({ multiple: 2 ** config.depth, name: 'size_check' }).apply(input) as tf.SymbolicTensor;
   for (let level = 0; level < config.depth; level++) {
     x = convPair(x, config.baseFilters * 2 ** level, `enc${level + 1}`, config.batchNorm);
     skips.push(x);
