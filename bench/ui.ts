@@ -139,7 +139,7 @@ async function main(): Promise<void> {
 
     // The core's share of opening: rendering the display PNG (the client's share is the rest).
     const pngStart = performance.now();
-    await workbench.imagePng(image.id);
+    await workbench.displayImage(image.id);
     const serverImagePngMs = performance.now() - pngStart;
 
     const box = (await page.getByLabel('Image canvas').boundingBox())!;

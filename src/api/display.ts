@@ -1,6 +1,9 @@
-// Display rendering for the workbench: any raster → 8-bit RGBA PNG. Band choice (true colour, false colour, any
-// three bands), a window (centre/width, e.g. Hounsfield units) or, by default, a 2–98 % percentile stretch per band
-// unless the data are already 8-bit.
+// Display images for the workbench. An 8-bit PNG or JPEG shown as it is goes to the browser untouched (it decodes
+// them natively, and fast); anything else (16-bit, DICOM Hounsfield units, multi-band GeoTIFF, a window or a band
+// choice, a thumbnail size) is rendered to an 8-bit PNG: band choice (true colour, false colour, any three
+// bands), a window (the user's, else the file's DICOM window) or a 2–98 % percentile stretch per band unless
+// already 8-bit.
+import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import type { Raster } from '../io/raster.ts';
 
@@ -9,6 +12,16 @@ export interface DisplayOptions {
   /** Band indices shown as R, G, B (one index: grey). */
   bands?: number[];
   slice?: number;
+  /** Longest edge of the result (thumbnails); the image is subsampled to fit. */
+  maxSize?: number;
+}
+
+export interface DisplayImage {
+  mime: 'image/png' | 'image/jpeg';
+  /** The image bytes. */
+  bytes: Buffer;
+  width: number;
+  height: number;
 }
 
 export function defaultBands(bands: number): number[] {
@@ -17,9 +30,12 @@ export function defaultBands(bands: number): number[] {
 
 /** Value range shown per band: [low, high] → [0, 255]. */
 function ranges(values: Float32Array, bands: number, chosen: number[], raster: Raster, options: DisplayOptions): [number, number][] {
-  if (options.window) {
-    const { center, width } = options.window;
-    return chosen.map(() => [center - width / 2, center + width / 2]);
+  const window = options.window ?? (raster.metadata.window as DisplayOptions['window'] | null | undefined);
+  if (window) {
+    // The DICOM (PS3.3 C.11.2.1.2) linear window: centre and width as the file or the user give them.
+    const { center, width } = window;
+    const low = center - 0.5 - (width - 1) / 2;
+    return chosen.map(() => [low, Math.max(center - 0.5 + (width - 1) / 2, low + 1e-6)]);
   }
   if (raster.dtype === 'uint8') return chosen.map(() => [0, 255]);
   return chosen.map((b) => {
@@ -37,24 +53,47 @@ function ranges(values: Float32Array, bands: number, chosen: number[], raster: R
   });
 }
 
-export async function renderDisplayPng(raster: Raster, options: DisplayOptions = {}): Promise<Buffer> {
+/** True when the file itself is what the browser should show. */
+function showsAsIs(raster: Raster, options: DisplayOptions): boolean {
+  const untouched = !options.window && !options.bands && !options.maxSize && !options.slice;
+  return untouched && raster.dtype === 'uint8' && raster.slices === 1 && (raster.format === 'png' || raster.format === 'jpeg');
+}
+
+export async function renderDisplayImage(raster: Raster, options: DisplayOptions = {}): Promise<DisplayImage> {
+  if (showsAsIs(raster, options)) {
+    return { mime: raster.format === 'png' ? 'image/png' : 'image/jpeg', bytes: await readFile(raster.path), width: raster.width, height: raster.height };
+  }
   const { width, height, bands } = raster;
   const chosen = options.bands ?? defaultBands(bands);
   for (const b of chosen) if (!Number.isInteger(b) || b < 0 || b >= bands) throw new Error(`${raster.path}: band ${b} does not exist (the image has ${bands})`);
   const values = await raster.readWindow(0, 0, width, height, options.slice ?? 0);
   const span = ranges(values, bands, chosen, raster, options);
-  const rgba = Buffer.alloc(width * height * 4);
-  const rgb = chosen.length === 1 ? [chosen[0]!, chosen[0]!, chosen[0]!] : chosen;
-  const rgbSpan = chosen.length === 1 ? [span[0]!, span[0]!, span[0]!] : span;
-  for (let i = 0; i < width * height; i++) {
-    for (let c = 0; c < 3; c++) {
-      const [lo, hi] = rgbSpan[c]!;
-      const v = values[i * bands + rgb[c]!]!;
-      rgba[i * 4 + c] = Math.max(0, Math.min(255, Math.round(((v - lo) / (hi - lo)) * 255)));
+  const scale = options.maxSize ? Math.min(1, options.maxSize / Math.max(width, height)) : 1;
+  const outW = Math.max(1, Math.round(width * scale));
+  const outH = Math.max(1, Math.round(height * scale));
+  const gray = chosen.length === 1;
+  // MONOCHROME1: the smallest value is white.
+  const inverted = raster.metadata.photometric === 'MONOCHROME1';
+  const hasNodata = raster.nodata !== null;
+  const channels = (gray ? 1 : 3) + (hasNodata ? 1 : 0);
+  const out = Buffer.alloc(outW * outH * channels);
+  for (let y = 0; y < outH; y++) {
+    const sy = Math.min(height - 1, Math.floor(y / scale));
+    for (let x = 0; x < outW; x++) {
+      const src = (sy * width + Math.min(width - 1, Math.floor(x / scale))) * bands;
+      const dst = (y * outW + x) * channels;
+      for (let c = 0; c < chosen.length; c++) {
+        const [lo, hi] = span[c]!;
+        const v = Math.max(0, Math.min(255, Math.round(((values[src + chosen[c]!]! - lo) / (hi - lo)) * 255)));
+        out[dst + c] = inverted ? 255 - v : v;
+      }
+      if (hasNodata) out[dst + channels - 1] = values[src + chosen[0]!] === raster.nodata ? 0 : 255;
     }
-    rgba[i * 4 + 3] = raster.nodata !== null && values[i * bands + rgb[0]!] === raster.nodata ? 0 : 255;
   }
-  const png = new PNG({ width, height });
-  png.data = rgba;
-  return PNG.sync.write(png, { deflateLevel: 1 });
+  // Grey or RGB without alpha, no filtering and light deflate: a quarter of RGBA's bytes, and fast to encode.
+  const colorType = gray ? (hasNodata ? 4 : 0) : hasNodata ? 6 : 2;
+  const png = new PNG({ width: outW, height: outH, colorType, inputColorType: colorType, inputHasAlpha: hasNodata, bitDepth: 8 });
+  png.data = out;
+  const bytes = PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: hasNodata, deflateLevel: 1, filterType: 0 });
+  return { mime: 'image/png', bytes, width: outW, height: outH };
 }

@@ -48,6 +48,22 @@ export interface PredictionPayload {
   uncertaintyScore: number;
 }
 
+export interface DisplayImageOptions {
+  window?: { center: number; width: number };
+  /** Band indices shown as R, G, B (one index: grey). */
+  bands?: number[];
+  /** Longest edge of the result, e.g. 160 for a thumbnail. */
+  maxSize?: number;
+}
+
+export interface DisplayImagePayload {
+  mime: 'image/png' | 'image/jpeg';
+  /** base64 of the image file's bytes. */
+  data: string;
+  width: number;
+  height: number;
+}
+
 export interface CamRequest {
   modelId: number;
   imageId: number;
@@ -80,8 +96,11 @@ export interface SegworkService {
   /** Adds one image from bytes (drag and drop); the file is stored in the workspace. */
   uploadImage(projectId: number, fileName: string, base64: string): Promise<ImageInfo>;
   listImages(query: ImageQuery): Promise<{ total: number; images: ImageInfo[] }>;
-  /** The image as display-ready 8-bit RGBA PNG bytes, base64 (window/band choice applied). */
-  imagePng(imageId: number, options?: { window?: { center: number; width: number }; bands?: number[] }): Promise<string>;
+  /**
+   * The image ready to show: the original 8-bit PNG/JPEG as it is, or an 8-bit PNG rendered with a window, a band
+   * choice or, for `maxSize`, subsampled (thumbnails).
+   */
+  displayImage(imageId: number, options?: DisplayImageOptions): Promise<DisplayImagePayload>;
 
   getMask(imageId: number): Promise<MaskPayload>;
   /** Applies stroke patches; refused with a message if baseRevision is stale. */

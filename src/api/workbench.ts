@@ -13,7 +13,8 @@ import { resolveConfig } from '../models/index.ts';
 import type { Workspace } from '../store/workspace.ts';
 import { openWorkspace } from '../store/workspace.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../training/loop.ts';
-import { renderDisplayPng } from './display.ts';
+import { renderDisplayImage, type DisplayImage } from './display.ts';
+import { LruCache } from './lru-cache.ts';
 import { expandPaths, importImages } from './importing.ts';
 import { seedSampleProject } from './sample.ts';
 import type { JobEvent, MaskPatch, MaskPayload, SegworkService } from './service.ts';
@@ -42,6 +43,8 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
   const interactiveWorker = () => (interactive ??= new ComputeWorker(options.backend));
   const jobs = new Map<number, { worker: ComputeWorker; workerJobId: number }>();
   const batchSummaries = new Map<number, BatchSummary>();
+  // Rendered display images (thumbnails, windows): opening an image twice, or scrolling the browser, costs once.
+  const displayCache = new LruCache<string, DisplayImage>(64 * 1024 * 1024, (d) => d.bytes.byteLength);
   let nextJob = 1;
 
   /** The project's labeled images with their current masks, as a worker receives them. */
@@ -133,14 +136,20 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
       return ws.images.query(query);
     },
 
-    async imagePng(imageId, displayOptions) {
+    async displayImage(imageId, displayOptions = {}) {
       const image = requireImage(imageId);
-      const raster = await openRaster(image.path);
-      try {
-        return (await renderDisplayPng(raster, displayOptions ?? {})).toString('base64');
-      } finally {
-        await raster.close();
+      const key = `${imageId}:${image.contentHash}:${JSON.stringify(displayOptions)}`;
+      let rendered = displayCache.get(key);
+      if (!rendered) {
+        const raster = await openRaster(image.path);
+        try {
+          rendered = await renderDisplayImage(raster, displayOptions);
+        } finally {
+          await raster.close();
+        }
+        displayCache.set(key, rendered);
       }
+      return { mime: rendered.mime, data: rendered.bytes.toString('base64'), width: rendered.width, height: rendered.height };
     },
 
     async getMask(imageId): Promise<MaskPayload> {

@@ -13,7 +13,7 @@ const TABLE: { [K in ServiceMethod]: true } = {
   addImages: true,
   uploadImage: true,
   listImages: true,
-  imagePng: true,
+  displayImage: true,
   getMask: true,
   saveMaskPatches: true,
   listModels: true,

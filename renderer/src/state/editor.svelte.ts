@@ -69,10 +69,10 @@ export class EditorState {
     this.loading = true;
     try {
       await this.flush();
-      const [png, mask] = await Promise.all([this.api.imagePng(imageId), this.api.getMask(imageId)]);
+      const [display, mask] = await Promise.all([this.api.displayImage(imageId), this.api.getMask(imageId)]);
       // Decoded off the main thread, without a multi-megabyte data: URL.
-      const bytes = base64ToBytes(png) as Uint8Array<ArrayBuffer>;
-      const image = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+      const bytes = base64ToBytes(display.data) as Uint8Array<ArrayBuffer>;
+      const image = await createImageBitmap(new Blob([bytes], { type: display.mime }));
       if (token !== this.loadToken) return image.close();
       this.map = new LabelMap(mask.width, mask.height, base64ToBytes(mask.data));
       this.revision = mask.revision;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { createWorkbench } from '../../../src/api/workbench.ts';
 import type { JobEvent } from '../../../src/api/service.ts';
@@ -68,6 +69,14 @@ test('mask patches: applied on the newest revision, checked against the image an
   await assert.rejects(wb.saveMaskPatches(unlabeled.id, 2, [patch(unlabeled.width - 1, 0, [1, 1])]), /does not fit/);
   await assert.rejects(wb.saveMaskPatches(unlabeled.id, 2, [patch(0, 0, [7])]), /label value 7 is not a class/);
   assert.equal((await wb.getMask(unlabeled.id)).revision, second.revision, 'a refused patch changes nothing');
+
+  // An 8-bit PNG goes to the browser untouched; a thumbnail is rendered small.
+  const display = await wb.displayImage(unlabeled.id);
+  assert.equal(display.mime, 'image/png');
+  assert.deepEqual(Buffer.from(display.data, 'base64'), readFileSync(unlabeled.path));
+  const thumb = await wb.displayImage(unlabeled.id, { maxSize: 64 });
+  assert.deepEqual([thumb.width, thumb.height], [64, 64]);
+  assert.ok(Buffer.from(thumb.data, 'base64').subarray(1, 4).toString() === 'PNG');
 
   await assert.rejects(wb.uploadImage(project!.id, 'notes.png', Buffer.from('not an image').toString('base64')), /notes.png/);
   assert.equal((await wb.listImages({ projectId: project!.id })).total, 6, 'a refused upload leaves the project unchanged');
