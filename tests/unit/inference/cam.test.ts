@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/compute/backends.ts';
 import { CamGraph, camLayerCandidates, computeCam } from '../../../src/inference/cam.ts';
 import { memorySource } from '../../../src/inference/tiler.ts';
-import { getArchitecture, resolveConfig } from '../../../src/models/index.ts';
+import { architectureNames, getArchitecture, resolveConfig } from '../../../src/models/index.ts';
 
 await initBackend('wasm');
 const NORM = { mean: [0], std: [1] };
@@ -262,23 +262,27 @@ test('a softmax fused into the last conv is skipped just like a separate softmax
   assert.ok(a.heatmap.some((v) => v > 0));
 });
 
-test('the registry U-Net works at its default CAM layer and leaks no tensors', async () => {
-  const config = resolveConfig('unet', { inputChannels: 1, numClasses: 2 }, 'tiny');
-  const arch = getArchitecture('unet');
-  const unet = arch.build(config);
-  const { img } = blobImage(24, [{ cx: 12, cy: 12, r: 5 }], seeded(5));
-  const before = tf.memory().numTensors;
-  const cam = await computeCam(unet, memorySource(img, 24, 24, 1), NORM, arch.sizeMultiple(config), {
-    classIndex: 1,
-    layer: arch.defaultCamLayer(unet, config),
-    region: { x: 0, y: 0, width: 24, height: 24 },
-  });
-  assert.equal(tf.memory().numTensors, before);
-  assert.equal(cam.layer, 'bottom_relu2');
-  assert.deepEqual(cam.layerSize, [6, 6]);
-  assert.equal(cam.heatmap.length, 24 * 24);
-  assert.ok(cam.heatmap.every((v) => v >= 0 && v <= 1));
-  unet.dispose();
+test('every registered architecture gives a map at its default CAM layer, without leaking tensors', async () => {
+  for (const name of architectureNames()) {
+    const arch = getArchitecture(name);
+    const preset = Object.keys(arch.presets)[0];
+    const config = resolveConfig(name, { inputChannels: 1, numClasses: 2 }, preset);
+    const model = arch.build(config);
+    const multiple = arch.sizeMultiple(config);
+    const size = Math.max(32, multiple * 2);
+    const { img } = blobImage(size, [{ cx: size / 2, cy: size / 2, r: size / 5 }], seeded(5));
+    const before = tf.memory().numTensors;
+    const cam = await computeCam(model, memorySource(img, size, size, 1), NORM, multiple, {
+      classIndex: 1,
+      layer: arch.defaultCamLayer(model, config),
+      region: { x: 0, y: 0, width: size, height: size },
+    });
+    assert.equal(tf.memory().numTensors, before, name);
+    assert.equal(cam.heatmap.length, size * size, name);
+    assert.ok(cam.layerSize[0] < size && cam.layerSize[1] < size, `${name}: layer ${cam.layer} is not down-sampled`);
+    assert.ok(cam.heatmap.every((v) => v >= 0 && v <= 1), name);
+    model.dispose();
+  }
 });
 
 test('bad requests fail with messages that say what to choose', async () => {
