@@ -11,7 +11,7 @@ export interface IslandOptions {
 
 export interface IslandReport {
   /** The cleaned mask (a new array). */
-  mask: Uint8Array;
+  mask: Uint8Array<ArrayBuffer>;
   /** Regions reassigned. */
   removed: number;
   /** Pixels whose class changed. */
