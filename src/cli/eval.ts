@@ -10,6 +10,7 @@ import { loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts'
 import { intListOption, intOption, parse, required } from './args.ts';
 import { EXIT_OK, type Command } from './command.ts';
 import { printMetrics } from './metrics-output.ts';
+import { parseRefineOptions, refineOptionSpec, refineUsage } from './refine-options.ts';
 import { ProgressBar } from './progress.ts';
 
 export const evalCommand: Command = {
@@ -23,6 +24,7 @@ Predicts every image (tiled, any size) and compares with its label mask. Unlabel
 Options:
   --label-values V0,V1…  raw mask values of classes 0,1,…
   --ignore-value V       raw mask value meaning unlabeled
+${refineUsage}
   --backend NAME         tensorflow | webgpu | wasm | cpu
   --json                 one JSON object {pixelAccuracy, meanIoU, frequencyWeightedIoU, perClass, confusion}
   --workspace DIR        where the evaluation is recorded`,
@@ -33,10 +35,12 @@ Options:
       labels: { type: 'string' },
       'label-values': { type: 'string' },
       'ignore-value': { type: 'string' },
+      ...refineOptionSpec,
       backend: { type: 'string' },
       json: { type: 'boolean' },
       workspace: { type: 'string' },
     });
+    const refine = parseRefineOptions(values);
     const modelDir = path.resolve(required(values, 'model'));
     const imagesDir = required(values, 'images');
     const labelsDir = required(values, 'labels');
@@ -64,6 +68,7 @@ Options:
       sizeMultiple,
       DEFAULT_TILE_OPTIONS,
       io.signal,
+      refine,
     );
     bar.clear();
     const seconds = (Date.now() - started) / 1000;

@@ -9,6 +9,7 @@ import { intOption, numberOption, parse, required } from './args.ts';
 import type { BatchEvent, BatchSummary } from '../api/types.ts';
 import { EXIT_OK, EXIT_PARTIAL, type Command } from './command.ts';
 import { ProgressBar, formatSeconds, toJson } from './progress.ts';
+import { parseRefineOptions, refineOptionSpec, refineUsage } from './refine-options.ts';
 
 export const segmentCommand: Command = {
   name: 'segment',
@@ -27,6 +28,7 @@ Options:
   --overwrite        redo files whose mask exists
   --tile N           tile edge in pixels (default ${DEFAULT_TILE_OPTIONS.tile})
   --overlap F        overlap between tiles, 0 ≤ F < 1 (default ${DEFAULT_TILE_OPTIONS.overlap})
+${refineUsage}
   --workers N        images segmented at once, each in its own thread (default: one per core)
   --backend NAME     tensorflow | webgpu | wasm | cpu
   --json             progress and the summary as JSON lines`,
@@ -40,6 +42,7 @@ Options:
       overwrite: { type: 'boolean' },
       tile: { type: 'string' },
       overlap: { type: 'string' },
+      ...refineOptionSpec,
       workers: { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean' },
@@ -63,6 +66,7 @@ Options:
       overwrite: Boolean(values.overwrite),
       probabilities: Boolean(values.probabilities),
       tiles,
+      refine: parseRefineOptions(values),
       signal: io.signal,
       onEvent: (event: BatchEvent) => {
         if (json) {

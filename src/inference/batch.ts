@@ -9,8 +9,9 @@ import { georeferenceOf, listImageFiles, openRaster, writeGeoTiffMask, writeMask
 import { InputError, type Raster } from '../io/raster.ts';
 import { getArchitecture } from '../models/index.ts';
 import type { LoadedModel } from '../models/model-dir.ts';
-import { argmaxClasses } from './evaluate.ts';
+import { argmaxClasses } from './argmax.ts';
 import { quantizeUint8 } from './quantize.ts';
+import { needsWholeImage, refinedPredictor, refineImage, type RefineOptions } from './refine.ts';
 import { DEFAULT_TILE_OPTIONS, modelPredictor, predictStrips, type PixelSource, type TileOptions } from './tiler.ts';
 
 export interface BatchOptions {
@@ -20,6 +21,7 @@ export interface BatchOptions {
   overwrite: boolean;
   probabilities: boolean;
   tiles?: TileOptions;
+  refine?: RefineOptions;
   signal?: AbortSignal;
   onEvent?: (event: BatchEvent) => void;
 }
@@ -33,24 +35,47 @@ export interface SegmentedImage {
   probabilities: Uint8Array | null;
 }
 
-/** Segments one image source with tiles; memory is the mask (+ quantised probabilities), never float maps. */
-export async function segmentSource(loaded: LoadedModel, source: PixelSource, withProbabilities: boolean, tiles: TileOptions = DEFAULT_TILE_OPTIONS, signal?: AbortSignal): Promise<SegmentedImage> {
+/** Segments one image source with tiles; memory is the mask (+ quantised probabilities), never float maps unless a
+ * whole-image refinement (CRF, islands) needs them. */
+export async function segmentSource(
+  loaded: LoadedModel,
+  source: PixelSource,
+  withProbabilities: boolean,
+  tiles: TileOptions = DEFAULT_TILE_OPTIONS,
+  signal?: AbortSignal,
+  refine: RefineOptions = {},
+): Promise<SegmentedImage> {
   const { meta } = loaded;
   const numClasses = meta.classes.length;
   const { width, height } = source;
-  const mask = new Uint8Array(width * height);
-  const probabilities = withProbabilities ? new Uint8Array(numClasses * width * height) : null;
+  if (refine.crf !== undefined && width * height > MAX_CRF_PIXELS) {
+    throw new Error(`${width}×${height} is too large for the CRF (at most ${MAX_CRF_PIXELS / 1e6} megapixels); segment it without --crf`);
+  }
+  let mask: Uint8Array = new Uint8Array(width * height);
+  let probabilities: Uint8Array | null = withProbabilities ? new Uint8Array(numClasses * width * height) : null;
+  const whole = needsWholeImage(refine) ? new Float32Array(width * height * numClasses) : null;
   const sizeMultiple = getArchitecture(meta.architecture).sizeMultiple(meta.config);
-  await predictStrips(modelPredictor(loaded.model), source, meta.normalisation, sizeMultiple, tiles, (y, rows, probs, c) => {
+  const predict = refinedPredictor(modelPredictor(loaded.model), refine);
+  await predictStrips(predict, source, meta.normalisation, sizeMultiple, tiles, (y, rows, probs, c) => {
     mask.set(argmaxClasses(probs, c), y * width);
-    if (probabilities) {
+    whole?.set(probs, y * width * c);
+    if (probabilities && !whole) {
       const planes = quantizeUint8(probs, c);
       const n = rows * width;
       for (let k = 0; k < c; k++) probabilities.set(planes.subarray(k * n, (k + 1) * n), k * width * height + y * width);
     }
   }, undefined, signal);
+  if (whole) {
+    const image = refine.crf !== undefined ? await source.readWindow(0, 0, width, height) : new Float32Array(0);
+    const refined = refineImage(whole, image, width, height, numClasses, meta.normalisation, refine);
+    mask = refined.mask;
+    if (probabilities) probabilities = quantizeUint8(refined.probs, numClasses);
+  }
   return { width, height, numClasses, mask, probabilities };
 }
+
+/** The dense CRF holds several float maps of the whole image: keep it to images of moderate size. */
+const MAX_CRF_PIXELS = 25_000_000;
 
 /** Adapts a raster to the model's band count: an extra alpha band is dropped, anything else is an error. */
 export function matchBands(source: PixelSource & { path?: string }, bands: number, file: string): PixelSource {
@@ -105,11 +130,19 @@ async function writeOutputs(output: string, raster: Raster, result: SegmentedIma
 }
 
 /** Segments one file into its outputs. Throws InputError for a file that cannot be read. */
-export async function segmentFile(loaded: LoadedModel, file: string, output: string, probabilities: boolean, tiles?: TileOptions, signal?: AbortSignal): Promise<void> {
+export async function segmentFile(
+  loaded: LoadedModel,
+  file: string,
+  output: string,
+  probabilities: boolean,
+  tiles?: TileOptions,
+  signal?: AbortSignal,
+  refine?: RefineOptions,
+): Promise<void> {
   const raster = await openRaster(file);
   try {
     const source = matchBands(raster, loaded.meta.inputChannels, file);
-    const result = await segmentSource(loaded, source, probabilities, tiles, signal);
+    const result = await segmentSource(loaded, source, probabilities, tiles, signal, refine);
     await writeOutputs(output, raster, result);
   } finally {
     await raster.close();
@@ -174,7 +207,7 @@ export async function segmentFolder(loaded: LoadedModel, options: BatchOptions):
     if (options.signal?.aborted) break;
     const t0 = Date.now();
     try {
-      await segmentFile(loaded, item.file, item.output, options.probabilities, options.tiles, options.signal);
+      await segmentFile(loaded, item.file, item.output, options.probabilities, options.tiles, options.signal, options.refine);
       tracker.record(item, 'done', (Date.now() - t0) / 1000);
     } catch (e) {
       if (options.signal?.aborted) break;

@@ -2,7 +2,9 @@
 // plus the mean cross-entropy over labeled pixels (the validation loss) and per-image scores.
 import { UNLABELED } from '../api/types.ts';
 import { ConfusionMatrix } from '../metrics/confusion.ts';
+import { argmaxClasses } from './argmax.ts';
 import type { Normalisation } from '../models/model-dir.ts';
+import { needsWholeImage, refinedPredictor, refineImage, type RefineOptions } from './refine.ts';
 import { memorySource, predictStrips, type TileOptions, type TilePredictor } from './tiler.ts';
 
 export interface EvaluationImage {
@@ -35,15 +37,17 @@ export async function evaluateImages(
   sizeMultiple: number,
   tiles: TileOptions,
   signal?: AbortSignal,
+  refine: RefineOptions = {},
 ): Promise<Evaluation> {
   const total = new ConfusionMatrix(numClasses);
   let lossSum = 0;
   let labeled = 0;
   const perImage: PerImageScore[] = [];
   for (const item of images) {
-    const pred = new Uint8Array(item.width * item.height);
+    let pred: Uint8Array = new Uint8Array(item.width * item.height);
+    const whole = needsWholeImage(refine) ? new Float32Array(item.width * item.height * numClasses) : null;
     await predictStrips(
-      predict,
+      refinedPredictor(predict, refine),
       memorySource(item.image, item.width, item.height, item.bands),
       norm,
       sizeMultiple,
@@ -51,6 +55,7 @@ export async function evaluateImages(
       (y, rows, probs, c) => {
         const offset = y * item.width;
         pred.set(argmaxClasses(probs, c), offset);
+        whole?.set(probs, offset * c);
         for (let i = 0; i < rows * item.width; i++) {
           const t = item.mask[offset + i]!;
           if (t !== UNLABELED && t < c) {
@@ -62,6 +67,7 @@ export async function evaluateImages(
       undefined,
       signal,
     );
+    if (whole) pred = refineImage(whole, item.image, item.width, item.height, numClasses, norm, refine).mask;
     const own = new ConfusionMatrix(numClasses);
     own.add(item.mask, pred);
     total.merge(own);
@@ -69,15 +75,4 @@ export async function evaluateImages(
     perImage.push({ name: item.name, meanIoU: report.meanIoU, pixelAccuracy: report.pixelAccuracy });
   }
   return { confusion: total, loss: labeled > 0 ? lossSum / labeled : null, perImage };
-}
-
-/** Argmax of pixel-interleaved probabilities. */
-export function argmaxClasses(probs: Float32Array, numClasses: number): Uint8Array {
-  const out = new Uint8Array(probs.length / numClasses);
-  for (let i = 0; i < out.length; i++) {
-    let best = 0;
-    for (let k = 1; k < numClasses; k++) if (probs[i * numClasses + k]! > probs[i * numClasses + best]!) best = k;
-    out[i] = best;
-  }
-  return out;
 }

@@ -1,4 +1,5 @@
 // Messages between the segment pool and its workers.
+import type { RefineOptions } from '../inference/refine.ts';
 import type { TileOptions } from '../inference/tiler.ts';
 
 export interface PoolWorkerData {
@@ -7,7 +8,7 @@ export interface PoolWorkerData {
   backend?: string;
 }
 
-export type PoolRequest = { type: 'segment'; id: number; file: string; output: string; probabilities: boolean; tiles?: TileOptions };
+export type PoolRequest = { type: 'segment'; id: number; file: string; output: string; probabilities: boolean; tiles?: TileOptions; refine?: RefineOptions };
 
 export type PoolReply =
   | { type: 'ready'; backend: string }

@@ -78,6 +78,13 @@ test('train → eval → segment → score, with JSON output and a workspace rec
   assert.deepEqual(Object.keys(report.perClass[0]).sort(), ['dice', 'index', 'iou', 'name', 'precision', 'recall', 'support']);
   assert.equal(report.confusion.flat().reduce((a: number, b: number) => a + b, 0), 6 * 32 * 32);
 
+  const refined = await segwork(['eval', '--model', model, '--images', data.images, '--labels', data.labels, '--json', '--tta', 'flips', '--crf', '--min-island', '4', '--workspace', ws]);
+  assert.equal(refined.code, 0, refined.stderr);
+  assert.equal(JSON.parse(refined.stdout).confusion.flat().reduce((a: number, b: number) => a + b, 0), 6 * 32 * 32);
+  const badTta = await segwork(['eval', '--model', model, '--images', data.images, '--labels', data.labels, '--tta', 'sideways']);
+  assert.equal(badTta.code, 2);
+  assert.match(badTta.stderr, /unknown test-time transform "sideways"/);
+
   // A folder with two images, a corrupt PNG, a text file named .png and a nested image.
   const input = path.join(dir, 'in');
   mkdirSync(path.join(input, 'sub'), { recursive: true });
@@ -87,7 +94,7 @@ test('train → eval → segment → score, with JSON output and a workspace rec
   writeFileSync(path.join(input, 'broken.png'), good.subarray(0, good.length - 30));
   writeFileSync(path.join(input, 'notes.png'), 'these are notes');
   const out = path.join(dir, 'out');
-  const seg = await segwork(['segment', '--model', model, '--in', input, '--out', out, '--recursive', '--json']);
+  const seg = await segwork(['segment', '--model', model, '--in', input, '--out', out, '--recursive', '--json', '--min-island', '3']);
   assert.equal(seg.code, 2, 'a failed file makes the exit code 2');
   const summary = jsonLines(seg.stdout).at(-1);
   assert.equal(summary.done, 2);

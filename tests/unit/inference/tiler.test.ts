@@ -42,17 +42,24 @@ test('tiled prediction of a large image agrees with whole-image prediction, and 
   assert.ok(tiled.maxRows <= 32, 'a strip never holds more rows than a tile');
   // Same model, same pixels: tiles differ from the whole image only through zero padding at tile borders,
   // which the Gaussian blending down-weights. Compare the class decision and the mean probability gap.
+  // An untrained model is unsure almost everywhere, so the class decision is compared where it is clear
+  // (the top class leads by 0.05 or more in the whole-image prediction).
   let gap = 0;
   let agree = 0;
+  let clear = 0;
   for (let i = 0; i < width * height; i++) {
-    const a = whole.out.subarray(i * 3, i * 3 + 3);
-    const b = tiled.out.subarray(i * 3, i * 3 + 3);
+    const a = Array.from(whole.out.subarray(i * 3, i * 3 + 3));
+    const b = Array.from(tiled.out.subarray(i * 3, i * 3 + 3));
     for (let c = 0; c < 3; c++) gap += Math.abs(a[c]! - b[c]!);
-    if (a.indexOf(Math.max(...a)) === b.indexOf(Math.max(...b))) agree++;
+    const sorted = [...a].sort((x, y) => y - x);
+    if (sorted[0]! - sorted[1]! >= 0.05) {
+      clear++;
+      if (a.indexOf(sorted[0]!) === b.indexOf(Math.max(...b))) agree++;
+    }
     assert.ok(Math.abs(b[0]! + b[1]! + b[2]! - 1) < 1e-4, 'blended probabilities still sum to 1');
   }
   assert.ok(gap / (width * height * 3) < 0.05, `mean probability gap ${gap / (width * height * 3)}`);
-  assert.ok(agree / (width * height) > 0.95, `class agreement ${agree / (width * height)}`);
+  assert.ok(clear > 0 && agree / clear > 0.97, `class agreement ${agree}/${clear} where the decision is clear`);
   model.dispose();
 });
 
