@@ -9,6 +9,7 @@ export async function commands(): Promise<Command[]> {
     import('./eval.ts').then((m) => m.evalCommand),
     import('./score.ts').then((m) => m.scoreCommand),
     import('./segment.ts').then((m) => m.segmentCommand),
+    import('./explain.ts').then((m) => m.explainCommand),
     import('./import.ts').then((m) => m.importCommand),
     import('./export.ts').then((m) => m.exportCommand),
     import('./inspect.ts').then((m) => m.inspectCommand),

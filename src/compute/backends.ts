@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type { BackendName, BackendReport, DoctorReport } from '../api/types.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
 import { registerThreadedWasm, wasmThreadCount } from './wasm-threads.ts';
+import { surveyWebgpuAdapter } from './webgpu-survey.ts';
 
 /** Every backend Segwork knows, fastest first. */
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -17,6 +18,8 @@ interface Probe extends BackendReport {
   tfjsName: string;
   /** True for a software WebGPU adapter (SwiftShader, llvmpipe): works, but never chosen automatically. */
   software?: boolean;
+  /** Work to do in this process before the backend is activated. */
+  prepare?: () => Promise<void>;
 }
 
 const probes = new Map<BackendName, Promise<Probe>>();
@@ -46,35 +49,25 @@ async function probeTensorflow(): Promise<Probe> {
   return { name: 'tensorflow', available: false, reason: reasons.join('; '), tfjsName: 'tensorflow' };
 }
 
-interface AdapterInfo { vendor?: string; architecture?: string; device?: string; description?: string }
-
 async function probeWebgpu(): Promise<Probe> {
   const unavailable = (reason: string): Probe => ({ name: 'webgpu', available: false, reason, tfjsName: 'webgpu' });
-  let adapter: { info?: AdapterInfo; isFallbackAdapter?: boolean } | null;
-  try {
-    const { create, globals } = await import('webgpu');
-    const scope = globalThis as unknown as { navigator?: { gpu?: unknown } };
-    Object.assign(globalThis, globals);
-    scope.navigator ??= {};
-    scope.navigator.gpu ??= create([]);
-    adapter = await (scope.navigator.gpu as { requestAdapter(): Promise<typeof adapter> }).requestAdapter();
-  } catch (error) {
-    return unavailable(isModuleNotFound(error) ? 'the webgpu package (Dawn) is not installed' : `Dawn failed to load: ${messageOf(error)}`);
-  }
-  if (adapter == null) return unavailable('no WebGPU adapter (no Vulkan/Metal/D3D12 GPU driver found)');
-  try {
-    // Registers the 'webgpu' backend; it needs navigator.gpu in place first.
-    await import('@tensorflow/tfjs-backend-webgpu');
-  } catch (error) {
-    return unavailable(`@tensorflow/tfjs-backend-webgpu failed to load: ${messageOf(error)}`);
-  }
-  const info = adapter.info ?? {};
-  const name = [info.vendor, info.architecture, info.device, info.description].filter((part) => part).join(' ') || 'unnamed adapter';
-  const software = adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software|\bcpu\b/i.test(name);
-  const reason = software
-    ? `adapter ${name}: a CPU (software) adapter, slower than wasm; used only when forced`
-    : `adapter ${name}`;
-  return { name: 'webgpu', available: true, reason, tfjsName: 'webgpu', software };
+  const survey = surveyWebgpuAdapter();
+  if (!survey.loaded) return unavailable(survey.error === 'not installed' ? 'the webgpu package (Dawn) is not installed' : `Dawn failed to load: ${survey.error}`);
+  if (survey.adapter == null) return unavailable('no WebGPU adapter (no Vulkan/Metal/D3D12 GPU driver found)');
+  const { name } = survey.adapter;
+  const software = survey.adapter.fallback || /swiftshader|llvmpipe|lavapipe|software|\bcpu\b/i.test(name);
+  const reason = software ? `adapter ${name}: a CPU (software) adapter, slower than wasm; used only when forced` : `adapter ${name}`;
+  return { name: 'webgpu', available: true, reason, tfjsName: 'webgpu', software, prepare: prepareWebgpu };
+}
+
+/** Loads Dawn in this process and registers tfjs's webgpu backend on it (only when WebGPU is going to be used). */
+async function prepareWebgpu(): Promise<void> {
+  const { create, globals } = await import('webgpu');
+  const scope = globalThis as unknown as { navigator?: { gpu?: unknown } };
+  Object.assign(globalThis, globals);
+  scope.navigator ??= {};
+  scope.navigator.gpu ??= create([]);
+  await import('@tensorflow/tfjs-backend-webgpu');
 }
 
 async function probeWasm(): Promise<Probe> {
@@ -157,6 +150,7 @@ export async function initBackend(forced?: string): Promise<BackendName> {
     choice = await chooseAutomatically();
   }
   if (active === choice.name && tf.getBackend() === choice.tfjsName) return choice.name;
+  await choice.prepare?.();
   if (!(await tf.setBackend(choice.tfjsName))) {
     throw new Error(`Backend '${choice.name}' failed to initialise (${choice.reason})`);
   }

@@ -1,7 +1,7 @@
 // One training step of the tiny net on WebGPU matches cpu (skipped without a WebGPU adapter).
 import { test } from 'node:test';
 import { existsSync } from 'node:fs';
-import { probeBackends } from '../../../src/compute/backends.ts';
+import { initBackend, probeBackends } from '../../../src/compute/backends.ts';
 import { assertClose } from './gradient-helpers.ts';
 import { initialWeights, trainTinyNet } from './tiny-net.ts';
 
@@ -15,6 +15,7 @@ test('one training step on webgpu gives the same weights as on cpu', async (t) =
     t.skip(`webgpu unavailable: ${webgpu?.reason}`);
     return;
   }
+  await initBackend('webgpu'); // loads Dawn in this process and registers the backend
   const { values, shapes } = await initialWeights();
   const cpu = await trainTinyNet('cpu', values, shapes, 1);
   const gpu = await trainTinyNet('webgpu', values, shapes, 1);
