@@ -25,6 +25,12 @@ if (files.length === 0) {
   console.error(`no test files under ${targets.join(', ')}`);
   process.exit(1);
 }
+// The end-to-end tests drive the built renderer: build it from the current sources first.
+if (files.some((f) => f.includes(`${path.sep}e2e${path.sep}`))) {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const build = spawnSync(npm, ['run', 'build:renderer'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 const env = { ...process.env };
 // WebGPU tests run on SwiftShader (Debian's chromium package) where no GPU driver is present.
 const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
