@@ -3,12 +3,15 @@ import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { BackendName, BackendReport, DoctorReport } from '../api/types.ts';
+import { registerCpuKernelFixes } from './cpu-kernels.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
 import { registerThreadedWasm, wasmThreadCount } from './wasm-threads.ts';
 import { surveyWebgpuAdapter } from './webgpu-survey.ts';
 
 /** Every backend Segwork knows, fastest first. */
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+registerCpuKernelFixes();
 
 // tfjs prints "Hi there 👋 … install tfjs-node" and similar hints in Node; prod mode only silences logging.
 tf.enableProdMode();
