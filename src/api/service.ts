@@ -80,8 +80,27 @@ export interface CamPayload {
   layer: string;
 }
 
+/** Encoder pre-training progress: a step, then the end. */
+export type PretrainEvent =
+  | { type: 'step'; step: number; loss: number; seconds: number }
+  | { type: 'end'; steps: number; seconds: number; firstLoss: number; lastLoss: number; endReason: string; encoderDir: string };
+
+export interface PretrainOptions {
+  architecture: string;
+  preset: string;
+  timeBudgetSeconds: number;
+}
+
+/** A pre-trained encoder recorded for a project, used by the next Train of the same architecture and preset. */
+export interface EncoderInfo {
+  architecture: string;
+  preset: string;
+  directory: string;
+}
+
 export type JobEvent =
   | { job: number; kind: 'train'; event: TrainEvent }
+  | { job: number; kind: 'pretrain'; event: PretrainEvent }
   | { job: number; kind: 'batch'; event: BatchEvent }
   | { job: number; kind: 'error'; message: string };
 
@@ -108,10 +127,24 @@ export interface SegworkService {
 
   listModels(projectId?: number): Promise<ModelInfo[]>;
   /** Starts training on the project's labels in a worker; progress arrives as JobEvents. */
-  startTraining(projectId: number, options: Partial<TrainOptions> & { name?: string; baseModelId?: number }): Promise<{ job: number }>;
+  /**
+   * Starts training on the project's labels in a worker; progress arrives as JobEvents. A fresh model starts from
+   * `initEncoderDir`, else from the project's recorded pre-trained encoder of that architecture and preset if any;
+   * the reply names the encoder used.
+   */
+  startTraining(
+    projectId: number,
+    options: Partial<TrainOptions> & { name?: string; baseModelId?: number; initEncoderDir?: string },
+  ): Promise<{ job: number; initEncoderDir?: string }>;
+  /** Pre-trains an encoder as an autoencoder on all the project's images in a worker; progress as JobEvents. */
+  startPretraining(projectId: number, options: PretrainOptions): Promise<{ job: number }>;
+  /** The project's recorded pre-trained encoders. */
+  listEncoders(projectId: number): Promise<EncoderInfo[]>;
   cancelJob(job: number): Promise<void>;
   predict(modelId: number, imageId: number): Promise<PredictionPayload>;
   cam(request: CamRequest): Promise<CamPayload>;
+  /** Layers CAM can use (spatial maps), and the default (deepest encoder stage). */
+  camLayers(modelId: number): Promise<{ layers: string[]; defaultLayer: string }>;
   evaluate(modelId: number, projectId: number): Promise<MetricsReport>;
   listRuns(projectId?: number): Promise<RunInfo[]>;
   segmentFolder(modelId: number, inputDir: string, outputDir: string): Promise<{ job: number }>;

@@ -9,7 +9,7 @@ import { openRaster } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
 import { ComputeWorker } from '../jobs/compute-worker.ts';
 import type { JobImage } from '../jobs/protocol.ts';
-import { resolveConfig } from '../models/index.ts';
+import { getArchitecture, resolveConfig } from '../models/index.ts';
 import type { Workspace } from '../store/workspace.ts';
 import { openWorkspace } from '../store/workspace.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../training/loop.ts';
@@ -17,7 +17,7 @@ import { renderDisplayImage, type DisplayImage } from './display.ts';
 import { LruCache } from './lru-cache.ts';
 import { expandPaths, importImages } from './importing.ts';
 import { seedSampleProject } from './sample.ts';
-import type { JobEvent, MaskPatch, MaskPayload, SegworkService } from './service.ts';
+import type { EncoderInfo, JobEvent, MaskPatch, MaskPayload, SegworkService } from './service.ts';
 import { UNLABELED, type BatchSummary, type TrainOptions } from './types.ts';
 
 export interface WorkbenchOptions {
@@ -57,6 +57,22 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
       }
     }
     return out;
+  };
+
+  // Pre-trained encoders live at encoders/<project>/<architecture>__<preset>__<time>; a directory counts once its
+  // segwork.json exists (the model directory is written last, by rename), and the newest per pair is used.
+  const encodersDir = (projectId: number) => path.join(ws.dir, 'encoders', String(projectId));
+  const recordedEncoders = async (projectId: number): Promise<EncoderInfo[]> => {
+    const names = await fs.readdir(encodersDir(projectId)).catch(() => [] as string[]);
+    const newest = new Map<string, { info: EncoderInfo; time: number }>();
+    for (const name of names) {
+      const [architecture, preset, time] = name.split('__');
+      const directory = path.join(encodersDir(projectId), name);
+      if (!architecture || !preset || !time || !existsSync(path.join(directory, 'segwork.json'))) continue;
+      const key = `${architecture}__${preset}`;
+      if ((newest.get(key)?.time ?? -1) < Number(time)) newest.set(key, { info: { architecture, preset, directory }, time: Number(time) });
+    }
+    return [...newest.values()].map((e) => e.info);
   };
 
   const requireImage = (imageId: number) => {
@@ -205,12 +221,23 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
       resolveConfig(trainOptions.architecture, { inputChannels: 1, numClasses: project.classes.length }, trainOptions.preset, trainOptions.modelConfig);
       const name = request.name ?? `${project.name} ${trainOptions.architecture} ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
       const outDir = base?.directory ?? path.join(ws.dir, 'models', `${projectId}-${Date.now()}`);
+      const initEncoderDir = base
+        ? undefined
+        : (request.initEncoderDir ?? (await recordedEncoders(projectId)).find((e) => e.architecture === trainOptions.architecture && e.preset === trainOptions.preset)?.directory);
       const runId = ws.runs.start({ projectId, modelId: base?.id ?? null, config: { ...trainOptions, name }, backend: options.backend ?? 'auto' });
       return {
         job: runJob(
           (worker, job) =>
             worker.start(
-              { kind: 'train', images, classes: project.classes, options: trainOptions, outDir, ...(base ? { baseModelDir: base.directory } : {}) },
+              {
+                kind: 'train',
+                images,
+                classes: project.classes,
+                options: trainOptions,
+                outDir,
+                ...(base ? { baseModelDir: base.directory } : {}),
+                ...(initEncoderDir ? { initEncoderDir } : {}),
+              },
               {
                 onTrainEvent: (event) => {
                   if (event.type === 'epoch') ws.runs.addEpoch(runId, { epoch: event.epoch, loss: event.loss, valLoss: event.valLoss, perClassIoU: event.perClassIoU, meanIoU: event.meanIoU });
@@ -228,7 +255,47 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
           },
           (e) => ws.runs.finish(runId, 'failed', { error: e.message }),
         ),
+        ...(initEncoderDir ? { initEncoderDir } : {}),
       };
+    },
+
+    async startPretraining(projectId, request) {
+      const project = ws.projects.require(projectId);
+      const { architecture, preset, timeBudgetSeconds } = request;
+      if (!(timeBudgetSeconds > 0)) throw new Error(`pre-training needs a positive time budget, got ${timeBudgetSeconds}`);
+      const images = ws.images.query({ projectId }).images;
+      if (images.length === 0) throw new Error(`project "${project.name}" has no images to pre-train on`);
+      // One band count per encoder: the most common one among the project's images.
+      const counts = new Map<number, number>();
+      for (const image of images) counts.set(image.channels, (counts.get(image.channels) ?? 0) + 1);
+      const channels = [...counts.entries()].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+      const usable = images.filter((i) => i.channels === channels);
+      const config = resolveConfig(architecture, { inputChannels: channels, numClasses: project.classes.length }, preset);
+      const multiple = getArchitecture(architecture).sizeMultiple(config);
+      const smallest = Math.min(64, ...usable.map((i) => Math.min(i.width, i.height)));
+      const patchSize = Math.floor(smallest / multiple) * multiple;
+      if (patchSize < multiple) throw new Error(`project "${project.name}": images of ${smallest}px are smaller than the ${multiple}px ${architecture} needs`);
+      const outDir = path.join(encodersDir(projectId), `${architecture}__${preset}__${Date.now()}`);
+      await fs.mkdir(path.dirname(outDir), { recursive: true });
+      return {
+        job: runJob(
+          (worker, job) =>
+            worker.start(
+              { kind: 'pretrain', imagePaths: usable.map((i) => i.path), architecture, preset, outDir, patchSize, timeBudgetSeconds },
+              { onPretrainEvent: (event) => publish({ job, kind: 'pretrain', event: { type: 'step', ...event } }) },
+            ),
+          (value, job) => {
+            const end = value as { steps: number; seconds: number; firstLoss: number; lastLoss: number; endReason: string };
+            publish({ job, kind: 'pretrain', event: { type: 'end', ...end, encoderDir: outDir } });
+          },
+          () => {},
+        ),
+      };
+    },
+
+    async listEncoders(projectId) {
+      ws.projects.require(projectId);
+      return recordedEncoders(projectId);
     },
 
     async cancelJob(job) {
@@ -265,6 +332,11 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
         ...(request.region ? { region: request.region } : {}),
       });
       return { width: result.width, height: result.height, heatmap: b64(result.heatmap), layer: result.layer };
+    },
+
+    async camLayers(modelId) {
+      const model = requireModel(modelId);
+      return interactiveWorker().call({ kind: 'cam-layers', modelDir: model.directory });
     },
 
     async evaluate(modelId, projectId) {

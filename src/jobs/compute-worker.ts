@@ -2,18 +2,20 @@
 // progress events on the way, and cancellation.
 import { Worker } from 'node:worker_threads';
 import type { BatchEvent, TrainEvent } from '../api/types.ts';
-import type { FromWorker, JobRequest, JobResults } from './protocol.ts';
+import type { FromWorker, JobRequest, JobResults, PretrainProgress } from './protocol.ts';
 
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   onTrainEvent?: (event: TrainEvent) => void;
   onBatchEvent?: (event: BatchEvent) => void;
+  onPretrainEvent?: (event: PretrainProgress) => void;
 }
 
 export interface CallHandlers {
   onTrainEvent?: (event: TrainEvent) => void;
   onBatchEvent?: (event: BatchEvent) => void;
+  onPretrainEvent?: (event: PretrainProgress) => void;
 }
 
 export class ComputeWorker {
@@ -65,6 +67,9 @@ export class ComputeWorker {
         break;
       case 'batch-event':
         pending.onBatchEvent?.(message.event);
+        break;
+      case 'pretrain-event':
+        pending.onPretrainEvent?.(message.event);
         break;
       case 'result':
         this.pending.delete(message.id);

@@ -19,6 +19,8 @@ export interface TrainRequest {
   outDir: string;
   /** Fine-tune from this model directory (live mode) instead of starting fresh. */
   baseModelDir?: string;
+  /** Start a fresh model's encoder from this pre-trained encoder directory. */
+  initEncoderDir?: string;
 }
 
 export interface SegmentRequest {
@@ -72,7 +74,29 @@ export interface EvaluateRequest {
   images: JobImage[];
 }
 
-export type JobRequest = TrainRequest | SegmentRequest | PredictRequest | CamJobRequest | EvaluateRequest;
+export interface CamLayersRequest {
+  kind: 'cam-layers';
+  modelDir: string;
+}
+
+/** Autoencoder pre-training of an architecture's encoder on images (labels unused). */
+export interface PretrainRequest {
+  kind: 'pretrain';
+  imagePaths: string[];
+  architecture: string;
+  preset: string;
+  outDir: string;
+  patchSize: number;
+  timeBudgetSeconds: number;
+}
+
+export interface PretrainProgress {
+  step: number;
+  loss: number;
+  seconds: number;
+}
+
+export type JobRequest = TrainRequest | SegmentRequest | PredictRequest | CamJobRequest | EvaluateRequest | CamLayersRequest | PretrainRequest;
 
 export interface JobResults {
   train: { epochs: number; reason: string; bestMeanIoU: number | null; seconds: number };
@@ -80,6 +104,8 @@ export interface JobResults {
   predict: PredictResult;
   cam: CamResult;
   evaluate: MetricsReport;
+  'cam-layers': { layers: string[]; defaultLayer: string };
+  pretrain: { steps: number; seconds: number; firstLoss: number; lastLoss: number; endReason: string };
 }
 
 export type ToWorker = { type: 'run'; id: number; backend?: string; request: JobRequest } | { type: 'cancel'; id: number };
@@ -87,5 +113,6 @@ export type ToWorker = { type: 'run'; id: number; backend?: string; request: Job
 export type FromWorker =
   | { type: 'train-event'; id: number; event: TrainEvent }
   | { type: 'batch-event'; id: number; event: BatchEvent }
+  | { type: 'pretrain-event'; id: number; event: PretrainProgress }
   | { type: 'result'; id: number; value: unknown }
   | { type: 'error'; id: number; message: string };

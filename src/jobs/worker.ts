@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../compute/backends.ts';
 import { segmentFolder, matchBands, segmentSource } from '../inference/batch.ts';
-import { computeCam, heatmapToBytes } from '../inference/cam.ts';
+import { camLayerCandidates, computeCam, heatmapToBytes } from '../inference/cam.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
 import { DEFAULT_TILE_OPTIONS, modelPredictor } from '../inference/tiler.ts';
 import { normalisedEntropy, uncertaintyScore } from '../inference/uncertainty.ts';
@@ -13,8 +13,9 @@ import { openRaster, readImage } from '../io/index.ts';
 import { getArchitecture } from '../models/index.ts';
 import { loadModelDir, type LoadedModel } from '../models/model-dir.ts';
 import { splitTrainVal, train } from '../training/loop.ts';
+import { pretrainEncoder } from '../training/pretrain.ts';
 import type { LabeledImage } from '../training/dataset.ts';
-import type { CamJobRequest, CamResult, EvaluateRequest, FromWorker, JobImage, PredictRequest, PredictResult, ToWorker, TrainRequest } from './protocol.ts';
+import type { CamJobRequest, CamLayersRequest, CamResult, EvaluateRequest, FromWorker, JobImage, PredictRequest, PredictResult, PretrainRequest, ToWorker, TrainRequest } from './protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs only as a worker thread');
@@ -63,6 +64,7 @@ async function runTrain(id: number, request: TrainRequest, backend: string, sign
     backend: backend as never,
     signal,
     ...(initial ? { initial } : {}),
+    ...(request.initEncoderDir ? { initEncoderDir: request.initEncoderDir } : {}),
     onEvent: (event) => send({ type: 'train-event', id, event }),
   });
   initial?.model.dispose();
@@ -104,6 +106,34 @@ async function runCam(request: CamJobRequest): Promise<CamResult> {
   }
 }
 
+async function runCamLayers(request: CamLayersRequest) {
+  const loaded = await cachedModel(request.modelDir);
+  const defaultLayer = getArchitecture(loaded.meta.architecture).defaultCamLayer(loaded.model, loaded.meta.config);
+  return { layers: camLayerCandidates(loaded.model), defaultLayer };
+}
+
+async function runPretrain(id: number, request: PretrainRequest, backend: string, signal: AbortSignal) {
+  const images = [];
+  for (const imagePath of request.imagePaths) images.push({ ...(await readImage(imagePath)), name: imagePath });
+  // Both corruptions at once: light denoising plus masked cells (context encoder).
+  return pretrainEncoder({
+    images,
+    architecture: request.architecture,
+    preset: request.preset,
+    outDir: request.outDir,
+    backend: backend as never,
+    corruption: { denoiseSigma: 0.1, maskRatio: 0.25, maskCell: 8 },
+    patchSize: request.patchSize,
+    batchSize: 4,
+    learningRate: 1e-3,
+    timeBudgetSeconds: request.timeBudgetSeconds,
+    maxSteps: 100_000,
+    seed: 1,
+    signal,
+    onProgress: (event) => send({ type: 'pretrain-event', id, event }),
+  });
+}
+
 async function runEvaluate(request: EvaluateRequest, signal: AbortSignal) {
   const loaded = await cachedModel(request.modelDir);
   const items = await toLabeled(request.images);
@@ -141,6 +171,12 @@ port.on('message', async (message: ToWorker) => {
         break;
       case 'evaluate':
         value = await runEvaluate(request, controller.signal);
+        break;
+      case 'cam-layers':
+        value = await runCamLayers(request);
+        break;
+      case 'pretrain':
+        value = await runPretrain(id, request, backend, controller.signal);
         break;
     }
     send({ type: 'result', id, value });
