@@ -10,3 +10,4 @@ export { openDicom, openDicomSeries, listDicomSeries, parseDicomFile, type Dicom
 export { applyWindow, windowForRange, WINDOW_PRESETS, type DicomWindow, type WindowPreset } from './dicom-window.ts';
 export { openNifti, writeNiftiLabels, affineOf, type NiftiGeometry, type NiftiAxis } from './nifti.ts';
 export { readOverview } from './tiff.ts';
+export { seriesGeometry, seriesNiftiGeometry, writeSeriesLabelsAsNifti, type SeriesGeometry } from './series-geometry.ts';
