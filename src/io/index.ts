@@ -11,3 +11,4 @@ export { applyWindow, windowForRange, WINDOW_PRESETS, type DicomWindow, type Win
 export { openNifti, writeNiftiLabels, affineOf, type NiftiGeometry, type NiftiAxis } from './nifti.ts';
 export { readOverview } from './tiff.ts';
 export { seriesGeometry, seriesNiftiGeometry, writeSeriesLabelsAsNifti, type SeriesGeometry } from './series-geometry.ts';
+export { readDicomSeg, writeDicomSeg, referencedInstances, type SegClass, type SegWriteOptions, type DicomSegVolume } from './dicom-seg.ts';
