@@ -80,7 +80,7 @@ export class AppState {
   async selectProject(id: number): Promise<void> {
     this.projectId = id;
     this.imageId = null;
-    await Promise.all([this.refreshImages(), this.refreshModels()]);
+    await Promise.all([this.refreshImages(), this.refreshModels(), this.training.refreshEncoders()]);
   }
 
   async refreshImages(): Promise<void> {
@@ -176,10 +176,20 @@ export class AppState {
     this.predicting = false;
   }
 
+  /** The CAM overlay of the open image by the newest model. */
+  async computeCam(): Promise<void> {
+    const model = this.newestModel;
+    if (!model) return this.error('Train a model first: this project has none');
+    await this.attempt(() => this.editor.computeCam(model.id));
+  }
+
   /** A run ended: list its model and runs, and show the new model's view of the open image. */
   async afterTraining(): Promise<void> {
     await this.attempt(() => this.refreshModels());
-    if (this.editor.imageId !== null && this.newestModel) await this.predict();
+    if (this.editor.imageId !== null && this.newestModel) {
+      await this.predict();
+      if (this.editor.overlay === 'cam') await this.computeCam();
+    }
     await this.attempt(() => this.refreshImages());
   }
 

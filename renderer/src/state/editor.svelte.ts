@@ -1,13 +1,23 @@
 // The open image: its label map (typed arrays, never proxied), the tools, undo, autosave and the prediction.
 // Reactive fields hold only settings and counters; pixels reach the screen through the stage's dirty rectangles.
-import type { PredictionPayload } from '../../../src/api/service.ts';
+import type { DisplayImageOptions, PredictionPayload } from '../../../src/api/service.ts';
 import type { ClassDef } from '../../../src/api/types.ts';
 import { base64ToBytes, LabelEditor, LabelMap, patchFromMap, type Point, type Rect, type ToolName } from '../../../src/labels/index.ts';
 import type { ApiClient } from '../api-client/index.ts';
 import type { LabelStage } from '../canvas/stage.ts';
 import { classLut, colourMapLut } from '../canvas/colors.ts';
 
-export type OverlayKind = 'none' | 'mask' | 'probability' | 'uncertainty';
+export type OverlayKind = 'none' | 'mask' | 'probability' | 'uncertainty' | 'cam';
+
+type Window = NonNullable<DisplayImageOptions['window']>;
+
+export interface DecodedCam {
+  width: number;
+  height: number;
+  heatmap: Uint8Array;
+  layer: string;
+  region: Rect | null;
+}
 
 /** Autosave waits this long for more strokes before sending, well inside the one-second promise. */
 const SAVE_DELAY_MS = 150;
@@ -39,6 +49,18 @@ export class EditorState {
   /** Counts finished strokes and loads, for views that follow the labels. */
   version = $state(0);
   prediction = $state.raw<DecodedPrediction | null>(null);
+  /** Every class's probability at the pixel under the pointer, when there is a prediction. */
+  hover = $state.raw<{ x: number; y: number; probabilities: number[] } | null>(null);
+  cam = $state.raw<DecodedCam | null>(null);
+  camLayers = $state.raw<string[]>([]);
+  camLayer = $state('');
+  camBusy = $state(false);
+  /** How the image is shown: a window (DICOM/CT) and a band choice (multi-band); null means the file's default. */
+  displayWindow = $state.raw<Window | null>(null);
+  windowName = $state('file');
+  bands = $state.raw<number[] | null>(null);
+  private camModelId: number | null = null;
+  private displayRequest: { token: number; busy: boolean; again: boolean } = { token: 0, busy: false, again: false };
 
   map: LabelMap | null = null;
   editor: LabelEditor | null = null;
@@ -69,7 +91,12 @@ export class EditorState {
     this.loading = true;
     try {
       await this.flush();
-      const [display, mask] = await Promise.all([this.api.displayImage(imageId), this.api.getMask(imageId)]);
+      if (imageId !== this.imageId) {
+        this.displayWindow = null;
+        this.windowName = 'file';
+        this.bands = null;
+      }
+      const [display, mask] = await Promise.all([this.api.displayImage(imageId, this.displayOptions()), this.api.getMask(imageId)]);
       // Decoded off the main thread, without a multi-megabyte data: URL.
       const bytes = base64ToBytes(display.data) as Uint8Array<ArrayBuffer>;
       const image = await createImageBitmap(new Blob([bytes], { type: display.mime }));
@@ -83,6 +110,8 @@ export class EditorState {
       this.syncEditorSettings();
       this.imageId = imageId;
       this.prediction = null;
+      this.cam = null;
+      this.hover = null;
       this.overlay = 'none';
       this.stage?.setImage(image);
       this.stage?.setLabels(this.map, this.lut);
@@ -166,9 +195,91 @@ export class EditorState {
     this.showOverlay();
   }
 
+  /** Grad-CAM of the overlay class at the chosen layer, inside the polygon's bounding box when one is drawn. */
+  async computeCam(modelId: number): Promise<void> {
+    const imageId = this.imageId;
+    if (imageId === null) return;
+    this.camBusy = true;
+    try {
+      if (this.camModelId !== modelId) {
+        const { layers, defaultLayer } = await this.api.camLayers(modelId);
+        this.camModelId = modelId;
+        this.camLayers = layers;
+        this.camLayer = defaultLayer;
+      }
+      const region = this.polygonBounds();
+      const payload = await this.api.cam({ modelId, imageId, classIndex: this.overlayClass, layer: this.camLayer, ...(region ? { region } : {}) });
+      if (imageId !== this.imageId) return;
+      this.cam = { width: payload.width, height: payload.height, heatmap: base64ToBytes(payload.heatmap), layer: payload.layer, region };
+      this.showOverlay();
+    } finally {
+      this.camBusy = false;
+    }
+  }
+
+  private polygonBounds(): Rect | null {
+    const points = this.editor?.state === 'polygon' ? this.editor.polygonPoints : [];
+    if (points.length < 3 || !this.map) return null;
+    const x0 = Math.max(0, Math.floor(Math.min(...points.map((p) => p.x))));
+    const y0 = Math.max(0, Math.floor(Math.min(...points.map((p) => p.y))));
+    const x1 = Math.min(this.map.width, Math.ceil(Math.max(...points.map((p) => p.x))));
+    const y1 = Math.min(this.map.height, Math.ceil(Math.max(...points.map((p) => p.y))));
+    return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
+  }
+
+  /** Reads every class's probability under the pointer (image coordinates). */
+  hoverAt(p: Point): void {
+    const pred = this.prediction;
+    const x = Math.floor(p.x);
+    const y = Math.floor(p.y);
+    if (!pred || x < 0 || y < 0 || x >= pred.width || y >= pred.height) {
+      if (this.hover) this.hover = null;
+      return;
+    }
+    if (this.hover && this.hover.x === x && this.hover.y === y) return;
+    const plane = pred.width * pred.height;
+    const at = y * pred.width + x;
+    const probabilities = Array.from({ length: pred.numClasses }, (_, k) => pred.probabilities[k * plane + at] / 255);
+    this.hover = { x, y, probabilities };
+  }
+
+  displayOptions(): DisplayImageOptions {
+    return { ...(this.displayWindow ? { window: this.displayWindow } : {}), ...(this.bands ? { bands: this.bands } : {}) };
+  }
+
+  /** Shows the open image with another window or band choice; while one render is on its way, only the latest waits. */
+  async setDisplay(window: Window | null, windowName: string, bands: number[] | null = this.bands): Promise<void> {
+    this.displayWindow = window && { center: Math.round(window.center), width: Math.max(1, Math.round(window.width)) };
+    this.windowName = windowName;
+    this.bands = bands;
+    const request = this.displayRequest;
+    if (request.busy) {
+      request.again = true;
+      return;
+    }
+    request.busy = true;
+    try {
+      do {
+        request.again = false;
+        const imageId = this.imageId;
+        if (imageId === null) return;
+        const token = this.loadToken;
+        const display = await this.api.displayImage(imageId, this.displayOptions());
+        const image = await createImageBitmap(new Blob([base64ToBytes(display.data) as Uint8Array<ArrayBuffer>], { type: display.mime }));
+        if (token !== this.loadToken) image.close();
+        else this.stage?.setImage(image);
+      } while (request.again);
+    } finally {
+      request.busy = false;
+    }
+  }
+
   showOverlay(): void {
     const p = this.prediction;
     if (!this.stage) return;
+    if (this.overlay === 'cam') {
+      return this.cam ? this.stage.setOverlay(this.cam.heatmap, this.cam.width, colourMapLut(true), this.overlayOpacity) : this.stage.setOverlay(null, 1, this.lut, 0);
+    }
     if (!p || this.overlay === 'none') return this.stage.setOverlay(null, 1, this.lut, 0);
     if (this.overlay === 'mask') return this.stage.setOverlay(p.mask, p.width, this.lut, this.overlayOpacity);
     if (this.overlay === 'uncertainty') return this.stage.setOverlay(p.uncertainty, p.width, colourMapLut(true), this.overlayOpacity);
