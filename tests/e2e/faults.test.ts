@@ -84,7 +84,7 @@ test('a lost connection shows a banner, which goes once the core answers again',
   const page = await openEditor(served.url);
   const errors = watchErrors(page);
   await page.context().setOffline(true);
-  await page.getByRole('button', { name: 'Images' }).click();
+  await page.getByRole('button', { name: 'Images', exact: true }).click();
   await page.getByLabel('Name filter').fill('x');
   const banner = page.getByRole('alert').filter({ hasText: 'Connection to Segwork lost' });
   await banner.waitFor();

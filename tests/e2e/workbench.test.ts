@@ -1,12 +1,13 @@
 // The labeling loop in a real browser against a real `segwork serve`: create a project and add images; paint
 // with brush and fill, undo and redo, reload and find the strokes; train a tiny model, see the prediction
-// overlay and the per-class IoU table. Screenshots of the key screens go to tests/e2e/artifacts/.
+// overlay, every class's probability under the pointer, the CAM overlay, and the per-class IoU table; pre-train an
+// encoder on the unlabeled images and train from it. Screenshots of the key screens go to tests/e2e/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { MaskPayload } from '../../src/api/service.ts';
+import type { CamPayload, EncoderInfo, MaskPayload, PredictionPayload } from '../../src/api/service.ts';
 import type { ImageInfo, ProjectInfo } from '../../src/api/types.ts';
 import { base64ToBytes } from '../../src/labels/index.ts';
 import {
@@ -37,7 +38,8 @@ before(async () => {
   ensureRendererBuilt();
   mkdirSync(ARTIFACTS, { recursive: true });
   dir = tempDir('segwork-e2e-');
-  writeDiscImages(path.join(dir, 'images'), ['a.png', 'b.png', 'c.png', 'd.png'], SIZE);
+  // Two images get labels and four stay unlabeled: enough for the pre-training offer (unlabeled ≥ 2 × labeled).
+  writeDiscImages(path.join(dir, 'images'), ['a.png', 'b.png', 'c.png', 'd.png', 'e.png', 'f.png'], SIZE);
   served = await startServe(path.join(dir, 'workspace'));
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
@@ -83,8 +85,8 @@ test('create a project and add images from a folder; a dropped non-image is refu
   await page.getByRole('button', { name: 'Create project' }).click();
   await page.getByLabel('Image folder').fill(path.join(dir, 'images'));
   await page.getByRole('button', { name: 'Add images' }).click();
-  for (const name of ['a.png', 'b.png', 'c.png', 'd.png']) await page.getByRole('button', { name, exact: true }).waitFor();
-  await assert.doesNotReject(page.getByRole('status').filter({ hasText: 'Added 4 images' }).waitFor());
+  for (const name of ['a.png', 'b.png', 'c.png', 'd.png', 'e.png', 'f.png']) await page.getByRole('button', { name, exact: true }).waitFor();
+  await assert.doesNotReject(page.getByRole('status').filter({ hasText: 'Added 6 images' }).waitFor());
 
   // Drop a text file on the drop zone: a clear message, and the project is unchanged.
   await page.getByLabel('Drop images here').evaluate((zone) => {
@@ -96,7 +98,7 @@ test('create a project and add images from a folder; a dropped non-image is refu
   const [project] = await served.call<ProjectInfo[]>('listProjects');
   assert.equal(project.name, 'Discs');
   assert.deepEqual(project.classes.map((c) => c.name), ['background', 'disc']);
-  assert.equal(project.imageCount, 4);
+  assert.equal(project.imageCount, 6);
   await page.waitForTimeout(500); // let thumbnails decode before the screenshot
   await shot('1-browser');
 });
@@ -154,7 +156,7 @@ test('paint with brush and fill, undo and redo, reload and see the strokes', { s
   await shot('3-editor-reloaded');
 
   // Label a second image quickly so training has two: fill background, one stroke of disc.
-  await page.getByRole('button', { name: 'Images' }).click();
+  await page.getByRole('button', { name: 'Images', exact: true }).click();
   await page.getByRole('button', { name: 'b.png', exact: true }).click();
   await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
   const atB = await imageToScreen(page, SIZE, SIZE);
@@ -175,8 +177,8 @@ test('train a tiny model, see the prediction overlay and the per-class IoU table
   await page.getByLabel('Architecture').selectOption('unet');
   await page.getByLabel('Preset').selectOption('tiny');
   await page.getByLabel('Epochs').fill('2');
-  await page.getByRole('button', { name: 'Train' }).click();
-  await page.getByRole('button', { name: 'Stop' }).and(page.locator(':enabled')).waitFor();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.getByRole('button', { name: 'Stop', exact: true }).and(page.locator(':enabled')).waitFor();
   await page.getByLabel('Training status').filter({ hasText: /^Finished/ }).waitFor({ timeout: 200_000 });
   await page.getByRole('figure', { name: 'IoU per class' }).waitFor();
 
@@ -189,11 +191,48 @@ test('train a tiny model, see the prediction overlay and the per-class IoU table
   await shot('4-prediction-overlay');
   await page.getByLabel('Overlay', { exact: true }).selectOption('probability');
   await page.getByLabel('Colour legend').waitFor();
+
+  // Hovering a pixel reads every class's probability, as the model gave them for that pixel.
+  const [model] = await served.call<{ id: number }[]>('listModels');
+  const imageB = await imageNamed('b.png');
+  const prediction = await served.call<PredictionPayload>('predict', model.id, imageB.id);
+  const probabilities = base64ToBytes(prediction.probabilities);
+  const readout = page.getByLabel('Probabilities at pointer');
+  for (const [x, y] of [[56, 43], [4, 4]]) {
+    await page.mouse.move(at(x, y).x, at(x, y).y);
+    await readout.filter({ hasText: `(${x}, ${y})` }).waitFor();
+    const text = await readout.innerText();
+    const shown = ['background', 'disc'].map((name) => Number(new RegExp(`${name} (\\d\\.\\d\\d)`).exec(text)?.[1]));
+    const expected = [0, 1].map((k) => probabilities[k * SIZE * SIZE + y * SIZE + x] / 255);
+    shown.forEach((p, k) => assert.ok(Math.abs(p - expected[k]) <= 0.006, `class ${k} at (${x}, ${y}): shown ${p}, predicted ${expected[k].toFixed(3)} ("${text}")`));
+  }
   await shot('5-probability-overlay');
 
+  // The CAM overlay: layer picker filled from the model, the heatmap drawn through the colour map, per class.
+  await page.getByLabel('Overlay', { exact: true }).selectOption('cam');
+  await page.getByLabel('Overlay class').selectOption({ label: 'disc' });
+  const { layers, defaultLayer } = await served.call<{ layers: string[]; defaultLayer: string }>('camLayers', model.id);
+  assert.ok(layers.includes(defaultLayer), `default layer ${defaultLayer} is one of ${layers.join(', ')}`);
+  await page.getByLabel('CAM status').filter({ hasText: `${defaultLayer}, whole image` }).waitFor({ timeout: 60_000 });
+  assert.deepEqual(await page.getByLabel('CAM layer').locator('option').allTextContents(), layers);
+  const cam = await served.call<CamPayload>('cam', { modelId: model.id, imageId: imageB.id, classIndex: 1, layer: defaultLayer });
+  const heat = base64ToBytes(cam.heatmap);
+  const hot = heat.indexOf(Math.max(...heat));
+  const cold = heat.indexOf(Math.min(...heat));
+  assert.ok(heat[hot] - heat[cold] > 50, 'the CAM is not flat');
+  const alpha = async (i: number) => (await layerPixel(page, 2, at(i % SIZE, Math.floor(i / SIZE))))[3];
+  assert.ok((await alpha(hot)) > (await alpha(cold)) + 30, 'the hottest CAM pixel is drawn more opaque than the coldest');
+  await page.getByLabel('Colour legend').filter({ hasText: 'Grad-CAM' }).waitFor();
+  await shot('5b-cam-overlay');
+  const overlayBytes = () => page.evaluate(() => document.querySelectorAll<HTMLCanvasElement>('[aria-label="Image canvas"] canvas')[2].toDataURL());
+  const discOverlay = await overlayBytes();
+  await page.getByLabel('Overlay class').selectOption({ label: 'background' });
+  await page.getByLabel('CAM status').filter({ hasText: 'Computing' }).waitFor({ state: 'hidden' });
+  await page.waitForFunction((before) => document.querySelectorAll<HTMLCanvasElement>('[aria-label="Image canvas"] canvas')[2].toDataURL() !== before, discOverlay, { timeout: 60_000 });
+  await page.getByLabel('Overlay', { exact: true }).selectOption('mask');
+
   // Accept the prediction as labels: the stored mask becomes the model's mask, as one undoable stroke.
-  const [model] = await served.call<{ id: number }[]>('listModels');
-  const predicted = base64ToBytes((await served.call<{ mask: string }>('predict', model.id, (await imageNamed('b.png')).id)).mask);
+  const predicted = base64ToBytes(prediction.mask);
   await page.getByRole('button', { name: 'Accept prediction' }).click();
   await waitForMask('b.png', (m) => m.every((v, i) => v === predicted[i]), 'the accepted prediction');
   await page.getByRole('button', { name: 'Undo' }).click();
@@ -201,7 +240,7 @@ test('train a tiny model, see the prediction overlay and the per-class IoU table
 
   // Next image: an image nobody labeled yet.
   await page.getByRole('button', { name: 'Next image' }).click();
-  await page.getByLabel('Open image').filter({ hasText: /^(c|d)\.png$/ }).waitFor();
+  await page.getByLabel('Open image').filter({ hasText: /^(c|d|e|f)\.png$/ }).waitFor();
   await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
 
   await page.getByRole('button', { name: 'Metrics' }).click();
@@ -215,5 +254,26 @@ test('train a tiny model, see the prediction overlay and the per-class IoU table
   await page.getByRole('table', { name: 'Confusion matrix' }).waitFor();
   await page.getByRole('article', { name: /^Run \d+$/ }).first().waitFor();
   await shot('6-metrics');
+  assert.deepEqual(errors, []);
+});
+
+test('pre-train an encoder on the unlabeled images; the next Train starts from it', { skip: skipReason ?? false, timeout: 240_000 }, async () => {
+  await page.getByRole('button', { name: 'Editor' }).click();
+  await page.getByLabel('Architecture').selectOption('unet');
+  await page.getByLabel('Preset').selectOption('tiny');
+  await page.getByLabel('Pre-training seconds').fill('3');
+  await page.getByRole('button', { name: 'Pre-train on unlabeled images' }).click();
+  await page.getByLabel('Pre-training status').filter({ hasText: /^Pre-trained/ }).waitFor({ timeout: 120_000 });
+  const [project] = await served.call<ProjectInfo[]>('listProjects');
+  const encoders = await served.call<EncoderInfo[]>('listEncoders', project.id);
+  assert.deepEqual(encoders.map((e) => `${e.architecture}/${e.preset}`), ['unet/tiny']);
+
+  await page.getByLabel('Epochs').fill('1');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.getByLabel('Training start').filter({ hasText: 'Starts from the pre-trained unet/tiny encoder' }).waitFor();
+  await shot('7-pretrained-training');
+  await page.getByLabel('Training status').filter({ hasText: /^Finished/ }).waitFor({ timeout: 200_000 });
+  const runs = await served.call<{ config: Record<string, unknown> }[]>('listRuns', project.id);
+  assert.equal(runs.length, 2);
   assert.deepEqual(errors, []);
 });

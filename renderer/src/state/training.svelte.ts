@@ -1,10 +1,15 @@
 // A training run as the panel shows it: options, the job, and per-epoch loss and IoU from job events.
 // Live mode fine-tunes the newest model in the background after the user paints, then refreshes the prediction.
+import type { EncoderInfo, PretrainEvent } from '../../../src/api/service.ts';
 import type { EpochMetrics, TrainEvent } from '../../../src/api/types.ts';
 import type { AppState } from './app.svelte.ts';
 
 export const ARCHITECTURES = ['unet', 'segnet', 'segnet-basic', 'deeplab'] as const;
 export const PRESETS = ['tiny', 'small', 'standard'] as const;
+
+/** Pre-training is offered when unlabeled images outnumber labeled ones this many times, and are at least this many. */
+const PRETRAIN_RATIO = 2;
+const PRETRAIN_MIN_UNLABELED = 4;
 
 /** Live mode waits for the user to pause painting this long before it fine-tunes. */
 const LIVE_IDLE_MS = 3000;
@@ -18,12 +23,32 @@ export class TrainingState {
   status = $state('');
   history = $state.raw<EpochMetrics[]>([]);
   stepLoss = $state.raw<number[]>([]);
+  /** The encoder the running (or last) training started from, if pre-trained. */
+  initEncoderDir = $state<string | null>(null);
+  pretrainSeconds = $state(30);
+  pretrainJob = $state<number | null>(null);
+  pretrainStatus = $state('');
+  encoders = $state.raw<EncoderInfo[]>([]);
   private liveTimer: ReturnType<typeof setTimeout> | undefined;
 
   running = $derived(this.job !== null);
+  pretraining = $derived(this.pretrainJob !== null);
+  offerPretraining = $derived.by(() => {
+    const project = this.app.project;
+    if (!project) return false;
+    const unlabeled = project.imageCount - project.labeledCount;
+    return unlabeled >= PRETRAIN_MIN_UNLABELED && unlabeled >= PRETRAIN_RATIO * project.labeledCount;
+  });
+  /** The recorded encoder the next fresh Train of the chosen architecture and preset starts from. */
+  encoderForChoice = $derived(this.encoders.find((e) => e.architecture === this.architecture && e.preset === this.preset) ?? null);
 
   constructor(private readonly app: AppState) {
     app.onJobEvent((event) => {
+      if (this.pretrainJob !== null && event.job === this.pretrainJob) {
+        if (event.kind === 'pretrain') this.onPretrainEvent(event.event);
+        else if (event.kind === 'error') this.pretrainFailed(event.message);
+        return;
+      }
       if (event.job !== this.job) return;
       if (event.kind === 'train') this.onTrainEvent(event.event);
       else if (event.kind === 'error') {
@@ -43,10 +68,49 @@ export class TrainingState {
       this.stepLoss = [];
       this.status = 'Starting…';
       const options = baseModelId === undefined ? { architecture: this.architecture, preset: this.preset, epochs } : { baseModelId, epochs };
-      const { job } = await this.app.api.startTraining(projectId, options);
+      const { job, initEncoderDir } = await this.app.api.startTraining(projectId, options);
       this.job = job;
+      this.initEncoderDir = initEncoderDir ?? null;
     });
     if (this.job === null) this.status = '';
+  }
+
+  async refreshEncoders(): Promise<void> {
+    const projectId = this.app.projectId;
+    this.encoders = projectId === null ? [] : await this.app.api.listEncoders(projectId);
+  }
+
+  /** Autoencoder pre-training of the chosen architecture's encoder on every image of the project. */
+  async pretrain(): Promise<void> {
+    const projectId = this.app.projectId;
+    if (projectId === null || this.pretrainJob !== null) return;
+    await this.app.attempt(async () => {
+      this.pretrainStatus = 'Starting pre-training…';
+      const { job } = await this.app.api.startPretraining(projectId, { architecture: this.architecture, preset: this.preset, timeBudgetSeconds: this.pretrainSeconds });
+      this.pretrainJob = job;
+    });
+    if (this.pretrainJob === null) this.pretrainStatus = '';
+  }
+
+  async stopPretraining(): Promise<void> {
+    if (this.pretrainJob === null) return;
+    await this.app.attempt(() => this.app.api.cancelJob(this.pretrainJob!));
+  }
+
+  private pretrainFailed(message: string): void {
+    this.pretrainStatus = `Pre-training failed: ${message}`;
+    this.app.error(this.pretrainStatus);
+    this.pretrainJob = null;
+  }
+
+  private onPretrainEvent(event: PretrainEvent): void {
+    if (event.type === 'step') {
+      this.pretrainStatus = `Pre-training: step ${event.step}, reconstruction loss ${event.loss.toFixed(4)}, ${Math.round(event.seconds)} s`;
+      return;
+    }
+    this.pretrainStatus = `Pre-trained (${event.endReason}): ${event.steps} steps, reconstruction loss ${event.firstLoss.toFixed(3)} → ${event.lastLoss.toFixed(3)}`;
+    this.pretrainJob = null;
+    void this.app.attempt(() => this.refreshEncoders());
   }
 
   async stop(): Promise<void> {
