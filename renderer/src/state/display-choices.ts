@@ -1,0 +1,36 @@
+// What the display controls offer for an image: CT window presets for single-band scans, band combinations for
+// multi-band rasters. The renderer only chooses; the core renders through displayImage.
+import type { ImageInfo } from '../../../src/api/types.ts';
+import { WINDOW_PRESETS } from '../../../src/io/dicom-window.ts';
+
+/** In key order: Shift+1 … Shift+5, and W cycles through them. */
+export const WINDOW_CHOICES = ['lung', 'mediastinum', 'bone', 'brain', 'abdomen'] as const satisfies readonly (keyof typeof WINDOW_PRESETS)[];
+
+export function windowPreset(name: (typeof WINDOW_CHOICES)[number]): { center: number; width: number } {
+  return { ...WINDOW_PRESETS[name] };
+}
+
+/** Scans (DICOM, NIfTI, CT/MR modality) get windowing; photos and maps do not. */
+export function showsWindow(image: ImageInfo | null): boolean {
+  if (!image || image.channels !== 1) return false;
+  return /^(CT|MR|PT)$/i.test(image.modality) || /\.(dcm|nii|nii\.gz)$/i.test(image.path);
+}
+
+/** Multi-band rasters (GeoTIFF and anything with more than three bands) get a band-combination picker. */
+export function showsBands(image: ImageInfo | null): boolean {
+  if (!image) return false;
+  return image.channels > 3 || (image.channels > 1 && /\.tiff?$/i.test(image.path));
+}
+
+export interface BandChoice {
+  name: string;
+  bands: number[];
+}
+
+/** Named combinations for a band count: true colour, and NIR false colour (NIR, red, green) when a 4th band exists. */
+export function bandChoices(bands: number): BandChoice[] {
+  const choices: BandChoice[] = [];
+  if (bands >= 3) choices.push({ name: 'True colour', bands: [0, 1, 2] });
+  if (bands >= 4) choices.push({ name: 'NIR false colour', bands: [3, 0, 1] });
+  return choices;
+}
