@@ -229,6 +229,13 @@ test('train a tiny model, see the prediction overlay and the per-class IoU table
   await page.getByLabel('Overlay class').selectOption({ label: 'background' });
   await page.getByLabel('CAM status').filter({ hasText: 'Computing' }).waitFor({ state: 'hidden' });
   await page.waitForFunction((before) => document.querySelectorAll<HTMLCanvasElement>('[aria-label="Image canvas"] canvas')[2].toDataURL() !== before, discOverlay, { timeout: 60_000 });
+  // A drawn polygon limits the CAM to its bounding box.
+  await page.getByRole('button', { name: 'Polygon' }).click();
+  for (const [x, y] of [[40, 30], [70, 30], [70, 60]]) await page.mouse.click(at(x, y).x, at(x, y).y);
+  await page.getByRole('button', { name: 'Update CAM' }).click();
+  await page.getByLabel('CAM status').filter({ hasText: /region 40,30 3\d×3\d$/ }).waitFor({ timeout: 60_000 });
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Brush' }).click();
   await page.getByLabel('Overlay', { exact: true }).selectOption('mask');
 
   // Accept the prediction as labels: the stored mask becomes the model's mask, as one undoable stroke.
