@@ -74,6 +74,6 @@ registerArchitecture<UNetConfig>({
   },
   build: buildUNet,
   sizeMultiple: (c) => 2 ** c.depth,
-  encoderLayers: (model) => model.layers.filter((l) => /^(enc\d+|bottom)_/.test(l.name)).map((l) => l.name),
+  encoderLayers: (model) => model.layers.filter((l) => /^(size_check|(enc\d+|bottom)_)/.test(l.name)).map((l) => l.name),
   defaultCamLayer: () => 'bottom_relu2',
 });
