@@ -71,8 +71,9 @@ function readHeader(file: string, ds: DataSet): DicomHeader {
   return {
     file,
     transferSyntax: ds.string('x00020010') ?? '1.2.840.10008.1.2',
-    sopClassUID: ds.string('x00080016') ?? '',
-    sopInstanceUID: ds.string('x00080018') ?? '',
+    // Some anonymisers keep these two only in the file meta header (MediaStorageSOPClass/InstanceUID).
+    sopClassUID: ds.string('x00080016') ?? ds.string('x00020002') ?? '',
+    sopInstanceUID: ds.string('x00080018') ?? ds.string('x00020003') ?? '',
     studyInstanceUID: ds.string('x0020000d') ?? '',
     seriesInstanceUID: ds.string('x0020000e') ?? '',
     frameOfReferenceUID: ds.string('x00200052') ?? '',
