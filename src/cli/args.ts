@@ -6,7 +6,8 @@ export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
 export function parse<O extends OptionSpec>(argv: string[], options: O, allowPositionals = false) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true } as {
+    // Every command takes --help and --workspace (commands that keep no record simply ignore the latter).
+    return parseArgs({ args: argv, options: { workspace: { type: 'string' }, ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true } as {
       args: string[];
       options: O;
       allowPositionals: true;

@@ -36,6 +36,8 @@ test('usage: help exits 0, bad usage exits 2 with one clear line', async () => {
     assert.equal(r.code, 0, command);
     assert.match(r.stdout, new RegExp(`Usage: segwork ${command}`));
   }
+  const everyCommandTakesWorkspace = await segwork(['models', '--json', '--workspace', '/nonexistent/segwork-ws']);
+  assert.equal(everyCommandTakesWorkspace.code, 0, everyCommandTakesWorkspace.stderr);
   const unknown = await segwork(['trian']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown command "trian"/);
