@@ -130,7 +130,7 @@ async function runOne(run: Run): Promise<void> {
     const loaded = await loadModelDir(run.modelDir);
     const raster = await openRaster(run.file);
     const withProbabilities = run.kind === 'probabilities';
-    const segmented = await segmentSource(loaded, raster, withProbabilities);
+    const segmented = await segmentSource(loaded, raster, { probabilities: withProbabilities });
     result.segmentSeconds = Math.round((performance.now() - started) / 100) / 10;
     await writeGeoTiffMask(path.join(run.outDir, `${run.kind}.mask.tif`), raster, segmented.mask);
     if (segmented.probabilities) {

@@ -25,6 +25,7 @@ Options:
   --recursive        include sub-folders
   --probabilities    also write NAME.probabilities.tif: one uint8 band per class (band k = class k,
                      value = round(255 × probability))
+  --uncertainty      also write NAME.uncertainty.png: per-pixel normalised entropy, 0 (sure) … 255 (undecided)
   --overwrite        redo files whose mask exists
   --tile N           tile edge in pixels (default ${DEFAULT_TILE_OPTIONS.tile})
   --overlap F        overlap between tiles, 0 ≤ F < 1 (default ${DEFAULT_TILE_OPTIONS.overlap})
@@ -39,6 +40,7 @@ ${refineUsage}
       out: { type: 'string' },
       recursive: { type: 'boolean' },
       probabilities: { type: 'boolean' },
+      uncertainty: { type: 'boolean' },
       overwrite: { type: 'boolean' },
       tile: { type: 'string' },
       overlap: { type: 'string' },
@@ -65,6 +67,7 @@ ${refineUsage}
       recursive: Boolean(values.recursive),
       overwrite: Boolean(values.overwrite),
       probabilities: Boolean(values.probabilities),
+      uncertainty: Boolean(values.uncertainty),
       tiles,
       refine: parseRefineOptions(values),
       signal: io.signal,

@@ -11,18 +11,26 @@ import { getArchitecture } from '../models/index.ts';
 import type { LoadedModel } from '../models/model-dir.ts';
 import { argmaxClasses } from './argmax.ts';
 import { quantizeUint8 } from './quantize.ts';
+import { normalisedEntropy } from './uncertainty.ts';
 import { needsWholeImage, refinedPredictor, refineImage, type RefineOptions } from './refine.ts';
 import { DEFAULT_TILE_OPTIONS, modelPredictor, predictStrips, type PixelSource, type TileOptions } from './tiler.ts';
 
-export interface BatchOptions {
+/** What to produce for one image, and how. */
+export interface SegmentOptions {
+  /** Also keep uint8-quantised class probabilities (written as NAME.probabilities.tif). */
+  probabilities?: boolean;
+  /** Also keep the per-pixel normalised entropy (written as NAME.uncertainty.png) and its mean. */
+  uncertainty?: boolean;
+  tiles?: TileOptions;
+  refine?: RefineOptions;
+  signal?: AbortSignal;
+}
+
+export interface BatchOptions extends SegmentOptions {
   inputDir: string;
   outputDir: string;
   recursive: boolean;
   overwrite: boolean;
-  probabilities: boolean;
-  tiles?: TileOptions;
-  refine?: RefineOptions;
-  signal?: AbortSignal;
   onEvent?: (event: BatchEvent) => void;
 }
 
@@ -33,45 +41,58 @@ export interface SegmentedImage {
   mask: Uint8Array;
   /** uint8-quantised, class-major planes; only when asked for. */
   probabilities: Uint8Array | null;
+  /** Normalised entropy per pixel, 0..255; only when asked for. */
+  uncertainty: Uint8Array | null;
+  /** Mean normalised entropy, 0..1; null unless uncertainty was asked for. */
+  uncertaintyScore: number | null;
 }
 
 /** Segments one image source with tiles; memory is the mask (+ quantised probabilities), never float maps unless a
  * whole-image refinement (CRF, islands) needs them. */
-export async function segmentSource(
-  loaded: LoadedModel,
-  source: PixelSource,
-  withProbabilities: boolean,
-  tiles: TileOptions = DEFAULT_TILE_OPTIONS,
-  signal?: AbortSignal,
-  refine: RefineOptions = {},
-): Promise<SegmentedImage> {
+export async function segmentSource(loaded: LoadedModel, source: PixelSource, options: SegmentOptions = {}): Promise<SegmentedImage> {
   const { meta } = loaded;
+  const refine = options.refine ?? {};
   const numClasses = meta.classes.length;
   const { width, height } = source;
   if (refine.crf !== undefined && width * height > MAX_CRF_PIXELS) {
     throw new Error(`${width}×${height} is too large for the CRF (at most ${MAX_CRF_PIXELS / 1e6} megapixels); segment it without --crf`);
   }
   let mask: Uint8Array = new Uint8Array(width * height);
-  let probabilities: Uint8Array | null = withProbabilities ? new Uint8Array(numClasses * width * height) : null;
+  let probabilities: Uint8Array | null = options.probabilities ? new Uint8Array(numClasses * width * height) : null;
+  let uncertainty: Uint8Array | null = options.uncertainty ? new Uint8Array(width * height) : null;
+  let entropySum = 0;
   const whole = needsWholeImage(refine) ? new Float32Array(width * height * numClasses) : null;
+  const keepUncertainty = (probs: Float32Array, offset: number) => {
+    const entropy = normalisedEntropy(probs, numClasses);
+    for (let i = 0; i < entropy.length; i++) {
+      entropySum += entropy[i]!;
+      uncertainty![offset + i] = Math.round(entropy[i]! * 255);
+    }
+  };
   const sizeMultiple = getArchitecture(meta.architecture).sizeMultiple(meta.config);
   const predict = refinedPredictor(modelPredictor(loaded.model), refine);
-  await predictStrips(predict, source, meta.normalisation, sizeMultiple, tiles, (y, rows, probs, c) => {
+  await predictStrips(predict, source, meta.normalisation, sizeMultiple, options.tiles ?? DEFAULT_TILE_OPTIONS, (y, rows, probs, c) => {
     mask.set(argmaxClasses(probs, c), y * width);
-    whole?.set(probs, y * width * c);
-    if (probabilities && !whole) {
+    if (whole) {
+      whole.set(probs, y * width * c);
+      return;
+    }
+    if (uncertainty) keepUncertainty(probs, y * width);
+    if (probabilities) {
       const planes = quantizeUint8(probs, c);
       const n = rows * width;
       for (let k = 0; k < c; k++) probabilities.set(planes.subarray(k * n, (k + 1) * n), k * width * height + y * width);
     }
-  }, undefined, signal);
+  }, undefined, options.signal);
   if (whole) {
     const image = refine.crf !== undefined ? await source.readWindow(0, 0, width, height) : new Float32Array(0);
     const refined = refineImage(whole, image, width, height, numClasses, meta.normalisation, refine);
     mask = refined.mask;
     if (probabilities) probabilities = quantizeUint8(refined.probs, numClasses);
+    if (uncertainty) keepUncertainty(refined.probs, 0);
   }
-  return { width, height, numClasses, mask, probabilities };
+  const uncertaintyScore = uncertainty ? entropySum / (width * height) : null;
+  return { width, height, numClasses, mask, probabilities, uncertainty, uncertaintyScore };
 }
 
 /** The dense CRF holds several float maps of the whole image: keep it to images of moderate size. */
@@ -127,22 +148,15 @@ async function writeOutputs(output: string, raster: Raster, result: SegmentedIma
     const file = output.replace(/\.(png|tif)$/, '.probabilities.tif');
     await writeProbabilityTiff(file, result.width, result.height, result.numClasses, result.probabilities, georeference);
   }
+  if (result.uncertainty) await writeMaskPng(output.replace(/\.(png|tif)$/, '.uncertainty.png'), result.width, result.height, result.uncertainty);
 }
 
 /** Segments one file into its outputs. Throws InputError for a file that cannot be read. */
-export async function segmentFile(
-  loaded: LoadedModel,
-  file: string,
-  output: string,
-  probabilities: boolean,
-  tiles?: TileOptions,
-  signal?: AbortSignal,
-  refine?: RefineOptions,
-): Promise<void> {
+export async function segmentFile(loaded: LoadedModel, file: string, output: string, options: SegmentOptions = {}): Promise<void> {
   const raster = await openRaster(file);
   try {
     const source = matchBands(raster, loaded.meta.inputChannels, file);
-    const result = await segmentSource(loaded, source, probabilities, tiles, signal, refine);
+    const result = await segmentSource(loaded, source, options);
     await writeOutputs(output, raster, result);
   } finally {
     await raster.close();
@@ -207,7 +221,7 @@ export async function segmentFolder(loaded: LoadedModel, options: BatchOptions):
     if (options.signal?.aborted) break;
     const t0 = Date.now();
     try {
-      await segmentFile(loaded, item.file, item.output, options.probabilities, options.tiles, options.signal, options.refine);
+      await segmentFile(loaded, item.file, item.output, options);
       tracker.record(item, 'done', (Date.now() - t0) / 1000);
     } catch (e) {
       if (options.signal?.aborted) break;

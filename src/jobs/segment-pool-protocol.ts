@@ -1,6 +1,5 @@
 // Messages between the segment pool and its workers.
-import type { RefineOptions } from '../inference/refine.ts';
-import type { TileOptions } from '../inference/tiler.ts';
+import type { SegmentOptions } from '../inference/batch.ts';
 
 export interface PoolWorkerData {
   modelDir: string;
@@ -8,7 +7,7 @@ export interface PoolWorkerData {
   backend?: string;
 }
 
-export type PoolRequest = { type: 'segment'; id: number; file: string; output: string; probabilities: boolean; tiles?: TileOptions; refine?: RefineOptions };
+export type PoolRequest = { type: 'segment'; id: number; file: string; output: string; options: Omit<SegmentOptions, 'signal'> };
 
 export type PoolReply =
   | { type: 'ready'; backend: string }

@@ -18,7 +18,7 @@ port.postMessage({ type: 'ready', backend } satisfies PoolReply);
 port.on('message', async (request: PoolRequest) => {
   const started = Date.now();
   try {
-    await segmentFile(loaded, request.file, request.output, request.probabilities, request.tiles, undefined, request.refine);
+    await segmentFile(loaded, request.file, request.output, request.options);
     port.postMessage({ type: 'done', id: request.id, seconds: (Date.now() - started) / 1000 } satisfies PoolReply);
   } catch (e) {
     port.postMessage({ type: 'failed', id: request.id, reason: failureReason(e), seconds: (Date.now() - started) / 1000 } satisfies PoolReply);

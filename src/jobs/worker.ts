@@ -7,8 +7,6 @@ import { segmentFolder, matchBands, segmentSource } from '../inference/batch.ts'
 import { camLayerCandidates, computeCam, heatmapToBytes } from '../inference/cam.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
 import { DEFAULT_TILE_OPTIONS, modelPredictor } from '../inference/tiler.ts';
-import { normalisedEntropy, uncertaintyScore } from '../inference/uncertainty.ts';
-import { dequantizeUint8 } from '../inference/quantize.ts';
 import { openRaster, readImage } from '../io/index.ts';
 import { getArchitecture } from '../models/index.ts';
 import { loadModelDir, type LoadedModel } from '../models/model-dir.ts';
@@ -76,12 +74,16 @@ async function runPredict(request: PredictRequest): Promise<PredictResult> {
   const raster = await openRaster(request.imagePath);
   try {
     const source = matchBands(raster, loaded.meta.inputChannels, request.imagePath);
-    const result = await segmentSource(loaded, source, true, DEFAULT_TILE_OPTIONS);
-    const probs = dequantizeUint8(result.probabilities!, result.numClasses);
-    const entropy = normalisedEntropy(probs, result.numClasses);
-    const uncertainty = new Uint8Array(entropy.length);
-    for (let i = 0; i < entropy.length; i++) uncertainty[i] = Math.round(entropy[i]! * 255);
-    return { width: result.width, height: result.height, numClasses: result.numClasses, mask: result.mask, probabilities: result.probabilities!, uncertainty, uncertaintyScore: uncertaintyScore(probs, result.numClasses) };
+    const result = await segmentSource(loaded, source, { probabilities: true, uncertainty: true });
+    return {
+      width: result.width,
+      height: result.height,
+      numClasses: result.numClasses,
+      mask: result.mask,
+      probabilities: result.probabilities!,
+      uncertainty: result.uncertainty!,
+      uncertaintyScore: result.uncertaintyScore!,
+    };
   } finally {
     await raster.close();
   }

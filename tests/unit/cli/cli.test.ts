@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { writeGrayPng, writeSquaresDataset } from '../../helpers/images.ts';
 import { repoRoot, tempDir } from '../../helpers/tmp.ts';
-import { readMask } from '../../../src/io/index.ts';
+import { openRaster, readImage, readMask } from '../../../src/io/index.ts';
 
 interface Run {
   code: number;
@@ -104,6 +104,14 @@ test('train → eval → segment → score, with JSON output and a workspace rec
   assert.deepEqual(summary.failures.map((f: { path: string }) => path.basename(f.path)).sort(), ['broken.png', 'notes.png']);
   const mask = await readMask(path.join(out, 'sub', 'b.png'), { numClasses: 2 });
   assert.deepEqual([mask.width, mask.height], [33, 33]);
+  const outputs = path.join(dir, 'outputs');
+  const withMaps = await segwork(['segment', '--model', model, '--in', path.join(input, 'sub'), '--out', outputs, '--probabilities', '--uncertainty', '--workers', '1']);
+  assert.equal(withMaps.code, 0, withMaps.stderr);
+  const probabilities = await openRaster(path.join(outputs, 'b.probabilities.tif'));
+  assert.deepEqual([probabilities.width, probabilities.bands], [33, 2]);
+  await probabilities.close();
+  const entropy = await readImage(path.join(outputs, 'b.uncertainty.png'));
+  assert.deepEqual([entropy.width, entropy.height, entropy.bands], [33, 33, 1]);
 
   const again = await segwork(['segment', '--model', model, '--in', input, '--out', out, '--recursive', '--json']);
   assert.equal(jsonLines(again.stdout).at(-1).skipped, 2, 'a re-run skips finished files');
