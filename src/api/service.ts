@@ -34,6 +34,20 @@ export interface MaskPatch {
   data: string;
 }
 
+/** A prediction decoded from its payload: what the worker computes and the renderer draws. */
+export interface DecodedPrediction {
+  width: number;
+  height: number;
+  numClasses: number;
+  mask: Uint8Array;
+  /** uint8-quantised probabilities, class-major planes. */
+  probabilities: Uint8Array;
+  /** uint8 normalised entropy. */
+  uncertainty: Uint8Array;
+  /** Mean normalised entropy, 0..1. */
+  uncertaintyScore: number;
+}
+
 export interface PredictionPayload {
   width: number;
   height: number;

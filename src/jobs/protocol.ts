@@ -1,5 +1,6 @@
 // Messages between the main thread and a compute worker. Typed unions both ways; every request has an id,
 // and its replies carry it, so several requests can be in flight and a cancel names what it stops.
+import type { DecodedPrediction } from '../api/service.ts';
 import type { BatchEvent, BatchSummary, ClassDef, MetricsReport, TrainEvent, TrainOptions } from '../api/types.ts';
 
 /** A labeled image as the worker receives it: pixels are read from the path, the mask comes from the store. */
@@ -40,17 +41,8 @@ export interface PredictRequest {
   tta: boolean;
 }
 
-export interface PredictResult {
-  width: number;
-  height: number;
-  numClasses: number;
-  mask: Uint8Array;
-  /** uint8, class-major planes. */
-  probabilities: Uint8Array;
-  /** uint8 normalised entropy. */
-  uncertainty: Uint8Array;
-  uncertaintyScore: number;
-}
+/** What a prediction job returns (the renderer decodes the same shape from the API's payload). */
+export type PredictResult = DecodedPrediction;
 
 export interface CamJobRequest {
   kind: 'cam';

@@ -1,6 +1,6 @@
 // The open image: its label map (typed arrays, never proxied), the tools, undo, autosave and the prediction.
 // Reactive fields hold only settings and counters; pixels reach the screen through the stage's dirty rectangles.
-import type { DisplayImageOptions, PredictionPayload } from '../../../src/api/service.ts';
+import type { DecodedPrediction, DisplayImageOptions, PredictionPayload } from '../../../src/api/service.ts';
 import type { ClassDef } from '../../../src/api/types.ts';
 import { base64ToBytes, LabelEditor, LabelMap, patchFromMap, type Point, type Rect, type ToolName } from '../../../src/labels/index.ts';
 import type { ApiClient } from '../api-client/index.ts';
@@ -22,15 +22,6 @@ export interface DecodedCam {
 /** Autosave waits this long for more strokes before sending, well inside the one-second promise. */
 const SAVE_DELAY_MS = 150;
 
-export interface DecodedPrediction {
-  width: number;
-  height: number;
-  numClasses: number;
-  mask: Uint8Array;
-  probabilities: Uint8Array;
-  uncertainty: Uint8Array;
-  uncertaintyScore: number;
-}
 
 export class EditorState {
   tool = $state<ToolName>('brush');
