@@ -165,3 +165,22 @@ export interface EpochMetrics {
   perClassIoU: (number | null)[];
   meanIoU: number | null;
 }
+
+// ---- window/level presets for CT, in Hounsfield units (the display and the renderer share them) ----
+
+export interface DicomWindow {
+  center: number;
+  width: number;
+}
+
+/** Common CT presets (Radiopaedia / RSNA conventions). "soft-tissue" is the mediastinal window. */
+export const WINDOW_PRESETS = {
+  lung: { center: -600, width: 1500 },
+  mediastinum: { center: 50, width: 350 },
+  'soft-tissue': { center: 50, width: 350 },
+  bone: { center: 400, width: 1800 },
+  brain: { center: 40, width: 80 },
+  abdomen: { center: 50, width: 400 },
+} as const satisfies Record<string, DicomWindow>;
+
+export type WindowPreset = keyof typeof WINDOW_PRESETS;

@@ -1,21 +1,8 @@
 // Window/level: decoded values (e.g. Hounsfield units) → 8-bit display values, with the standard CT presets.
 
-export interface DicomWindow {
-  center: number;
-  width: number;
-}
+import type { DicomWindow } from '../api/types.ts';
 
-/** Common CT presets in HU (Radiopaedia / RSNA conventions). "soft-tissue" is the mediastinal window. */
-export const WINDOW_PRESETS = {
-  lung: { center: -600, width: 1500 },
-  mediastinum: { center: 50, width: 350 },
-  'soft-tissue': { center: 50, width: 350 },
-  bone: { center: 400, width: 1800 },
-  brain: { center: 40, width: 80 },
-  abdomen: { center: 50, width: 400 },
-} as const satisfies Record<string, DicomWindow>;
-
-export type WindowPreset = keyof typeof WINDOW_PRESETS;
+export { WINDOW_PRESETS, type DicomWindow, type WindowPreset } from '../api/types.ts';
 
 export interface WindowOptions {
   /** MONOCHROME1: low values are shown bright. */

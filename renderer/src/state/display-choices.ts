@@ -1,7 +1,7 @@
 // What the display controls offer for an image: CT window presets for single-band scans, band combinations for
 // multi-band rasters. The renderer only chooses; the core renders through displayImage.
 import type { ImageInfo } from '../../../src/api/types.ts';
-import { WINDOW_PRESETS } from '../../../src/io/dicom-window.ts';
+import { WINDOW_PRESETS } from '../../../src/api/types.ts';
 
 /** In key order: Shift+1 … Shift+5, and W cycles through them. */
 export const WINDOW_CHOICES = ['lung', 'mediastinum', 'bone', 'brain', 'abdomen'] as const satisfies readonly (keyof typeof WINDOW_PRESETS)[];
