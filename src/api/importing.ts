@@ -2,6 +2,7 @@
 // reported with its reason; the rest go on. Shared by `segwork import` and the workbench.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { listImageFiles, openRaster, readMask, stemOf } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
@@ -28,7 +29,6 @@ export async function fileHash(file: string): Promise<string> {
 
 /** Expands folders into their image files; plain files pass through. */
 export async function expandPaths(paths: string[]): Promise<string[]> {
-  const { stat } = await import('node:fs/promises');
   const out: string[] = [];
   for (const p of paths) {
     const s = await stat(p).catch(() => null);

@@ -1,7 +1,7 @@
 // The embedded default: a small sample project (EM crops with scribble labels, resources/sample) so a newcomer
 // can paint and press Train at once.
 import * as path from 'node:path';
-import { readClassesFile } from '../cli/classes-file.ts';
+import { readClassesFile } from '../io/classes-file.ts';
 import { listImageFiles } from '../io/index.ts';
 import type { Workspace } from '../store/workspace.ts';
 import { importImages } from './importing.ts';

@@ -3,7 +3,7 @@ import { expandPaths, importImages } from '../api/importing.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
 import { openWorkspace } from '../store/workspace.ts';
 import { intListOption, intOption, parse } from './args.ts';
-import { readClassesFile } from './classes-file.ts';
+import { readClassesFile } from '../io/classes-file.ts';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from './command.ts';
 import { toJson } from './progress.ts';
 

@@ -8,7 +8,7 @@ import { resolveWorkspaceDir } from '../store/location.ts';
 import { inferNumClasses, loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts';
 import { DEFAULT_TRAIN_OPTIONS, splitTrainVal, train } from '../training/loop.ts';
 import { intListOption, intOption, numberOption, parse, required } from './args.ts';
-import { readClassesFile } from './classes-file.ts';
+import { readClassesFile } from '../io/classes-file.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
 import { ProgressBar, formatSeconds, toJson } from './progress.ts';
 

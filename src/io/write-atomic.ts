@@ -3,8 +3,8 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from './raster.ts';
 
-/** Writes `bytes` to `<file>.tmp-<pid>` then renames it over `file`; creates parent folders. */
-export async function writeAtomic(file: string, bytes: Uint8Array): Promise<void> {
+/** Writes `bytes` (or text) to `<file>.tmp-<pid>` then renames it over `file`; creates parent folders. */
+export async function writeAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   const temp = `${file}.tmp-${process.pid}`;
   try {

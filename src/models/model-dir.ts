@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ClassDef } from '../api/types.ts';
 import { InputError } from '../io/raster.ts';
+import { writeAtomic } from '../io/write-atomic.ts';
 import './index.ts';
 import { getArchitecture } from './registry.ts';
 
@@ -73,24 +74,12 @@ export async function saveModelDir(dir: string, model: tf.LayersModel, meta: Mod
         weightsManifest: [{ paths: [WEIGHTS], weights: artifacts.weightSpecs ?? [] }],
       };
       // Each file is replaced atomically; segwork.json goes last, so a reader never sees a new summary over old weights.
-      await writeFileAtomic(path.join(target, WEIGHTS), bytes);
-      await writeFileAtomic(path.join(target, MODEL_JSON), JSON.stringify(modelJson));
+      await writeAtomic(path.join(target, WEIGHTS), bytes);
+      await writeAtomic(path.join(target, MODEL_JSON), JSON.stringify(modelJson));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes.byteLength } };
     }),
   );
-  await writeFileAtomic(path.join(target, META), JSON.stringify(meta, null, 2) + '\n');
-}
-
-/** Writes to a temp file beside the target, then renames it over the target. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    await fs.writeFile(tmp, data);
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw new InputError(path.dirname(file), `cannot write ${path.basename(file)} (${(e as Error).message})`);
-  }
+  await writeAtomic(path.join(target, META), JSON.stringify(meta, null, 2) + '\n');
 }
 
 function concatBuffers(buffers: ArrayBuffer[]): Uint8Array {

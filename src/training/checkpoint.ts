@@ -4,9 +4,10 @@ import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { writeAtomic } from '../io/write-atomic.ts';
 import type { EpochMetrics } from '../api/types.ts';
 import { InputError } from '../io/raster.ts';
-import { loadModelDir, saveModelDir, writeFileAtomic, type LoadedModel, type ModelMeta } from '../models/model-dir.ts';
+import { loadModelDir, saveModelDir, type LoadedModel, type ModelMeta } from '../models/model-dir.ts';
 
 export interface LoopState {
   /** Epochs completed. */
@@ -45,9 +46,9 @@ export async function saveCheckpoint(modelDir: string, model: tf.LayersModel, me
     bytes.set(a, offset);
     offset += a.length;
   }
-  await writeFileAtomic(path.join(dir, OPTIMIZER), new Uint8Array(bytes.buffer));
-  await writeFileAtomic(path.join(dir, OPTIMIZER_SPEC), JSON.stringify(specs));
-  await writeFileAtomic(path.join(dir, STATE), JSON.stringify(state, null, 2));
+  await writeAtomic(path.join(dir, OPTIMIZER), new Uint8Array(bytes.buffer));
+  await writeAtomic(path.join(dir, OPTIMIZER_SPEC), JSON.stringify(specs));
+  await writeAtomic(path.join(dir, STATE), JSON.stringify(state, null, 2));
 }
 
 export async function loadCheckpoint(modelDir: string): Promise<{ loaded: LoadedModel; state: LoopState; optimizerWeights: { name: string; tensor: tf.Tensor }[] }> {

@@ -3,10 +3,11 @@
 // and always leaves a usable model directory behind.
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { writeAtomic } from '../io/write-atomic.ts';
 import type { BackendName, ClassDef, EpochMetrics, TrainEvent, TrainOptions } from '../api/types.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
 import { DEFAULT_TILE_OPTIONS, modelPredictor } from '../inference/tiler.ts';
-import { loadModelDir, readModelMeta, saveModelDir, writeFileAtomic, type LoadedModel, type ModelMeta, type Normalisation } from '../models/model-dir.ts';
+import { loadModelDir, readModelMeta, saveModelDir, type LoadedModel, type ModelMeta, type Normalisation } from '../models/model-dir.ts';
 import { getArchitecture, resolveConfig } from '../models/index.ts';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { classCounts, computeNormalisation, medianFrequencyWeights, type LabeledImage } from './dataset.ts';
@@ -230,7 +231,7 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
 
   // The model directory keeps the best epoch's weights; its summary records how the run ended.
   const finalMeta = { ...(await readModelMeta(job.outDir)), training: { ...metaFor(reason).training!, epochs: state.epoch } };
-  await writeFileAtomic(path.join(job.outDir, 'segwork.json'), JSON.stringify(finalMeta, null, 2) + '\n');
+  await writeAtomic(path.join(job.outDir, 'segwork.json'), JSON.stringify(finalMeta, null, 2) + '\n');
   optimizer.dispose();
   if (!job.initial) model.dispose();
   const end = { type: 'end' as const, reason, epochs: state.epoch, bestMeanIoU: state.bestMeanIoU, seconds: state.elapsedSeconds };

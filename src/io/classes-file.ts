@@ -2,7 +2,7 @@
 import * as fs from 'node:fs/promises';
 import { DEFAULT_PALETTE } from '../api/palette.ts';
 import type { ClassDef } from '../api/types.ts';
-import { InputError } from '../io/raster.ts';
+import { InputError } from './raster.ts';
 
 export async function readClassesFile(file: string): Promise<ClassDef[]> {
   let raw: unknown;
