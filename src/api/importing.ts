@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { listImageFiles, openRaster, readMask, stemOf } from '../io/index.ts';
+import { listImageFiles, listImageSources, openRaster, parseSeriesPath, readMaskSlices, sourceName, stemOf } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
+import { UNLABELED } from './types.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
 
@@ -21,19 +22,29 @@ export interface ImportResult {
   failed: { path: string; reason: string }[];
 }
 
-export async function fileHash(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+/** A source's content hash: its file's, or, for DICOM (a series too), that of its files in slice order. */
+async function sourceHash(source: string, raster: { format: string; metadata: Record<string, unknown> }): Promise<string> {
+  const files = raster.format === 'dicom' ? (raster.metadata.files as string[]) : [source];
+  return (await hashFiles(files)).digest('hex');
 }
 
-/** Expands folders into their image files; plain files pass through. */
+async function hashFiles(files: string[]) {
+  const hash = createHash('sha256');
+  for (const file of files) for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash;
+}
+
+/** Expands folders into their images (each multi-file DICOM series as one volume); plain files pass through. */
 export async function expandPaths(paths: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const p of paths) {
+    if (parseSeriesPath(p)) {
+      out.push(p);
+      continue;
+    }
     const s = await stat(p).catch(() => null);
     if (!s) throw new InputError(p, 'no such file or folder');
-    if (s.isDirectory()) out.push(...(await listImageFiles(p, { recursive: true })));
+    if (s.isDirectory()) out.push(...(await listImageSources(p, { recursive: true })));
     else out.push(path.resolve(p));
   }
   return out;
@@ -50,12 +61,13 @@ export async function importImages(ws: Workspace, projectId: number, files: stri
         try {
           return ws.images.add({
             projectId,
-            path: path.resolve(file),
-            name: path.basename(file),
-            contentHash: await fileHash(file),
+            path: parseSeriesPath(file) ? file : path.resolve(file),
+            name: sourceName(file),
+            contentHash: await sourceHash(file, raster),
             width: raster.width,
             height: raster.height,
             channels: raster.bands,
+            slices: raster.slices,
             modality: raster.modality,
             metadata: { format: raster.format, dtype: raster.dtype, slices: raster.slices, ...raster.metadata },
           });
@@ -66,11 +78,15 @@ export async function importImages(ws: Workspace, projectId: number, files: stri
       result.added.push(record);
       const labelPath = labels?.get(stemOf(file));
       if (labelPath) {
-        const mask = await readMask(labelPath, { labelValues: options.labelValues, ignoreValue: options.ignoreValue, numClasses });
-        if (mask.width !== record.width || mask.height !== record.height) {
-          throw new InputError(labelPath, `label is ${mask.width}×${mask.height} but its image is ${record.width}×${record.height}`);
+        const masks = await readMaskSlices(labelPath, { labelValues: options.labelValues, ignoreValue: options.ignoreValue, numClasses });
+        const first = masks[0]!;
+        if (first.width !== record.width || first.height !== record.height || masks.length !== record.slices) {
+          const slices = (n: number) => (n > 1 ? `×${n} slices` : '');
+          throw new InputError(labelPath, `label is ${first.width}×${first.height}${slices(masks.length)} but its image is ${record.width}×${record.height}${slices(record.slices)}`);
         }
-        ws.masks.save(record.id, mask.data, mask.width, mask.height);
+        ws.transaction(() => masks.forEach((mask, slice) => {
+          if (mask.data.some((v) => v !== UNLABELED)) ws.masks.save(record.id, mask.data, mask.width, mask.height, { slice });
+        }));
         result.labeled++;
       }
     } catch (e) {

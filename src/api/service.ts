@@ -68,6 +68,18 @@ export interface DisplayImageOptions {
   bands?: number[];
   /** Longest edge of the result, e.g. 160 for a thumbnail. */
   maxSize?: number;
+  /** Slice of a volume (0 for plain images). */
+  slice?: number;
+}
+
+export type LabelExportFormat = 'png' | 'nifti' | 'dicom-seg';
+
+export interface LabelExportPayload {
+  /** Suggested file name, e.g. "ct.labels.nii.gz". */
+  fileName: string;
+  mime: string;
+  /** base64 of the file's bytes. */
+  data: string;
 }
 
 export interface DisplayImagePayload {
@@ -82,6 +94,8 @@ export interface CamRequest {
   modelId: number;
   imageId: number;
   classIndex: number;
+  /** Slice of a volume (0 for plain images). */
+  slice?: number;
   layer?: string;
   region?: { x: number; y: number; width: number; height: number };
 }
@@ -135,9 +149,17 @@ export interface SegworkService {
    */
   displayImage(imageId: number, options?: DisplayImageOptions): Promise<DisplayImagePayload>;
 
-  getMask(imageId: number): Promise<MaskPayload>;
-  /** Applies stroke patches; refused with a message if baseRevision is stale. */
-  saveMaskPatches(imageId: number, baseRevision: number, patches: MaskPatch[]): Promise<{ revision: number }>;
+  /** The current mask of one slice (0 for plain images); all unlabeled at revision 0 when none was saved. */
+  getMask(imageId: number, slice?: number): Promise<MaskPayload>;
+  /** Applies stroke patches to one slice's mask, on top of its newest revision. */
+  saveMaskPatches(imageId: number, baseRevision: number, patches: MaskPatch[], slice?: number): Promise<{ revision: number }>;
+  /** Slices of a volume that have labeled pixels, ascending. */
+  labeledSlices(imageId: number): Promise<number[]>;
+  /**
+   * The image's labels as a file to save: 'png' (2D, class index per pixel, 255 unlabeled), 'nifti' (a volume's
+   * label map with the source geometry, unlabeled as 0) or 'dicom-seg' (a DICOM SEG referencing the source series).
+   */
+  exportLabels(imageId: number, format: LabelExportFormat): Promise<LabelExportPayload>;
 
   listModels(projectId?: number): Promise<ModelInfo[]>;
   /** Starts training on the project's labels in a worker; progress arrives as JobEvents. */
@@ -155,7 +177,8 @@ export interface SegworkService {
   /** The project's recorded pre-trained encoders. */
   listEncoders(projectId: number): Promise<EncoderInfo[]>;
   cancelJob(job: number): Promise<void>;
-  predict(modelId: number, imageId: number): Promise<PredictionPayload>;
+  /** Predicts one slice (0 for plain images). */
+  predict(modelId: number, imageId: number, slice?: number): Promise<PredictionPayload>;
   cam(request: CamRequest): Promise<CamPayload>;
   /** Layers CAM can use (spatial maps), and the default (deepest encoder stage). */
   camLayers(modelId: number): Promise<{ layers: string[]; defaultLayer: string }>;

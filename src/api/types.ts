@@ -67,6 +67,8 @@ export interface TrainOptions {
   classWeighting: 'none' | 'median-frequency';
   diceWeight: number;
   augment: boolean;
+  /** 2.5D for volumes: this many neighbour slices on each side become extra input bands (0: plain 2D). */
+  sliceContext?: number;
 }
 
 /** Progress events of a training run. The CLI draws them, the UI charts them. */
@@ -117,9 +119,11 @@ export interface ImageInfo {
   width: number;
   height: number;
   channels: number;
+  /** 2D slices (volumes) or frames; 1 for plain images. Each slice has its own mask. */
+  slices: number;
   modality: string;
   labelStatus: LabelStatus;
-  /** Fraction of pixels labeled, 0..1. */
+  /** Fraction of pixels labeled over all slices, 0..1. */
   labeledFraction: number;
   maskRevision: number | null;
   uncertainty: number | null;

@@ -3,6 +3,7 @@
 // predictions, CAM and evaluation, one per training or batch job) so a request never waits on a training step.
 import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
+import os from 'node:os';
 import * as path from 'node:path';
 import { doctor } from '../compute/backends.ts';
 import { openRaster } from '../io/index.ts';
@@ -14,6 +15,7 @@ import type { Workspace } from '../store/workspace.ts';
 import { openWorkspace } from '../store/workspace.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../training/loop.ts';
 import { renderDisplayImage, type DisplayImage } from './display.ts';
+import { exportImageLabels, exportPath, LABEL_EXPORT_FORMATS } from './label-export.ts';
 import { LruCache } from './lru-cache.ts';
 import { expandPaths, importImages } from './importing.ts';
 import { seedSampleProject } from './sample.ts';
@@ -47,13 +49,16 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
   const displayCache = new LruCache<string, DisplayImage>(64 * 1024 * 1024, (d) => d.bytes.byteLength);
   let nextJob = 1;
 
-  /** The project's labeled images with their current masks, as a worker receives them. */
+  /** The project's labeled images (each labeled slice of a volume) with their current masks, as a worker receives them. */
   const labeledImages = (projectId: number): JobImage[] => {
     const out: JobImage[] = [];
     for (const status of ['partial', 'labeled'] as const) {
       for (const image of ws.images.query({ projectId, status }).images) {
-        const mask = ws.masks.current(image.id);
-        if (mask) out.push({ name: image.name, imagePath: image.path, width: mask.width, height: mask.height, mask: mask.data });
+        for (const slice of ws.masks.labeledSlices(image.id)) {
+          const mask = ws.masks.current(image.id, slice)!;
+          const name = image.slices > 1 ? `${image.name} [slice ${slice}]` : image.name;
+          out.push({ name, imagePath: image.path, slice, width: mask.width, height: mask.height, mask: mask.data });
+        }
       }
     }
     return out;
@@ -168,19 +173,19 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
       return { mime: rendered.mime, data: rendered.bytes.toString('base64'), width: rendered.width, height: rendered.height };
     },
 
-    async getMask(imageId): Promise<MaskPayload> {
+    async getMask(imageId, slice = 0): Promise<MaskPayload> {
       const image = requireImage(imageId);
-      const mask = ws.masks.current(imageId);
+      const mask = ws.masks.current(imageId, slice);
       if (!mask) return { width: image.width, height: image.height, data: b64(new Uint8Array(image.width * image.height).fill(UNLABELED)), revision: 0 };
       return { width: mask.width, height: mask.height, data: b64(mask.data), revision: mask.revision };
     },
 
     // Last writer wins per stroke: each patch (a stroke's bounding box) is applied on top of the newest revision,
     // in one transaction, so two windows never interleave half-strokes.
-    async saveMaskPatches(imageId, _baseRevision, patches: MaskPatch[]) {
+    async saveMaskPatches(imageId, _baseRevision, patches: MaskPatch[], slice = 0) {
       const image = requireImage(imageId);
       const revision = ws.transaction(() => {
-        const current = ws.masks.current(imageId);
+        const current = ws.masks.current(imageId, slice);
         const data = current ? current.data : new Uint8Array(image.width * image.height).fill(UNLABELED);
         const classes = ws.projects.require(image.projectId).classes.length;
         for (const patch of patches) {
@@ -194,9 +199,28 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
             data.set(line, (patch.y + row) * image.width + patch.x);
           }
         }
-        return ws.masks.save(imageId, data, image.width, image.height, current?.revision);
+        return ws.masks.save(imageId, data, image.width, image.height, { slice, expectedRevision: current?.revision ?? 0 });
       });
       return { revision };
+    },
+
+    async labeledSlices(imageId) {
+      requireImage(imageId);
+      return ws.masks.labeledSlices(imageId);
+    },
+
+    async exportLabels(imageId, format) {
+      const image = requireImage(imageId);
+      if (!LABEL_EXPORT_FORMATS.includes(format)) throw new Error(`unknown label format "${format}" (${LABEL_EXPORT_FORMATS.join(', ')})`);
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'segwork-export-'));
+      try {
+        const file = exportPath(dir, image, format);
+        await exportImageLabels(ws, image, format, file);
+        const mime = format === 'png' ? 'image/png' : format === 'nifti' ? 'application/gzip' : 'application/dicom';
+        return { fileName: path.basename(file), mime, data: (await fs.readFile(file)).toString('base64') };
+      } finally {
+        await fs.rm(dir, { recursive: true, force: true });
+      }
     },
 
     async listModels(projectId) {
@@ -303,10 +327,10 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
       if (running) running.worker.cancel(running.workerJobId);
     },
 
-    async predict(modelId, imageId) {
+    async predict(modelId, imageId, slice = 0) {
       const model = requireModel(modelId);
       const image = requireImage(imageId);
-      const result = await interactiveWorker().call({ kind: 'predict', modelDir: model.directory, imagePath: image.path, tta: false });
+      const result = await interactiveWorker().call({ kind: 'predict', modelDir: model.directory, imagePath: image.path, slice, tta: false });
       ws.images.setUncertainty(imageId, result.uncertaintyScore);
       ws.images.setPredicted(imageId, true);
       return {
@@ -327,6 +351,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
         kind: 'cam',
         modelDir: model.directory,
         imagePath: image.path,
+        slice: request.slice ?? 0,
         classIndex: request.classIndex,
         ...(request.layer ? { layer: request.layer } : {}),
         ...(request.region ? { region: request.region } : {}),

@@ -50,7 +50,7 @@ ${refineUsage}
     const ignoreValue = values['ignore-value'] !== undefined ? intOption(values, 'ignore-value', 0) : meta.ignoreValue;
     const numClasses = meta.classes.length;
     const { pairs } = await pairImagesWithLabels(imagesDir, labelsDir);
-    const items = await loadLabeledImages(pairs, { labelValues, ignoreValue, numClasses });
+    const items = await loadLabeledImages(pairs, { labelValues, ignoreValue, numClasses, sliceContext: meta.sliceContext });
     const bar = new ProgressBar(io.stderr);
     const started = Date.now();
     const sizeMultiple = getArchitecture(meta.architecture).sizeMultiple(meta.config);

@@ -1,23 +1,43 @@
 import * as path from 'node:path';
-import { stemOf, writeMaskPng } from '../io/index.ts';
+import { defaultExportFormat, exportImageLabels, exportPath, LABEL_EXPORT_FORMATS } from '../api/label-export.ts';
+import type { LabelExportFormat } from '../api/service.ts';
+import { InputError } from '../io/index.ts';
 import { checkWritableDir } from '../inference/batch.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
 import { openWorkspace } from '../store/workspace.ts';
-import { parse, required } from './args.ts';
-import { EXIT_FAILURE, EXIT_OK, type Command } from './command.ts';
+import { intOption, parse, required } from './args.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from './command.ts';
 import { toJson } from './progress.ts';
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: "Write every image's current label mask of a project as PNG",
-  usage: `Usage: segwork export --project NAME --out DIR [--json] [--workspace DIR]
+  summary: "Write every image's current labels of a project: PNG masks, NIfTI label maps or DICOM SEG",
+  usage: `Usage: segwork export --project NAME --out DIR [--format auto|png|nifti|dicom-seg] [--unlabeled-value V] [--json] [--workspace DIR]
 
-Writes OUT/<image name>.png for every image with a label: 8-bit, value = class index, 255 = unlabeled.
-Images with no label yet are listed and skipped.`,
+--format auto (default): OUT/<image>.png for 2D images (8-bit, value = class index, 255 = unlabeled) and
+  OUT/<volume>.labels.nii.gz for volumes (NIfTI label map with the source's geometry, for 3D Slicer / ITK-SNAP).
+--format nifti: a NIfTI label map for every NIfTI volume and DICOM series.
+--format dicom-seg: OUT/<series>.labels.seg.dcm, a DICOM SEG referencing the source series (DICOM sources only);
+  each class with voxels is a segment, a class named "background" is not.
+--unlabeled-value V: NIfTI value of voxels never labeled (default 0).
+Images with no label yet are listed and skipped; an image the format cannot hold is reported and the rest go on.`,
   async run(argv, io) {
-    const { values } = parse(argv, { project: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, workspace: { type: 'string' } });
+    const { values } = parse(argv, {
+      project: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string' },
+      'unlabeled-value': { type: 'string' },
+      json: { type: 'boolean' },
+      workspace: { type: 'string' },
+    });
     const name = required(values, 'project');
     const outDir = path.resolve(required(values, 'out'));
+    const format = values.format ?? 'auto';
+    if (format !== 'auto' && !LABEL_EXPORT_FORMATS.includes(format as LabelExportFormat)) {
+      throw new UsageError(`--format must be auto, ${LABEL_EXPORT_FORMATS.join(', ')}; got "${format}"`);
+    }
+    const unlabeledValue = values['unlabeled-value'] === undefined ? undefined : intOption(values, 'unlabeled-value', 0);
+    if (unlabeledValue !== undefined && unlabeledValue > 255) throw new UsageError('--unlabeled-value must be 0..255');
     const ws = openWorkspace(resolveWorkspaceDir(values.workspace));
     try {
       const project = ws.projects.byName(name);
@@ -26,20 +46,31 @@ Images with no label yet are listed and skipped.`,
         return EXIT_FAILURE;
       }
       await checkWritableDir(outDir);
-      let written = 0;
+      const written: string[] = [];
       const unlabeled: string[] = [];
-      for (const image of ws.images.query({ projectId: project.id }).images) {
-        const mask = ws.masks.current(image.id);
-        if (!mask) {
+      const failed: { image: string; reason: string }[] = [];
+      for (const info of ws.images.query({ projectId: project.id }).images) {
+        const image = ws.images.get(info.id)!;
+        if (ws.masks.labeledSlices(image.id).length === 0) {
           unlabeled.push(image.name);
           continue;
         }
-        await writeMaskPng(path.join(outDir, `${stemOf(image.name)}.png`), mask.width, mask.height, mask.data);
-        written++;
+        const imageFormat = format === 'auto' ? defaultExportFormat(image) : (format as LabelExportFormat);
+        const file = exportPath(outDir, image, imageFormat);
+        try {
+          await exportImageLabels(ws, image, imageFormat, file, { ...(unlabeledValue !== undefined ? { unlabeledValue } : {}) });
+          written.push(file);
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          failed.push({ image: image.name, reason: e.problem });
+        }
       }
-      if (values.json) io.stdout.write(toJson({ project: project.name, written, unlabeled, out: outDir }) + '\n');
-      else io.stdout.write(`${written} mask(s) written to ${outDir}${unlabeled.length ? `; ${unlabeled.length} image(s) have no label yet` : ''}\n`);
-      return EXIT_OK;
+      if (values.json) io.stdout.write(toJson({ project: project.name, written: written.length, files: written, unlabeled, failed, out: outDir }) + '\n');
+      else {
+        io.stdout.write(`${written.length} label file(s) written to ${outDir}${unlabeled.length ? `; ${unlabeled.length} image(s) have no label yet` : ''}\n`);
+        for (const f of failed) io.stderr.write(`segwork: ${f.image}: ${f.reason}\n`);
+      }
+      return failed.length > 0 ? EXIT_PARTIAL : EXIT_OK;
     } finally {
       ws.close();
     }

@@ -16,7 +16,10 @@ export const segmentCommand: Command = {
   summary: 'Segment every image of a folder with a trained model',
   usage: `Usage: segwork segment --model MODEL_DIR --in DIR --out DIR [options]
 
-Every readable image gets a mask (8-bit PNG, value = class index) at the same relative path under --out.
+Every readable image gets a mask (8-bit PNG, value = class index) at the same relative path under --out;
+a GeoTIFF gets a GeoTIFF mask with its CRS and transform. A volume gets a label volume with its geometry:
+NAME.nii.gz for NIfTI, <folder>/<SeriesInstanceUID>.nii.gz for each DICOM series (a folder's DICOM files are
+grouped by series and sorted along the slice normal).
 Images of any size go through overlapping tiles blended with a Gaussian importance map, so memory depends
 on the tile size, not the image size. An unreadable file is reported with the reason and the batch goes on;
 a re-run skips finished files. Exit code 2 if any file failed.
@@ -26,6 +29,7 @@ Options:
   --probabilities    also write NAME.probabilities.tif: one uint8 band per class (band k = class k,
                      value = round(255 × probability))
   --uncertainty      also write NAME.uncertainty.png: per-pixel normalised entropy, 0 (sure) … 255 (undecided)
+  --dicom-seg        for DICOM series: also write <SeriesInstanceUID>.seg.dcm, a DICOM SEG referencing the series
   --overwrite        redo files whose mask exists
   --tile N           tile edge in pixels (default ${DEFAULT_TILE_OPTIONS.tile})
   --overlap F        overlap between tiles, 0 ≤ F < 1 (default ${DEFAULT_TILE_OPTIONS.overlap})
@@ -41,6 +45,7 @@ ${refineUsage}
       recursive: { type: 'boolean' },
       probabilities: { type: 'boolean' },
       uncertainty: { type: 'boolean' },
+      'dicom-seg': { type: 'boolean' },
       overwrite: { type: 'boolean' },
       tile: { type: 'string' },
       overlap: { type: 'string' },
@@ -68,6 +73,7 @@ ${refineUsage}
       overwrite: Boolean(values.overwrite),
       probabilities: Boolean(values.probabilities),
       uncertainty: Boolean(values.uncertainty),
+      dicomSeg: Boolean(values['dicom-seg']),
       tiles,
       refine: parseRefineOptions(values),
       signal: io.signal,

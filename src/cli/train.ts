@@ -20,7 +20,8 @@ export const trainCommand: Command = {
   usage: `Usage: segwork train --images DIR --labels DIR --out MODEL_DIR [options]
 
 Images and labels pair by file name without extension. A label mask is an 8-bit PNG whose value is the
-class index; 255 is unlabeled and is ignored, so partial labels (scribbles) train correctly.
+class index; 255 is unlabeled and is ignored, so partial labels (scribbles) train correctly. A volume
+(.nii/.nii.gz) pairs with a NIfTI label volume of the same grid: each slice with labels is a training image.
 
 Data:
   --images DIR           training images
@@ -29,6 +30,7 @@ Data:
   --ignore-value V       raw mask value meaning unlabeled (e.g. 11 for CamVid's void)
   --classes FILE.json    class names and colours: [{"name": "road", "color": "#808080"}, …]
   --val-split F          fraction of images kept for validation (default ${d.valSplit})
+  --slice-context N      volumes, 2.5D: N neighbour slices on each side become extra input bands (default 0)
 Model:
   --model NAME           architecture (default ${d.architecture})
   --preset NAME          architecture preset, e.g. tiny, small, standard (default ${d.preset})
@@ -60,6 +62,7 @@ Output:
       'ignore-value': { type: 'string' },
       classes: { type: 'string' },
       'val-split': { type: 'string' },
+      'slice-context': { type: 'string' },
       model: { type: 'string' },
       preset: { type: 'string' },
       'init-encoder': { type: 'string' },
@@ -104,12 +107,13 @@ Output:
       classWeighting,
       diceWeight: numberOption(values, 'dice', d.diceWeight, 0, 10)!,
       augment: !values['no-augment'],
+      sliceContext: intOption(values, 'slice-context', 0, 0),
     };
 
     const classesFromFile = values.classes ? await readClassesFile(values.classes) : undefined;
     const numClassesHint = classesFromFile?.length ?? labelValues?.length;
     const { pairs, unpaired } = await pairImagesWithLabels(imagesDir, labelsDir);
-    const items = await loadLabeledImages(pairs, { labelValues, ignoreValue, numClasses: numClassesHint });
+    const items = await loadLabeledImages(pairs, { labelValues, ignoreValue, numClasses: numClassesHint, sliceContext: options.sliceContext });
     const numClasses = numClassesHint ?? inferNumClasses(items.map((i) => i.mask));
     const classes = classesFromFile ?? defaultClasses(numClasses);
     if (labelValues && classesFromFile && labelValues.length !== classesFromFile.length) {

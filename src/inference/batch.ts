@@ -1,11 +1,11 @@
 // Segments every image of a folder: a mask at the same relative path, optional probabilities beside it.
 // A file that cannot be read is reported with its reason and the batch goes on; finished files are skipped
 // on a re-run unless overwrite is set.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { BatchEvent, BatchSummary } from '../api/types.ts';
-import { georeferenceOf, listImageFiles, openRaster, writeGeoTiffMask, writeMaskPng, writeProbabilityTiff } from '../io/index.ts';
+import { georeferenceOf, listImageSources, openRaster, parseSeriesPath, sliceWithNeighbours, writeGeoTiffMask, writeMaskPng, writeProbabilityTiff } from '../io/index.ts';
 import { InputError, type Raster } from '../io/raster.ts';
 import { getArchitecture } from '../models/index.ts';
 import type { LoadedModel } from '../models/model-dir.ts';
@@ -14,6 +14,7 @@ import { quantizeUint8 } from './quantize.ts';
 import { normalisedEntropy } from './uncertainty.ts';
 import { needsWholeImage, refinedPredictor, refineImage, type RefineOptions } from './refine.ts';
 import { DEFAULT_TILE_OPTIONS, modelPredictor, predictStrips, type PixelSource, type TileOptions } from './tiler.ts';
+import { segmentVolume } from './volume.ts';
 
 /** What to produce for one image, and how. */
 export interface SegmentOptions {
@@ -23,6 +24,8 @@ export interface SegmentOptions {
   uncertainty?: boolean;
   tiles?: TileOptions;
   refine?: RefineOptions;
+  /** For DICOM volumes: also write a DICOM SEG (NAME.seg.dcm) beside the NIfTI labels. */
+  dicomSeg?: boolean;
   signal?: AbortSignal;
 }
 
@@ -98,6 +101,11 @@ export async function segmentSource(loaded: LoadedModel, source: PixelSource, op
 /** The dense CRF holds several float maps of the whole image: keep it to images of moderate size. */
 const MAX_CRF_PIXELS = 25_000_000;
 
+/** One slice of a raster as the model reads it: with the model's 2.5D neighbour slices, bands matched. */
+export function modelInput(raster: Raster, loaded: LoadedModel, slice = 0): PixelSource {
+  return matchBands(sliceWithNeighbours(raster, slice, loaded.meta.sliceContext ?? 0), loaded.meta.inputChannels, raster.path);
+}
+
 /** Adapts a raster to the model's band count: an extra alpha band is dropped, anything else is an error. */
 export function matchBands(source: PixelSource & { path?: string }, bands: number, file: string): PixelSource {
   if (source.bands === bands) return source;
@@ -128,9 +136,17 @@ export async function checkWritableDir(dir: string): Promise<void> {
   }
 }
 
-/** Where an input's mask goes: same relative path, `.png`; `.tif` for georeferenced inputs, which keep their CRS. */
+/**
+ * Where an input's mask goes: same relative path, `.png`; `.tif` for georeferenced inputs, which keep their CRS;
+ * `.nii.gz` labels for NIfTI volumes, `<folder>/<SeriesInstanceUID>.nii.gz` for a DICOM series (`<folder>.nii.gz`
+ * for a folder whose series has no UID).
+ */
 export function outputPathFor(inputDir: string, outputDir: string, file: string, georeferenced = false): string {
+  const series = parseSeriesPath(file);
+  if (series) return path.join(outputDir, path.relative(inputDir, series.dir), `${series.seriesInstanceUID}.nii.gz`);
   const rel = path.relative(inputDir, file);
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) return path.join(outputDir, `${rel || path.basename(file)}.nii.gz`);
+  if (/\.nii(\.gz)?$/i.test(file)) return path.join(outputDir, rel.replace(/\.nii(\.gz)?$/i, '.nii.gz'));
   const stem = rel.replace(/(\.nii\.gz|\.[^./\\]+)$/i, '');
   return path.join(outputDir, `${stem}.${georeferenced ? 'tif' : 'png'}`);
 }
@@ -155,7 +171,12 @@ async function writeOutputs(output: string, raster: Raster, result: SegmentedIma
 export async function segmentFile(loaded: LoadedModel, file: string, output: string, options: SegmentOptions = {}): Promise<void> {
   const raster = await openRaster(file);
   try {
-    const source = matchBands(raster, loaded.meta.inputChannels, file);
+    if (raster.slices > 1) {
+      // A multi-frame file found by a 2D extension still gets a label volume.
+      await segmentVolume(loaded, raster, output.replace(/\.(png|tif)$/, '.nii.gz'), options);
+      return;
+    }
+    const source = modelInput(raster, loaded);
     const result = await segmentSource(loaded, source, options);
     await writeOutputs(output, raster, result);
   } finally {
@@ -170,7 +191,7 @@ export interface BatchItem {
 
 /** Lists a batch's files and splits them into those to do and those already done (skipped unless overwrite). */
 export async function planBatch(options: BatchOptions): Promise<{ total: number; todo: BatchItem[]; done: BatchItem[] }> {
-  const files = await listImageFiles(options.inputDir, { recursive: options.recursive });
+  const files = await listImageSources(options.inputDir, { recursive: options.recursive });
   if (files.length === 0) throw new InputError(options.inputDir, 'no images found (empty folder or no supported files)');
   await checkWritableDir(options.outputDir);
   const items = files.map((file) => ({ file, output: outputPathFor(options.inputDir, options.outputDir, file, looksGeoreferenced(file)) }));

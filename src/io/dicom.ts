@@ -147,7 +147,7 @@ export async function openDicomSeries(dir: string, seriesInstanceUID?: string): 
 
 async function readSeriesHeaders(dir: string): Promise<Map<string, DicomHeader[]>> {
   if (!(await stat(dir).catch(() => null))?.isDirectory()) throw new InputError(dir, 'not a folder');
-  const files = (await listImageFiles(dir)).filter((f) => !/\.(png|jpe?g|tiff?|nii(\.gz)?)$/i.test(f));
+  const files = (await listImageFiles(dir)).filter(mayBeDicomFile);
   const groups = new Map<string, DicomHeader[]>();
   for (const file of files) {
     const { header } = await parseDicomFile(file);
@@ -155,6 +155,11 @@ async function readSeriesHeaders(dir: string): Promise<Map<string, DicomHeader[]
     groups.set(key, [...(groups.get(key) ?? []), header]);
   }
   return groups;
+}
+
+/** Whether a listed image file may be DICOM (every other format has its extension). */
+export function mayBeDicomFile(file: string): boolean {
+  return !/\.(png|jpe?g|tiff?|nii(\.gz)?)$/i.test(file);
 }
 
 function sortSlices(headers: DicomHeader[]): DicomHeader[] {

@@ -1,8 +1,9 @@
 // The io module's front door: open any supported image, read masks, write masks, find image files.
 export { InputError, type ImageData2D, type Raster, type RasterDType } from './raster.ts';
 export { openRaster, readImage, sniffFormat } from './open.ts';
-export { readMask, writeMaskPng, UNLABELED, type Mask, type MaskOptions } from './mask.ts';
+export { readMask, readMaskSlices, writeMaskPng, UNLABELED, type Mask, type MaskOptions } from './mask.ts';
 export { listImageFiles, stemOf } from './files.ts';
+export { listImageSources, parseSeriesPath, seriesPath, sourceName } from './sources.ts';
 export { writeAtomic } from './write-atomic.ts';
 export { writeGeoTiffMask, writeProbabilityTiff, georeferenceOf } from './raster-outputs.ts';
 export { writeTiff, type TiffGeoreference, type TiffImage } from './tiff-writer.ts';
@@ -12,3 +13,5 @@ export { openNifti, writeNiftiLabels, affineOf, type NiftiGeometry, type NiftiAx
 export { readOverview } from './tiff.ts';
 export { seriesGeometry, seriesNiftiGeometry, writeSeriesLabelsAsNifti, type SeriesGeometry } from './series-geometry.ts';
 export { readDicomSeg, writeDicomSeg, referencedInstances, type SegClass, type SegWriteOptions, type DicomSegVolume } from './dicom-seg.ts';
+export { writeLabelVolume, labelVolumeExtension, hasSegments, type LabelVolumeFormat, type LabelVolumeOptions } from './label-volume.ts';
+export { sliceWithNeighbours, readSliceWithNeighbours, type SliceView } from './slice-stack.ts';

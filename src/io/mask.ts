@@ -1,9 +1,11 @@
-// Label masks: file values → class indices (255 = unlabeled), and writing masks back as 8-bit gray PNGs.
+// Label masks: file values → class indices (255 = unlabeled), one per slice for NIfTI label volumes, and writing
+// masks back as 8-bit gray PNGs.
 import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import { InputError } from './raster.ts';
 import { sniffFormat } from './open.ts';
 import { decodePng } from './png.ts';
+import { openNifti } from './nifti.ts';
 import { openTiff } from './tiff.ts';
 import { writeAtomic } from './write-atomic.ts';
 
@@ -27,20 +29,28 @@ export interface Mask {
 
 /** Reads a PNG or TIFF mask (gray, 16-bit, palette indices, or RGB with equal channels) as class indices. */
 export async function readMask(file: string, options: MaskOptions = {}): Promise<Mask> {
-  const { width, height, values } = await readMaskValues(file);
+  const masks = await readMaskSlices(file, options);
+  if (masks.length !== 1) throw new InputError(file, `is a label volume of ${masks.length} slices where one 2D mask was expected`);
+  return masks[0]!;
+}
+
+/** Reads every slice of a mask: the one of a PNG or TIFF, or each axial slice of a NIfTI label volume. */
+export async function readMaskSlices(file: string, options: MaskOptions = {}): Promise<Mask[]> {
+  const { width, height, planes } = await readMaskValues(file);
   const classOf = classLookup(file, options);
-  const data = new Uint8Array(width * height);
-  for (let i = 0; i < data.length; i++) {
-    const raw = values[i];
-    const cls = Number.isInteger(raw) && raw >= 0 && raw < classOf.length ? classOf[raw] : -1;
-    if (cls < 0) {
-      const x = i % width;
-      const y = Math.floor(i / width);
-      throw new InputError(file, `mask value ${raw} at x=${x} y=${y} is not allowed (${describeAllowed(options)})`);
+  return planes.map((values, slice) => {
+    const data = new Uint8Array(width * height);
+    for (let i = 0; i < data.length; i++) {
+      const raw = values[i];
+      const cls = Number.isInteger(raw) && raw >= 0 && raw < classOf.length ? classOf[raw] : -1;
+      if (cls < 0) {
+        const where = `x=${i % width} y=${Math.floor(i / width)}${planes.length > 1 ? ` slice ${slice}` : ''}`;
+        throw new InputError(file, `mask value ${raw} at ${where} is not allowed (${describeAllowed(options)})`);
+      }
+      data[i] = cls;
     }
-    data[i] = cls;
-  }
-  return { width, height, data };
+    return { width, height, data };
+  });
 }
 
 /** Writes class indices as an 8-bit grayscale PNG, atomically; creates parent folders. */
@@ -56,26 +66,32 @@ export async function writeMaskPng(file: string, width: number, height: number, 
 interface MaskValues {
   width: number;
   height: number;
-  values: ArrayLike<number>;
+  /** One plane of raw values per slice. */
+  planes: ArrayLike<number>[];
 }
 
 async function readMaskValues(file: string): Promise<MaskValues> {
   const format = await sniffFormat(file);
   if (format === 'png') {
     const png = decodePng(file, await readFile(file), 'mask');
-    return { width: png.width, height: png.height, values: singleBand(file, png.samples, png.width, png.bands) };
+    return { width: png.width, height: png.height, planes: [singleBand(file, png.samples, png.width, png.bands)] };
   }
-  if (format === 'tiff') {
-    const raster = await openTiff(file);
+  const nifti = format === 'nifti' || (format === 'gzip' && /\.nii\.gz$/i.test(file));
+  if (format === 'tiff' || nifti) {
+    const raster = nifti ? await openNifti(file) : await openTiff(file);
     try {
-      const samples = await raster.readWindow(0, 0, raster.width, raster.height);
-      return { width: raster.width, height: raster.height, values: singleBand(file, samples, raster.width, raster.bands) };
+      const planes: ArrayLike<number>[] = [];
+      for (let slice = 0; slice < raster.slices; slice++) {
+        const samples = await raster.readWindow(0, 0, raster.width, raster.height, slice);
+        planes.push(singleBand(file, samples, raster.width, raster.bands));
+      }
+      return { width: raster.width, height: raster.height, planes };
     } finally {
       await raster.close();
     }
   }
   if (format === 'jpeg') throw new InputError(file, 'JPEG cannot hold a mask (lossy compression changes label values); use PNG or TIFF');
-  throw new InputError(file, `not a supported mask (${format ? `${format} content` : 'unrecognised content'}; expected PNG or TIFF)`);
+  throw new InputError(file, `not a supported mask (${format ? `${format} content` : 'unrecognised content'}; expected PNG, TIFF or NIfTI)`);
 }
 
 /** One value per pixel: gray as is, gray+alpha → gray, RGB(A) only when R = G = B everywhere. */

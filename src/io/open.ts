@@ -1,17 +1,24 @@
 // openRaster: pick the reader from the file's first bytes, never from its extension alone.
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { InputError, type ImageData2D, type Raster } from './raster.ts';
 import { detectFormat, MAGIC_BYTES, type DetectedFormat } from './magic.ts';
 import { openPng } from './png.ts';
 import { openJpeg } from './jpeg.ts';
 import { openTiff } from './tiff.ts';
-import { openDicom } from './dicom.ts';
+import { openDicom, openDicomSeries } from './dicom.ts';
 import { openNifti } from './nifti.ts';
+import { parseSeriesPath } from './sources.ts';
 
 const SUPPORTED = 'expected PNG, JPEG, TIFF, DICOM or NIfTI';
 
-/** Opens any supported image. Bands are kept as stored (gray+alpha = 2, RGBA = 4); palette PNGs expand to RGB(A). */
+/**
+ * Opens any supported image. Bands are kept as stored (gray+alpha = 2, RGBA = 4); palette PNGs expand to RGB(A).
+ * A folder of one DICOM series, or a series path (`<folder>#<SeriesInstanceUID>`), opens as one volume.
+ */
 export async function openRaster(file: string): Promise<Raster> {
+  const series = parseSeriesPath(file);
+  if (series) return openDicomSeries(series.dir, series.seriesInstanceUID);
+  if ((await stat(file).catch(() => null))?.isDirectory()) return openDicomSeries(file);
   const format = await sniffFormat(file);
   switch (format) {
     case 'png': return openPng(file);
@@ -26,7 +33,7 @@ export async function openRaster(file: string): Promise<Raster> {
   throw new InputError(file, `not a supported image (${format ? `${format} content` : 'unrecognised content'}; ${SUPPORTED})`);
 }
 
-/** Reads the whole image of slice `slice` into memory. */
+/** Reads the whole image of slice `slice` (0 for plain images) into memory. */
 export async function readImage(file: string, slice = 0): Promise<ImageData2D> {
   const raster = await openRaster(file);
   try {

@@ -7,6 +7,8 @@ import type { BatchEvent, BatchSummary, ClassDef, MetricsReport, TrainEvent, Tra
 export interface JobImage {
   name: string;
   imagePath: string;
+  /** Slice of a volume the mask belongs to (0 for plain images). */
+  slice: number;
   width: number;
   height: number;
   mask: Uint8Array;
@@ -38,6 +40,7 @@ export interface PredictRequest {
   kind: 'predict';
   modelDir: string;
   imagePath: string;
+  slice: number;
   tta: boolean;
 }
 
@@ -48,6 +51,7 @@ export interface CamJobRequest {
   kind: 'cam';
   modelDir: string;
   imagePath: string;
+  slice: number;
   classIndex: number;
   layer?: string;
   region?: { x: number; y: number; width: number; height: number };

@@ -3,11 +3,11 @@
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../compute/backends.ts';
-import { segmentFolder, matchBands, segmentSource } from '../inference/batch.ts';
+import { modelInput, segmentFolder, segmentSource } from '../inference/batch.ts';
 import { camLayerCandidates, computeCam, heatmapToBytes } from '../inference/cam.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
 import { DEFAULT_TILE_OPTIONS, modelPredictor } from '../inference/tiler.ts';
-import { openRaster, readImage } from '../io/index.ts';
+import { openRaster, readImage, readSliceWithNeighbours } from '../io/index.ts';
 import { getArchitecture } from '../models/index.ts';
 import { loadModelDir, type LoadedModel } from '../models/model-dir.ts';
 import { splitTrainVal, train } from '../training/loop.ts';
@@ -40,17 +40,19 @@ async function cachedModel(dir: string): Promise<LoadedModel> {
   return loaded;
 }
 
-async function toLabeled(images: JobImage[]): Promise<LabeledImage[]> {
+/** Pixels of each labeled slice, with `sliceContext` neighbour slices as extra bands (2.5D). */
+async function toLabeled(images: JobImage[], sliceContext = 0): Promise<LabeledImage[]> {
   const out: LabeledImage[] = [];
   for (const item of images) {
-    const image = await readImage(item.imagePath);
+    const raster = await openRaster(item.imagePath);
+    const image = await readSliceWithNeighbours(raster, item.slice, sliceContext).finally(() => raster.close());
     out.push({ name: item.name, imagePath: item.imagePath, maskPath: '', width: image.width, height: image.height, bands: image.bands, image: image.data, mask: item.mask });
   }
   return out;
 }
 
 async function runTrain(id: number, request: TrainRequest, backend: string, signal: AbortSignal) {
-  const items = await toLabeled(request.images);
+  const items = await toLabeled(request.images, request.options.sliceContext);
   const { train: trainItems, val } = splitTrainVal(items, request.options.valSplit, request.options.seed);
   const initial = request.baseModelDir ? await loadModelDir(request.baseModelDir) : undefined;
   const result = await train({
@@ -73,8 +75,7 @@ async function runPredict(request: PredictRequest): Promise<PredictResult> {
   const loaded = await cachedModel(request.modelDir);
   const raster = await openRaster(request.imagePath);
   try {
-    const source = matchBands(raster, loaded.meta.inputChannels, request.imagePath);
-    const result = await segmentSource(loaded, source, { probabilities: true, uncertainty: true });
+    const result = await segmentSource(loaded, modelInput(raster, loaded, request.slice), { probabilities: true, uncertainty: true });
     return {
       width: result.width,
       height: result.height,
@@ -95,7 +96,7 @@ async function runCam(request: CamJobRequest): Promise<CamResult> {
   const arch = getArchitecture(meta.architecture);
   const raster = await openRaster(request.imagePath);
   try {
-    const source = matchBands(raster, meta.inputChannels, request.imagePath);
+    const source = modelInput(raster, loaded, request.slice);
     const layer = request.layer ?? arch.defaultCamLayer(loaded.model, meta.config);
     const cam = await computeCam(loaded.model, source, meta.normalisation, arch.sizeMultiple(meta.config), {
       classIndex: request.classIndex,
@@ -138,7 +139,7 @@ async function runPretrain(id: number, request: PretrainRequest, backend: string
 
 async function runEvaluate(request: EvaluateRequest, signal: AbortSignal) {
   const loaded = await cachedModel(request.modelDir);
-  const items = await toLabeled(request.images);
+  const items = await toLabeled(request.images, loaded.meta.sliceContext);
   const sizeMultiple = getArchitecture(loaded.meta.architecture).sizeMultiple(loaded.meta.config);
   const evaluation = await evaluateImages(modelPredictor(loaded.model), items, loaded.meta.normalisation, loaded.meta.classes.length, sizeMultiple, DEFAULT_TILE_OPTIONS, signal);
   return evaluation.confusion.report(loaded.meta.classes.map((c) => c.name));

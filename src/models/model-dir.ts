@@ -38,6 +38,8 @@ export interface ModelMeta {
   config: Record<string, unknown> & { inputChannels: number; numClasses: number };
   classes: ClassDef[];
   inputChannels: number;
+  /** 2.5D: neighbour slices on each side stacked as bands (see io/slice-stack.ts); absent or 0 for 2D. */
+  sliceContext?: number;
   normalisation: Normalisation;
   /** How raw mask values map to classes, so eval can read the same masks without flags. */
   labelValues?: number[];

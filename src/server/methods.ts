@@ -16,6 +16,8 @@ const TABLE: { [K in ServiceMethod]: true } = {
   displayImage: true,
   getMask: true,
   saveMaskPatches: true,
+  labeledSlices: true,
+  exportLabels: true,
   listModels: true,
   startTraining: true,
   startPretraining: true,

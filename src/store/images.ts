@@ -14,6 +14,8 @@ export interface NewImage {
   width: number;
   height: number;
   channels: number;
+  /** 2D slices or frames of a volume; 1 for plain images. */
+  slices?: number;
   modality: string;
   metadata?: Record<string, unknown>;
 }
@@ -33,6 +35,7 @@ interface ImageRow {
   width: number;
   height: number;
   channels: number;
+  slices: number;
   modality: string;
   label_status: LabelStatus;
   labeled_fraction: number;
@@ -48,7 +51,7 @@ interface ImageRecordRow extends ImageRow {
 }
 
 // metadata_json is left out of listings: it can be large (DICOM tags) and a page of 50 does not need it.
-const INFO_COLUMNS = `i.id, i.project_id, i.path, i.name, i.width, i.height, i.channels, i.modality, i.label_status,
+const INFO_COLUMNS = `i.id, i.project_id, i.path, i.name, i.width, i.height, i.channels, i.slices, i.modality, i.label_status,
   i.labeled_fraction, i.uncertainty, i.predicted,
   (SELECT max(m.revision) FROM masks m WHERE m.image_id = i.id) AS mask_revision`;
 const RECORD_COLUMNS = `${INFO_COLUMNS}, i.content_hash, i.metadata_json, i.added_at`;
@@ -120,8 +123,8 @@ export class ImageRepository {
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(`
-      INSERT INTO images (project_id, path, name, content_hash, width, height, channels, modality, metadata_json, added_at)
-      VALUES (@projectId, @path, @name, @contentHash, @width, @height, @channels, @modality, @metadataJson, @addedAt)
+      INSERT INTO images (project_id, path, name, content_hash, width, height, channels, slices, modality, metadata_json, added_at)
+      VALUES (@projectId, @path, @name, @contentHash, @width, @height, @channels, @slices, @modality, @metadataJson, @addedAt)
       ON CONFLICT (project_id, path) DO NOTHING`);
     this.selectByPath = db.prepare<[number, string], ImageRecordRow>(`SELECT ${RECORD_COLUMNS} FROM images i WHERE i.project_id = ? AND i.path = ?`);
     this.selectById = db.prepare<[number], ImageRecordRow>(`SELECT ${RECORD_COLUMNS} FROM images i WHERE i.id = ?`);
@@ -145,7 +148,7 @@ export class ImageRepository {
       for (const projectId of new Set(images.map((image) => image.projectId))) requireRow(this.db, 'projects', projectId);
       const addedAt = nowIso();
       return images.map((image) => {
-        this.insert.run({ ...image, metadataJson: toJson(image.metadata ?? {}), addedAt });
+        this.insert.run({ ...image, slices: image.slices ?? 1, metadataJson: toJson(image.metadata ?? {}), addedAt });
         return toRecord(this.selectByPath.get(image.projectId, image.path)!);
       });
     }).immediate();
@@ -193,8 +196,8 @@ export class ImageRepository {
 function checkNewImage(image: NewImage): void {
   const where = image.path || '(image without a path)';
   if (!image.path) throw new Error(`${where}: image path must not be empty`);
-  for (const key of ['width', 'height', 'channels'] as const) {
-    const value = image[key];
+  for (const key of ['width', 'height', 'channels', 'slices'] as const) {
+    const value = image[key] ?? 1;
     if (!Number.isInteger(value) || value < 1) throw new Error(`${where}: ${key} must be a positive integer, got ${value}`);
   }
 }
@@ -208,6 +211,7 @@ function toInfo(row: ImageRow): ImageInfo {
     width: row.width,
     height: row.height,
     channels: row.channels,
+    slices: row.slices,
     modality: row.modality,
     labelStatus: row.label_status,
     labeledFraction: row.labeled_fraction,

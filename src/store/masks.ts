@@ -1,5 +1,6 @@
-// Label masks with full revision history. Each save is a new revision (deflate-compressed raw bytes); the image's
-// labeled fraction and status follow the newest revision in the same transaction.
+// Label masks with full revision history, one history per slice of a volume (slice 0 for plain images). Each save is
+// a new revision (deflate-compressed raw bytes); revision numbers are unique per image across its slices. The
+// image's labeled fraction (mean over its slices) and status follow in the same transaction.
 import zlib from 'node:zlib';
 import type Database from 'better-sqlite3';
 import { UNLABELED, type LabelStatus } from '../api/types.ts';
@@ -23,12 +24,28 @@ export interface MaskRevision {
 interface ImageShape {
   width: number;
   height: number;
+  slices: number;
   class_count: number;
 }
+
+export interface SaveMaskOptions {
+  /** Slice of a volume; 0 for plain images. */
+  slice?: number;
+  /** If given and not the slice's current revision, the save is refused (StaleRevisionError). */
+  expectedRevision?: number;
+}
+
+/** Current mask rows of every labeled slice of an image (newest revision per slice). */
+const CURRENT_PER_SLICE = `
+  SELECT m.slice, m.revision, m.labeled_fraction FROM masks m
+  WHERE m.image_id = ? AND m.revision = (SELECT max(n.revision) FROM masks n WHERE n.image_id = m.image_id AND n.slice = m.slice)
+  ORDER BY m.slice`;
 
 export class MaskRepository {
   private readonly selectImage;
   private readonly selectCurrentRevision;
+  private readonly selectLatestRevision;
+  private readonly selectSliceFractions;
   private readonly insertMask;
   private readonly updateImage;
   private readonly selectCurrent;
@@ -36,24 +53,27 @@ export class MaskRepository {
 
   constructor(private readonly db: Database.Database) {
     this.selectImage = db.prepare<[number], ImageShape>(`
-      SELECT i.width, i.height, (SELECT count(*) FROM classes c WHERE c.project_id = i.project_id) AS class_count
+      SELECT i.width, i.height, i.slices, (SELECT count(*) FROM classes c WHERE c.project_id = i.project_id) AS class_count
       FROM images i WHERE i.id = ?`);
-    this.selectCurrentRevision = db.prepare<[number], number>('SELECT coalesce(max(revision), 0) FROM masks WHERE image_id = ?').pluck();
-    this.insertMask = db.prepare<[number, number, string, Buffer, number]>(
-      'INSERT INTO masks (image_id, revision, created_at, data, labeled_fraction) VALUES (?, ?, ?, ?, ?)');
+    this.selectCurrentRevision = db.prepare<[number, number], number>('SELECT coalesce(max(revision), 0) FROM masks WHERE image_id = ? AND slice = ?').pluck();
+    this.selectLatestRevision = db.prepare<[number], number>('SELECT coalesce(max(revision), 0) FROM masks WHERE image_id = ?').pluck();
+    this.selectSliceFractions = db.prepare<[number], { slice: number; revision: number; labeled_fraction: number }>(CURRENT_PER_SLICE);
+    this.insertMask = db.prepare<[number, number, number, string, Buffer, number]>(
+      'INSERT INTO masks (image_id, slice, revision, created_at, data, labeled_fraction) VALUES (?, ?, ?, ?, ?, ?)');
     this.updateImage = db.prepare<[number, LabelStatus, number]>('UPDATE images SET labeled_fraction = ?, label_status = ? WHERE id = ?');
-    this.selectCurrent = db.prepare<[number], { revision: number; data: Buffer; width: number; height: number }>(`
+    this.selectCurrent = db.prepare<[number, number], { revision: number; data: Buffer; width: number; height: number }>(`
       SELECT m.revision, m.data, i.width, i.height FROM masks m JOIN images i ON i.id = m.image_id
-      WHERE m.image_id = ? ORDER BY m.revision DESC LIMIT 1`);
-    this.selectRevisions = db.prepare<[number], MaskRevision>(`
-      SELECT revision, created_at AS createdAt, labeled_fraction AS labeledFraction FROM masks WHERE image_id = ? ORDER BY revision`);
+      WHERE m.image_id = ? AND m.slice = ? ORDER BY m.revision DESC LIMIT 1`);
+    this.selectRevisions = db.prepare<[number, number], MaskRevision>(`
+      SELECT revision, created_at AS createdAt, labeled_fraction AS labeledFraction FROM masks WHERE image_id = ? AND slice = ? ORDER BY revision`);
   }
 
   /**
-   * Saves a new revision and returns its number. An image without a mask is at revision 0. If expectedRevision is
-   * given and is not the current revision, throws StaleRevisionError and writes nothing.
+   * Saves a new revision of one slice's mask and returns its number. A slice without a mask is at revision 0. If
+   * expectedRevision is given and is not the slice's current revision, throws StaleRevisionError and writes nothing.
    */
-  save(imageId: number, mask: Uint8Array, width: number, height: number, expectedRevision?: number): number {
+  save(imageId: number, mask: Uint8Array, width: number, height: number, options: SaveMaskOptions = {}): number {
+    const { slice = 0, expectedRevision } = options;
     if (mask.length !== width * height) {
       throw new Error(`mask for image ${imageId} has ${mask.length} bytes, expected ${width}×${height} = ${width * height}`);
     }
@@ -69,7 +89,6 @@ export class MaskRepository {
     }
     const compressed = zlib.deflateSync(mask);
     const fraction = mask.length === 0 ? 0 : labeled / mask.length;
-    const status: LabelStatus = labeled === 0 ? 'unlabeled' : labeled === mask.length ? 'labeled' : 'partial';
 
     return this.db.transaction(() => {
       const image = this.selectImage.get(imageId);
@@ -80,18 +99,24 @@ export class MaskRepository {
       if (largestClass >= image.class_count) {
         throw new Error(`mask for image ${imageId} uses class ${largestClass} but the project has ${image.class_count} classes (0..${image.class_count - 1}, ${UNLABELED} unlabeled)`);
       }
-      const current = this.selectCurrentRevision.get(imageId)!;
+      if (!Number.isInteger(slice) || slice < 0 || slice >= image.slices) {
+        throw new Error(`mask for image ${imageId} is for slice ${slice} but the image has ${image.slices} slice(s) (0..${image.slices - 1})`);
+      }
+      const current = this.selectCurrentRevision.get(imageId, slice)!;
       if (expectedRevision !== undefined && expectedRevision !== current) throw new StaleRevisionError(imageId, expectedRevision, current);
-      const revision = current + 1;
-      this.insertMask.run(imageId, revision, nowIso(), compressed, fraction);
-      this.updateImage.run(fraction, status, imageId);
+      const revision = this.selectLatestRevision.get(imageId)! + 1;
+      this.insertMask.run(imageId, slice, revision, nowIso(), compressed, fraction);
+      const fractions = this.selectSliceFractions.all(imageId);
+      const imageFraction = Math.min(1, fractions.reduce((sum, f) => sum + f.labeled_fraction, 0) / image.slices);
+      const status: LabelStatus = imageFraction === 0 ? 'unlabeled' : imageFraction === 1 ? 'labeled' : 'partial';
+      this.updateImage.run(imageFraction, status, imageId);
       return revision;
     }).immediate();
   }
 
-  /** The newest revision, or null if the image has never been labeled. */
-  current(imageId: number): StoredMask | null {
-    const row = this.selectCurrent.get(imageId);
+  /** The newest revision of a slice, or null if that slice has never been labeled. */
+  current(imageId: number, slice = 0): StoredMask | null {
+    const row = this.selectCurrent.get(imageId, slice);
     if (!row) return null;
     const data = new Uint8Array(zlib.inflateSync(row.data));
     if (data.length !== row.width * row.height) {
@@ -100,8 +125,13 @@ export class MaskRepository {
     return { revision: row.revision, width: row.width, height: row.height, data };
   }
 
-  /** Every saved revision, oldest first. */
-  revisions(imageId: number): MaskRevision[] {
-    return this.selectRevisions.all(imageId);
+  /** Every saved revision of a slice, oldest first. */
+  revisions(imageId: number, slice = 0): MaskRevision[] {
+    return this.selectRevisions.all(imageId, slice);
+  }
+
+  /** Slices whose current mask has at least one labeled pixel, ascending. */
+  labeledSlices(imageId: number): number[] {
+    return this.selectSliceFractions.all(imageId).filter((f) => f.labeled_fraction > 0).map((f) => f.slice);
   }
 }

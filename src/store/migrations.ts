@@ -130,6 +130,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX evaluation_images_by_image ON evaluation_images(image_id);
     `,
   },
+  {
+    version: 2,
+    name: 'volumes: slice count per image, one mask history per slice',
+    sql: `
+      ALTER TABLE images ADD COLUMN slices INTEGER NOT NULL DEFAULT 1 CHECK (slices > 0);
+      UPDATE images SET slices = max(1, coalesce(json_extract(metadata_json, '$.slices'), 1));
+      -- Revision numbers stay unique per image (across its slices); a slice's current mask is its highest revision.
+      ALTER TABLE masks ADD COLUMN slice INTEGER NOT NULL DEFAULT 0 CHECK (slice >= 0);
+      CREATE INDEX masks_by_slice ON masks(image_id, slice, revision);
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database.Database): number {

@@ -2,7 +2,7 @@
 // and derives what the model needs from the data (band normalisation, class frequencies).
 import * as path from 'node:path';
 import { UNLABELED } from '../api/types.ts';
-import { listImageFiles, readImage, readMask, stemOf } from '../io/index.ts';
+import { listImageFiles, openRaster, readMaskSlices, readSliceWithNeighbours, stemOf } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
 import type { Normalisation } from '../models/model-dir.ts';
 
@@ -51,23 +51,47 @@ export async function pairImagesWithLabels(imagesDir: string, labelsDir: string)
   return { pairs, unpaired };
 }
 
-export async function loadLabeledImage(pair: ImageLabelPair, options: MaskOptions): Promise<LabeledImage> {
-  const image = await readImage(pair.imagePath);
-  const mask = await readMask(pair.maskPath, options);
-  if (mask.width !== image.width || mask.height !== image.height) {
-    throw new InputError(pair.maskPath, `label is ${mask.width}×${mask.height} but its image ${path.basename(pair.imagePath)} is ${image.width}×${image.height}`);
-  }
-  return { ...pair, width: image.width, height: image.height, bands: image.bands, image: image.data, mask: mask.data };
+export interface LoadOptions extends MaskOptions {
+  /** 2.5D: neighbour slices on each side stacked as bands (volumes only). */
+  sliceContext?: number;
 }
 
-export async function loadLabeledImages(pairs: ImageLabelPair[], options: MaskOptions): Promise<LabeledImage[]> {
+/**
+ * A pair as training items: one for a 2D image; for a volume with a label volume (NIfTI), one per slice that has
+ * a labeled pixel, named "stem [slice k]".
+ */
+export async function loadLabeledSlices(pair: ImageLabelPair, options: LoadOptions): Promise<LabeledImage[]> {
+  const raster = await openRaster(pair.imagePath);
+  try {
+    const masks = await readMaskSlices(pair.maskPath, options);
+    const first = masks[0]!;
+    if (first.width !== raster.width || first.height !== raster.height || masks.length !== raster.slices) {
+      const slices = (n: number) => (n > 1 ? `×${n} slices` : '');
+      const image = `${raster.width}×${raster.height}${slices(raster.slices)}`;
+      throw new InputError(pair.maskPath, `label is ${first.width}×${first.height}${slices(masks.length)} but its image ${path.basename(pair.imagePath)} is ${image}`);
+    }
+    const out: LabeledImage[] = [];
+    for (const [slice, mask] of masks.entries()) {
+      if (masks.length > 1 && !mask.data.some((v) => v !== UNLABELED)) continue;
+      const image = await readSliceWithNeighbours(raster, slice, options.sliceContext ?? 0);
+      const name = masks.length > 1 ? `${pair.name} [slice ${slice}]` : pair.name;
+      out.push({ ...pair, name, width: image.width, height: image.height, bands: image.bands, image: image.data, mask: mask.data });
+    }
+    return out;
+  } finally {
+    await raster.close();
+  }
+}
+
+export async function loadLabeledImages(pairs: ImageLabelPair[], options: LoadOptions): Promise<LabeledImage[]> {
   const out: LabeledImage[] = [];
   for (const pair of pairs) {
-    const item = await loadLabeledImage(pair, options);
-    if (out.length > 0 && item.bands !== out[0]!.bands) {
-      throw new InputError(pair.imagePath, `has ${item.bands} bands but ${path.basename(out[0]!.imagePath)} has ${out[0]!.bands}`);
+    for (const item of await loadLabeledSlices(pair, options)) {
+      if (out.length > 0 && item.bands !== out[0]!.bands) {
+        throw new InputError(pair.imagePath, `has ${item.bands} bands but ${path.basename(out[0]!.imagePath)} has ${out[0]!.bands}`);
+      }
+      out.push(item);
     }
-    out.push(item);
   }
   return out;
 }

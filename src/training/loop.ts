@@ -124,6 +124,7 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
     config,
     classes,
     inputChannels: bands,
+    ...(options.sliceContext ? { sliceContext: options.sliceContext } : {}),
     normalisation,
     ...(job.labelValues ? { labelValues: job.labelValues } : {}),
     ...(job.ignoreValue !== undefined ? { ignoreValue: job.ignoreValue } : {}),

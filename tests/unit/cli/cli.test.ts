@@ -1,31 +1,12 @@
 // The `segwork` CLI as a user runs it: real processes, real files, exit codes, JSON and error lines.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { jsonLines, segwork } from '../../helpers/cli.ts';
 import { writeGrayPng, writeSquaresDataset } from '../../helpers/images.ts';
-import { repoRoot, tempDir } from '../../helpers/tmp.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 import { openRaster, readImage, readMask } from '../../../src/io/index.ts';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function segwork(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/segwork.js'), ...args], { env: { ...process.env, SEGWORK_BACKEND: 'wasm', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-const jsonLines = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
 test('usage: help exits 0, bad usage exits 2 with one clear line', async () => {
   const help = await segwork(['--help']);

@@ -28,7 +28,7 @@ test('add stores an image and is idempotent on (project, path)', (t) => {
   assert.deepEqual(
     { ...added, addedAt: undefined },
     {
-      id: added.id, projectId: p.id, path: '/data/a.png', name: 'a.png', width: 4, height: 2, channels: 1, modality: 'gray',
+      id: added.id, projectId: p.id, path: '/data/a.png', name: 'a.png', width: 4, height: 2, channels: 1, slices: 1, modality: 'gray',
       labelStatus: 'unlabeled', labeledFraction: 0, maskRevision: null, uncertainty: null, predicted: false,
       contentHash: 'hash-a.png', metadata: { pixelSpacing: [0.5, 0.5] }, addedAt: undefined,
     });

@@ -63,18 +63,18 @@ test('a stale expectedRevision throws StaleRevisionError and changes nothing', (
   const { image } = setup(ws, 8, 8);
   const first = new Uint8Array(64).fill(1);
   // 0 is the revision of an image without a mask.
-  assert.equal(ws.masks.save(image.id, first, 8, 8, 0), 1);
-  assert.equal(ws.masks.save(image.id, first, 8, 8, 1), 2);
+  assert.equal(ws.masks.save(image.id, first, 8, 8, { expectedRevision: 0 }), 1);
+  assert.equal(ws.masks.save(image.id, first, 8, 8, { expectedRevision: 1 }), 2);
   const before = { mask: ws.masks.current(image.id), image: ws.images.get(image.id), revisions: ws.masks.revisions(image.id) };
 
-  assert.throws(() => ws.masks.save(image.id, new Uint8Array(64).fill(255), 8, 8, 1), (error: unknown) => {
+  assert.throws(() => ws.masks.save(image.id, new Uint8Array(64).fill(255), 8, 8, { expectedRevision: 1 }), (error: unknown) => {
     assert.ok(error instanceof StaleRevisionError);
     assert.deepEqual([error.imageId, error.expectedRevision, error.currentRevision], [image.id, 1, 2]);
     assert.match(error.message, /at revision 2, not 1/);
     return true;
   });
   assert.deepEqual({ mask: ws.masks.current(image.id), image: ws.images.get(image.id), revisions: ws.masks.revisions(image.id) }, before);
-  assert.equal(ws.masks.save(image.id, first, 8, 8, 2), 3);
+  assert.equal(ws.masks.save(image.id, first, 8, 8, { expectedRevision: 2 }), 3);
 });
 
 test('a mask of the wrong size or with an unknown class is refused and changes nothing', (t) => {
@@ -101,4 +101,30 @@ test('masks saved inside a workspace transaction roll back with it', (t) => {
   }), /abandon/);
   assert.deepEqual(ws.masks.current(image.id)!.data, new Uint8Array(16).fill(0));
   assert.equal(ws.images.get(image.id)!.maskRevision, 1);
+});
+
+test('each slice of a volume has its own mask history; the image fraction is the mean over all its slices', (t) => {
+  const ws = tempWorkspace(t);
+  const project = ws.projects.create('ct', [{ name: 'bg', color: '#000000' }, { name: 'liver', color: '#ff0000' }]);
+  const volume = ws.images.add({ projectId: project.id, path: '/ct.nii.gz', name: 'ct.nii.gz', contentHash: 'h', width: 4, height: 4, channels: 1, slices: 4, modality: 'CT' });
+  assert.equal(volume.slices, 4);
+  const full = new Uint8Array(16).fill(1);
+  const half = new Uint8Array(16).fill(255).fill(0, 0, 8);
+  assert.equal(ws.masks.save(volume.id, full, 4, 4, { slice: 2 }), 1);
+  assert.equal(ws.masks.save(volume.id, half, 4, 4, { slice: 0, expectedRevision: 0 }), 2);
+  assert.deepEqual(ws.masks.current(volume.id, 2)!.data, full);
+  assert.deepEqual(ws.masks.current(volume.id, 0)!.data, half);
+  assert.equal(ws.masks.current(volume.id, 1), null);
+  assert.deepEqual(ws.masks.labeledSlices(volume.id), [0, 2]);
+  let info = ws.images.get(volume.id)!;
+  assert.equal(info.labeledFraction, (1 + 0.5) / 4);
+  assert.equal(info.labelStatus, 'partial');
+  // A newer revision of slice 2 replaces that slice's share only; another slice's revision is not stale for it.
+  assert.equal(ws.masks.save(volume.id, new Uint8Array(16).fill(255), 4, 4, { slice: 2, expectedRevision: 1 }), 3);
+  assert.throws(() => ws.masks.save(volume.id, full, 4, 4, { slice: 0, expectedRevision: 0 }), StaleRevisionError);
+  info = ws.images.get(volume.id)!;
+  assert.equal(info.labeledFraction, 0.5 / 4);
+  assert.deepEqual(ws.masks.labeledSlices(volume.id), [0]);
+  assert.deepEqual(ws.masks.revisions(volume.id, 2).map((r) => r.revision), [1, 3]);
+  assert.throws(() => ws.masks.save(volume.id, full, 4, 4, { slice: 4 }), /slice 4 but the image has 4 slice\(s\)/);
 });

@@ -96,3 +96,20 @@ test('a file that is not SQLite is refused, naming the file', (t) => {
     return true;
   });
 });
+
+test('migration 2 gives a version-1 workspace per-slice masks: existing masks become slice 0, volumes get their slice count', (t) => {
+  const file = path.join(tempDir(t), 'v1.sqlite');
+  const db = new Database(file);
+  t.after(() => db.close());
+  migrate(db, file, MIGRATIONS.slice(0, 1));
+  db.exec(`
+    INSERT INTO projects (id, name, created_at) VALUES (1, 'p', 'now');
+    INSERT INTO images (id, project_id, path, name, content_hash, width, height, channels, modality, metadata_json, added_at)
+      VALUES (1, 1, '/a.png', 'a.png', 'h', 2, 2, 1, 'photo', '{"slices":1}', 'now'),
+             (2, 1, '/ct.nii.gz', 'ct.nii.gz', 'h', 2, 2, 1, 'CT', '{"slices":30}', 'now');
+    INSERT INTO masks (image_id, revision, created_at, data, labeled_fraction) VALUES (1, 1, 'now', x'00', 0.5);
+  `);
+  migrate(db, file, MIGRATIONS);
+  assert.deepEqual(db.prepare('SELECT id, slices FROM images ORDER BY id').all(), [{ id: 1, slices: 1 }, { id: 2, slices: 30 }]);
+  assert.deepEqual(db.prepare('SELECT image_id, slice, revision FROM masks').all(), [{ image_id: 1, slice: 0, revision: 1 }]);
+});

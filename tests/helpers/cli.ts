@@ -1,0 +1,24 @@
+// Runs the `segwork` CLI as a user does: a real process, its exit code, stdout and stderr.
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { repoRoot } from './tmp.ts';
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `segwork ARGS` on the wasm backend (or as `env` says). */
+export function segwork(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/segwork.js'), ...args], { env: { ...process.env, SEGWORK_BACKEND: 'wasm', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export const jsonLines = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
