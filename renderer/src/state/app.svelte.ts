@@ -1,8 +1,8 @@
 // What the whole workbench shows: projects, the image list with its filter, the open image, models, jobs and
 // messages. Side effects go through the injected API client.
-import type { JobEvent } from '../../../src/api/service.ts';
+import type { JobEvent, LabelExportFormat } from '../../../src/api/service.ts';
 import type { ClassDef, DoctorReport, ImageInfo, ImageQuery, LabelStatus, ModelInfo, ProjectInfo, RunInfo } from '../../../src/api/types.ts';
-import { bytesToBase64 } from '../../../src/labels/index.ts';
+import { base64ToBytes, bytesToBase64 } from '../../../src/labels/index.ts';
 import type { ApiClient } from '../api-client/index.ts';
 import { EditorState } from './editor.svelte.ts';
 import { TrainingState } from './training.svelte.ts';
@@ -148,10 +148,27 @@ export class AppState {
     });
   }
 
+  /** Opens an image in the editor; a volume opens at its middle slice. */
   openImage(id: number): void {
     this.imageId = id;
     this.panel = 'editor';
-    void this.attempt(() => this.editor.load(id));
+    const slices = this.images.find((i) => i.id === id)?.slices ?? 1;
+    void this.attempt(() => this.editor.load(id, Math.floor(slices / 2), slices));
+  }
+
+  /** Saves the open image's labels as a file: PNG, a NIfTI label map or a DICOM SEG (volumes). */
+  async exportLabels(format: LabelExportFormat): Promise<void> {
+    const imageId = this.editor.imageId;
+    if (imageId === null) return this.error('Open an image to export its labels');
+    await this.attempt(async () => {
+      await this.editor.flush();
+      const file = await this.api.exportLabels(imageId, format);
+      const url = URL.createObjectURL(new Blob([base64ToBytes(file.data) as Uint8Array<ArrayBuffer>], { type: file.mime }));
+      const link = Object.assign(document.createElement('a'), { href: url, download: file.fileName });
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      this.info(`Exported ${file.fileName}`);
+    });
   }
 
   /** The most uncertain unlabeled image (by the last prediction), else the first unlabeled one. */
@@ -172,7 +189,11 @@ export class AppState {
     if (!model) return this.error('Train a model first: this project has none');
     if (this.editor.imageId === null) return this.error('Open an image to predict');
     this.predicting = true;
-    await this.attempt(async () => this.editor.setPrediction(await this.api.predict(model.id, this.editor.imageId!)));
+    const slice = this.editor.slice;
+    await this.attempt(async () => {
+      const prediction = await this.api.predict(model.id, this.editor.imageId!, slice);
+      if (slice === this.editor.slice) this.editor.setPrediction(prediction);
+    });
     this.predicting = false;
   }
 

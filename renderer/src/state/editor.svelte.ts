@@ -37,6 +37,11 @@ export class EditorState {
   saveState = $state<'saved' | 'saving' | 'unsaved' | 'error'>('saved');
   loading = $state(false);
   imageId = $state<number | null>(null);
+  /** The slice shown and painted, of `slices` (volumes); 0 of 1 for plain images. */
+  slice = $state(0);
+  slices = $state(1);
+  /** Slices of the open volume that have labels, for the slice bar's marks. */
+  labeledSlices = $state.raw<number[]>([]);
   /** Counts finished strokes and loads, for views that follow the labels. */
   version = $state(0);
   prediction = $state.raw<DecodedPrediction | null>(null);
@@ -54,6 +59,8 @@ export class EditorState {
   private displayRequest: { token: number; busy: boolean; again: boolean } = { token: 0, busy: false, again: false };
 
   map: LabelMap | null = null;
+  /** The slice `map` belongs to: pending patches are saved to it even after the view moves on. */
+  private mapSlice = 0;
   editor: LabelEditor | null = null;
   private stage: LabelStage | null = null;
   private revision = 0;
@@ -75,24 +82,36 @@ export class EditorState {
     this.showOverlay();
   }
 
-  /** Opens an image: saves what is pending on the previous one, then loads pixels, labels and a fresh history. */
-  async load(imageId: number): Promise<void> {
+  /**
+   * Opens an image (at a slice, for volumes): saves what is pending first, then loads pixels, labels and a fresh
+   * history. Moving to another slice of the same image keeps the window, band choice and zoom.
+   */
+  async load(imageId: number, slice = 0, slices = 1): Promise<void> {
     const token = ++this.loadToken;
     // Loading shows at once, so nobody (person or test) paints on the previous image meanwhile.
     this.loading = true;
     try {
       await this.flush();
-      if (imageId !== this.imageId) {
+      const sameImage = imageId === this.imageId;
+      if (!sameImage) {
         this.displayWindow = null;
         this.windowName = 'file';
         this.bands = null;
       }
-      const [display, mask] = await Promise.all([this.api.displayImage(imageId, this.displayOptions()), this.api.getMask(imageId)]);
+      this.slices = slices;
+      this.slice = Math.min(Math.max(0, slice), slices - 1);
+      const [display, mask, labeledSlices] = await Promise.all([
+        this.api.displayImage(imageId, this.displayOptions()),
+        this.api.getMask(imageId, this.slice),
+        slices > 1 ? this.api.labeledSlices(imageId) : Promise.resolve([]),
+      ]);
       // Decoded off the main thread, without a multi-megabyte data: URL.
       const bytes = base64ToBytes(display.data) as Uint8Array<ArrayBuffer>;
       const image = await createImageBitmap(new Blob([bytes], { type: display.mime }));
       if (token !== this.loadToken) return image.close();
       this.map = new LabelMap(mask.width, mask.height, base64ToBytes(mask.data));
+      this.mapSlice = this.slice;
+      this.labeledSlices = labeledSlices;
       this.revision = mask.revision;
       this.editor = new LabelEditor(this.map, {
         changed: (rect) => this.stage?.drawLabels(this.map!, this.lut, rect),
@@ -107,7 +126,7 @@ export class EditorState {
       this.stage?.setImage(image);
       this.stage?.setLabels(this.map, this.lut);
       this.showOverlay();
-      this.stage?.fit();
+      if (!sameImage) this.stage?.fit();
       this.updateUndo();
       this.version++;
     } finally {
@@ -199,8 +218,9 @@ export class EditorState {
         this.camLayer = defaultLayer;
       }
       const region = this.polygonBounds();
-      const payload = await this.api.cam({ modelId, imageId, classIndex: this.overlayClass, layer: this.camLayer, ...(region ? { region } : {}) });
-      if (imageId !== this.imageId) return;
+      const slice = this.slice;
+      const payload = await this.api.cam({ modelId, imageId, slice, classIndex: this.overlayClass, layer: this.camLayer, ...(region ? { region } : {}) });
+      if (imageId !== this.imageId || slice !== this.slice) return;
       this.cam = { width: payload.width, height: payload.height, heatmap: base64ToBytes(payload.heatmap), layer: payload.layer, region };
       this.showOverlay();
     } finally {
@@ -234,8 +254,25 @@ export class EditorState {
     this.hover = { x, y, probabilities };
   }
 
+  /** Shows another slice of the open volume (clamped to its ends). */
+  async setSlice(slice: number): Promise<void> {
+    if (this.imageId === null || this.slices <= 1) return;
+    const target = Math.min(Math.max(0, Math.round(slice)), this.slices - 1);
+    if (target !== this.slice || this.loading) await this.load(this.imageId, target, this.slices);
+  }
+
+  /** The nearest labeled slice before (-1) or after (+1) the current one. */
+  async jumpToLabeledSlice(direction: 1 | -1): Promise<void> {
+    const candidates = this.labeledSlices.filter((s) => (direction > 0 ? s > this.slice : s < this.slice));
+    if (candidates.length > 0) await this.setSlice(direction > 0 ? Math.min(...candidates) : Math.max(...candidates));
+  }
+
   displayOptions(): DisplayImageOptions {
-    return { ...(this.displayWindow ? { window: this.displayWindow } : {}), ...(this.bands ? { bands: this.bands } : {}) };
+    return {
+      ...(this.displayWindow ? { window: this.displayWindow } : {}),
+      ...(this.bands ? { bands: this.bands } : {}),
+      ...(this.slices > 1 ? { slice: this.slice } : {}),
+    };
   }
 
   /** Shows the open image with another window or band choice; while one render is on its way, only the latest waits. */
@@ -314,14 +351,18 @@ export class EditorState {
     if (this.saving || this.pending.length === 0 || !this.map || this.imageId === null) return;
     const map = this.map;
     const imageId = this.imageId;
+    const slice = this.mapSlice;
     // Patches are read from the map as it is now, so overlapping rectangles agree on their shared pixels.
     const rects = this.pending.splice(0);
     this.saveState = 'saving';
     let failed = false;
     this.saving = (async () => {
       try {
-        const { revision } = await this.api.saveMaskPatches(imageId, this.revision, rects.map((r) => patchFromMap(map, r)));
+        const { revision } = await this.api.saveMaskPatches(imageId, this.revision, rects.map((r) => patchFromMap(map, r)), slice);
         if (this.map === map) this.revision = revision;
+        if (this.slices > 1 && imageId === this.imageId && !this.labeledSlices.includes(slice)) {
+          this.labeledSlices = [...this.labeledSlices, slice].sort((a, b) => a - b);
+        }
         this.saveState = this.pending.length > 0 ? 'unsaved' : 'saved';
         this.onSaved(imageId);
       } catch (e) {

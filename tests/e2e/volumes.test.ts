@@ -1,0 +1,103 @@
+// A CT series in a real browser against a real `segwork serve`: the series opens as one volume at its middle slice,
+// ↑/↓ and the slice bar move through it, strokes are stored per slice, Shift+↑ jumps to a labeled slice, and
+// Export downloads a DICOM SEG that holds exactly the painted voxels.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import type { Browser, Page } from 'playwright-core';
+import type { DisplayImagePayload, MaskPayload } from '../../src/api/service.ts';
+import type { ImageInfo, ProjectInfo } from '../../src/api/types.ts';
+import { openRaster, readDicomSeg } from '../../src/io/index.ts';
+import { ARTIFACTS, REPO_ROOT, chromiumMissing, ensureRendererBuilt, imageToScreen, launchBrowser, layerPixel, removeDir, startServe, tempDir, watchErrors, type Served } from './harness.ts';
+
+const SERIES = path.resolve(REPO_ROOT, '../shared/data/totalsegmentator-ct-mr/example_ct_dicom');
+const skipReason = chromiumMissing() ?? (existsSync(SERIES) ? null : `${SERIES} is missing (../shared/data not present)`);
+let dir: string;
+let served: Served;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+let ct: ImageInfo;
+
+before(async () => {
+  if (skipReason) return;
+  ensureRendererBuilt();
+  dir = tempDir('segwork-e2e-volumes-');
+  served = await startServe(path.join(dir, 'workspace'));
+  const project = await served.call<ProjectInfo>('createProject', 'CT', [{ name: 'background', color: '#4caf50' }, { name: 'liver', color: '#e91e63' }]);
+  const { added } = await served.call<{ added: ImageInfo[] }>('addImages', project.id, [SERIES]);
+  assert.equal(added.length, 1, 'the series is one image');
+  ct = added[0]!;
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1400, height: 850 }, acceptDownloads: true });
+  errors = watchErrors(page);
+  await page.goto(served.url);
+});
+
+after(async () => {
+  await browser?.close();
+  await served?.stop();
+  if (dir) removeDir(dir);
+});
+
+const labeledPixels = (mask: MaskPayload) => Buffer.from(mask.data, 'base64').filter((v) => v !== 255).length;
+
+async function waitForSlice(number: number): Promise<void> {
+  await page.getByLabel('Slice number').filter({ hasText: `${number} / 20` }).waitFor();
+  await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
+}
+
+test('CT series: slice navigation, per-slice strokes, jump to labeled slices, DICOM SEG export', { skip: skipReason ?? false }, async () => {
+  assert.equal(ct.slices, 20);
+  await page.getByRole('button', { name: ct.name, exact: true }).click();
+  await waitForSlice(11);
+
+  // ↑ shows the next slice: the image layer matches what displayImage renders for slice 11.
+  await page.getByLabel('Image canvas').focus();
+  await page.keyboard.press('ArrowUp');
+  await waitForSlice(12);
+  const png = PNG.sync.read(Buffer.from((await served.call<DisplayImagePayload>('displayImage', ct.id, { slice: 11 })).data, 'base64'));
+  const at = await imageToScreen(page, ct.width, ct.height);
+  const centre = at(256, 300);
+  const shown = await layerPixel(page, 0, centre);
+  const want = [0, 1, 2].map((c) => png.data[(300 * png.width + 256) * 4 + c]!);
+  assert.ok(want.every((v, c) => Math.abs(v - shown[c]!) <= 3), `slice 12 shown (${shown} vs ${want})`);
+
+  // Paint liver on slice 12 (index 11).
+  await page.keyboard.press('2');
+  await page.mouse.move(centre.x - 20, centre.y);
+  await page.mouse.down();
+  await page.mouse.move(centre.x + 20, centre.y, { steps: 6 });
+  await page.mouse.up();
+  await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
+  assert.ok((await layerPixel(page, 1, centre))[3] > 0, 'the stroke is drawn');
+  await page.getByLabel('Labeled slices').filter({ hasText: '1 labeled · this one' }).waitFor();
+  assert.ok(labeledPixels(await served.call<MaskPayload>('getMask', ct.id, 11)) > 0);
+
+  // Another slice has its own, empty mask; Shift+↑ comes back to the labeled one.
+  await page.keyboard.press('PageDown');
+  await waitForSlice(2);
+  assert.equal((await layerPixel(page, 1, centre))[3], 0, 'slice 2 has no labels');
+  assert.equal(labeledPixels(await served.call<MaskPayload>('getMask', ct.id, 1)), 0);
+  await page.keyboard.press('Shift+ArrowUp');
+  await waitForSlice(12);
+  assert.ok((await layerPixel(page, 1, centre))[3] > 0, 'back on the painted slice');
+  await page.screenshot({ path: path.join(ARTIFACTS, '11-ct-series-slice.png') });
+
+  // Export as DICOM SEG: the download holds the painted voxels on slice index 11 only.
+  await page.getByLabel('Export format').selectOption('dicom-seg');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export labels' }).click()]);
+  assert.equal(download.suggestedFilename(), 'example_ct_dicom.labels.seg.dcm');
+  const file = path.join(dir, download.suggestedFilename());
+  await download.saveAs(file);
+  const series = await openRaster(SERIES);
+  const seg = await readDicomSeg(file, series, { classes: [{ index: 1, name: 'liver', color: '#e91e63' }] });
+  await series.close();
+  const plane = 512 * 512;
+  const perSlice = Array.from({ length: 20 }, (_, s) => seg.labels.subarray(s * plane, (s + 1) * plane).filter((v) => v === 1).length);
+  const stored = labeledPixels(await served.call<MaskPayload>('getMask', ct.id, 11));
+  assert.deepEqual(perSlice, perSlice.map((_, s) => (s === 11 ? stored : 0)));
+  assert.deepEqual(errors, []);
+});
