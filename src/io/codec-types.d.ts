@@ -37,3 +37,25 @@ declare module '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs' {
   const factory: CornerstoneCodecFactory;
   export default factory;
 }
+
+/** dcmjs-codecs: only what the 12-bit JPEG decoder uses (the package's own index.d.ts has the same shapes). */
+declare module 'dcmjs-codecs' {
+  export class Context {
+    constructor(attrs: {
+      width: number;
+      height: number;
+      bitsAllocated: number;
+      bitsStored: number;
+      samplesPerPixel: number;
+      pixelRepresentation: number;
+      planarConfiguration: number;
+      photometricInterpretation: string;
+      encodedBuffer?: Uint8Array;
+    });
+    getDecodedBuffer(): Uint8Array | undefined;
+  }
+  export class NativeCodecs {
+    static initializeAsync(opts?: { webAssemblyModulePathOrUrl?: string; logCodecsInfo?: boolean; logCodecsTrace?: boolean }): Promise<void>;
+    static decodeJpeg(context: Context, parameters?: { convertColorspaceToRgb?: boolean }): Context;
+  }
+}

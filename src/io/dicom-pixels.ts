@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { DataSet, Element } from 'dicom-parser';
 import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { InputError } from './raster.ts';
+import { decodeJpeg12 } from './dicom-jpeg12.ts';
 import { TRANSFER_SYNTAXES, type PixelCodec } from './dicom-transfer-syntax.ts';
 
 export const dicomParser: typeof import('dicom-parser') = createRequire(import.meta.url)('dicom-parser');
@@ -36,7 +37,7 @@ export async function decodeFrame(file: string, dataSet: DataSet, transferSyntax
   try {
     samples = codec === 'native' || codec === 'native-big-endian'
       ? nativeFrame(file, dataSet, element, format, frame, codec === 'native-big-endian')
-      : await compressedFrame(file, codec, encapsulatedFrame(dataSet, element, format.frames, frame), format);
+      : await compressedFrame(file, syntax.name, codec, encapsulatedFrame(dataSet, element, format.frames, frame), format);
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError(file, `cannot decode frame ${frame} (${syntax.name}): ${errorText(error)}`);
@@ -46,7 +47,8 @@ export async function decodeFrame(file: string, dataSet: DataSet, transferSyntax
     throw new InputError(file, `frame ${frame} decoded to ${samples.length} samples, expected ${format.rows}x${format.columns}x${format.samplesPerPixel}`);
   }
   samples = samples.subarray(0, expected) as Samples;
-  const decodedToRgb = codec === 'jpeg-8bit';
+  // libjpeg-turbo converts YBR_FULL to RGB itself; 12-bit JPEG is grey only (see lossyJpegFrame).
+  const decodedToRgb = codec === 'jpeg-8bit' || codec === 'jpeg-extended';
   if (format.samplesPerPixel === 3 && format.photometric === 'YBR_FULL' && !decodedToRgb) ybrFullToRgb(samples);
   return samples;
 }
@@ -94,7 +96,7 @@ function encapsulatedFrame(dataSet: DataSet, element: Element, frames: number, f
   return dicomParser.readEncapsulatedImageFrame(dataSet, element, frame, offsets);
 }
 
-async function compressedFrame(file: string, codec: PixelCodec, data: Uint8Array, format: PixelFormat): Promise<Samples> {
+async function compressedFrame(file: string, syntaxName: string, codec: PixelCodec, data: Uint8Array, format: PixelFormat): Promise<Samples> {
   const signed = format.pixelRepresentation === 1;
   switch (codec) {
     case 'rle': return rleFrame(data, format);
@@ -106,14 +108,35 @@ async function compressedFrame(file: string, codec: PixelCodec, data: Uint8Array
       return reinterpret(new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength), bytesPerSample, signed);
     }
     case 'jpeg-8bit':
-      if (format.bitsStored > 8 || jpegPrecision(data) > 8) {
-        throw new InputError(file, `unsupported: ${format.bitsStored}-bit JPEG Extended (only 8-bit lossy JPEG can be decoded here)`);
-      }
-      return cornerstoneDecode('jpeg', data, signed);
+    case 'jpeg-extended': return lossyJpegFrame(file, syntaxName, data, format);
     case 'jpeg-ls': return cornerstoneDecode('jpeg-ls', data, signed);
     case 'jpeg-2000': return cornerstoneDecode('jpeg-2000', data, signed);
     default: throw new Error(`no decoder for ${codec}`);
   }
+}
+
+/** Lossy JPEG by the precision in its frame header: 8-bit by libjpeg-turbo, 12-bit (grey) by IJG libjpeg-12. */
+async function lossyJpegFrame(file: string, syntaxName: string, data: Uint8Array, format: PixelFormat): Promise<Samples> {
+  const precision = jpegPrecision(data) || (format.bitsStored > 8 ? 12 : 8);
+  if (precision === 8) return cornerstoneDecode('jpeg', data, format.pixelRepresentation === 1);
+  if (precision !== 12) {
+    throw new InputError(file, `unsupported: ${precision}-bit samples in ${syntaxName} (lossy JPEG has 8 or 12)`);
+  }
+  if (format.samplesPerPixel !== 1) {
+    throw new InputError(file, `unsupported: 12-bit colour (${format.samplesPerPixel} samples per pixel) in ${syntaxName}`);
+  }
+  if (!endsWithEndOfImage(data)) {
+    // libjpeg pads a cut-off stream with grey and only warns; that is a damaged file, not an image.
+    throw new InputError(file, `truncated ${syntaxName} frame: the JPEG stream has no end-of-image marker`);
+  }
+  return decodeJpeg12(data, format);
+}
+
+/** FFD9 at the end, allowing DICOM's zero padding to an even length. */
+function endsWithEndOfImage(data: Uint8Array): boolean {
+  let end = data.length;
+  while (end > 0 && data[end - 1] === 0) end--;
+  return end >= 2 && data[end - 2] === 0xff && data[end - 1] === 0xd9;
 }
 
 type CornerstoneCodec = 'jpeg' | 'jpeg-ls' | 'jpeg-2000';

@@ -1,6 +1,7 @@
 // DICOM transfer syntaxes: their names, and which codec decodes each one.
 
-export type PixelCodec = 'native' | 'native-big-endian' | 'rle' | 'jpeg-8bit' | 'jpeg-lossless' | 'jpeg-ls' | 'jpeg-2000';
+/** jpeg-8bit: baseline; jpeg-extended: 8-bit or 12-bit lossy JPEG. */
+export type PixelCodec = 'native' | 'native-big-endian' | 'rle' | 'jpeg-8bit' | 'jpeg-extended' | 'jpeg-lossless' | 'jpeg-ls' | 'jpeg-2000';
 
 interface TransferSyntax {
   name: string;
@@ -15,7 +16,7 @@ export const TRANSFER_SYNTAXES: Record<string, TransferSyntax> = {
   '1.2.840.10008.1.2.2': { name: 'Explicit VR Big Endian', codec: 'native-big-endian' },
   '1.2.840.10008.1.2.5': { name: 'RLE Lossless', codec: 'rle' },
   '1.2.840.10008.1.2.4.50': { name: 'JPEG Baseline (Process 1)', codec: 'jpeg-8bit' },
-  '1.2.840.10008.1.2.4.51': { name: 'JPEG Extended (Process 2 & 4)', codec: 'jpeg-8bit' },
+  '1.2.840.10008.1.2.4.51': { name: 'JPEG Extended (Process 2 & 4)', codec: 'jpeg-extended' },
   '1.2.840.10008.1.2.4.57': { name: 'JPEG Lossless, Non-Hierarchical (Process 14)', codec: 'jpeg-lossless' },
   '1.2.840.10008.1.2.4.70': { name: 'JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])', codec: 'jpeg-lossless' },
   '1.2.840.10008.1.2.4.80': { name: 'JPEG-LS Lossless', codec: 'jpeg-ls' },

@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError, openRaster } from '../../../src/io/index.ts';
+import { repoRoot, tempDir } from '../../helpers/tmp.ts';
+
+// Made with DCMTK's dcmcjpeg +ee, and decoded by its dcmdjpeg for the reference: see tests/fixtures/dicom/README.md.
+const fixtures = path.join(repoRoot, 'tests/fixtures/dicom');
+const jpeg12 = path.join(fixtures, 'mr12-jpeg-extended.dcm');
+const dcmdjpegDecoded = path.join(fixtures, 'mr12-jpeg-extended.dcmdjpeg.dcm');
+
+async function pixels(file: string): Promise<Float32Array> {
+  const raster = await openRaster(file);
+  try {
+    return await raster.readWindow(0, 0, raster.width, raster.height);
+  } finally {
+    await raster.close();
+  }
+}
+
+/** A copy of the fixture with some of its bytes changed. */
+async function alteredCopy(dir: string, name: string, alter: (bytes: Uint8Array) => void): Promise<string> {
+  const bytes = new Uint8Array(await readFile(jpeg12));
+  alter(bytes);
+  const file = path.join(dir, name);
+  await writeFile(file, bytes);
+  return file;
+}
+
+function lastIndexOf(bytes: Uint8Array, pattern: number[]): number {
+  for (let i = bytes.length - pattern.length; i >= 0; i--) if (pattern.every((b, k) => bytes[i + k] === b)) return i;
+  throw new Error(`pattern ${pattern.map((b) => b.toString(16)).join(' ')} not in the fixture`);
+}
+
+test('12-bit JPEG Extended decodes to exactly the values DCMTK dcmdjpeg decodes', async () => {
+  const raster = await openRaster(jpeg12);
+  assert.deepEqual([raster.width, raster.height, raster.bands], [64, 64, 1]);
+  await raster.close();
+  const ours = await pixels(jpeg12);
+  const reference = await pixels(dcmdjpegDecoded);
+  assert.equal(ours.length, 64 * 64);
+  assert.deepEqual(ours, reference);
+  // The full 12-bit range survives: no clamping to 8 bits and no scaling.
+  assert.equal(Math.min(...ours), 0);
+  assert.equal(Math.max(...ours), 3636);
+  assert.ok(ours.filter((v) => v > 2047).length > 300, 'many values need the 12th bit');
+});
+
+test('signed 12-bit JPEG Extended is sign-extended from Bits Stored', async (t) => {
+  // The same stream declared two's complement (Pixel Representation 1): codes 2048..4095 are -2048..-1.
+  const signed = await alteredCopy(tempDir(t), 'signed.dcm', (bytes) => {
+    const at = lastIndexOf(bytes, [0x28, 0x00, 0x03, 0x01, 0x55, 0x53, 0x02, 0x00]);
+    bytes[at + 8] = 1;
+  });
+  const reference = await pixels(dcmdjpegDecoded);
+  const expected = reference.map((v) => (v >= 2048 ? v - 4096 : v));
+  assert.ok(expected.some((v) => v < 0));
+  assert.deepEqual(await pixels(signed), expected);
+});
+
+test('a JPEG Extended frame without its end-of-image marker is a truncated file, not a grey image', async (t) => {
+  const cut = await alteredCopy(tempDir(t), 'cut.dcm', (bytes) => {
+    const eoi = lastIndexOf(bytes, [0xff, 0xd9]);
+    bytes[eoi] = 0;
+    bytes[eoi + 1] = 0;
+  });
+  await assert.rejects(pixels(cut), (error: unknown) =>
+    error instanceof InputError && error.file === cut && /truncated JPEG Extended \(Process 2 & 4\) frame/.test(error.message));
+});
+
+test('JPEG Extended with a precision other than 8 or 12 bits is refused, naming the transfer syntax', async (t) => {
+  const sixteen = await alteredCopy(tempDir(t), 'precision16.dcm', (bytes) => {
+    const sof1 = lastIndexOf(bytes, [0xff, 0xc1]);
+    assert.equal(bytes[sof1 + 4], 12);
+    bytes[sof1 + 4] = 16;
+  });
+  await assert.rejects(pixels(sixteen), (error: unknown) =>
+    error instanceof InputError && error.file === sixteen && /unsupported: 16-bit samples in JPEG Extended \(Process 2 & 4\)/.test(error.message));
+});
+
+test('a corrupt 12-bit stream is an InputError, and the decoder still decodes exactly afterwards', async (t) => {
+  // Two components declared in a grey frame: libjpeg stops with an error inside the WebAssembly decoder.
+  const corrupt = await alteredCopy(tempDir(t), 'corrupt.dcm', (bytes) => {
+    const sof1 = lastIndexOf(bytes, [0xff, 0xc1]);
+    bytes[sof1 + 9] = 2;
+  });
+  for (let i = 0; i < 3; i++) {
+    await assert.rejects(pixels(corrupt), (error: unknown) =>
+      error instanceof InputError && error.file === corrupt && /cannot decode frame 0 \(JPEG Extended \(Process 2 & 4\)\)/.test(error.message));
+  }
+  assert.deepEqual(await pixels(jpeg12), await pixels(dcmdjpegDecoded));
+});
