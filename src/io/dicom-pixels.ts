@@ -47,6 +47,7 @@ export async function decodeFrame(file: string, dataSet: DataSet, transferSyntax
     throw new InputError(file, `frame ${frame} decoded to ${samples.length} samples, expected ${format.rows}x${format.columns}x${format.samplesPerPixel}`);
   }
   samples = samples.subarray(0, expected) as Samples;
+  if (format.pixelRepresentation === 1 && format.bitsStored < format.bitsAllocated && format.bitsAllocated > 1) signExtend(samples, format.bitsStored);
   // libjpeg-turbo converts YBR_FULL to RGB itself; 12-bit JPEG is grey only (see lossyJpegFrame).
   const decodedToRgb = codec === 'jpeg-8bit' || codec === 'jpeg-extended';
   if (format.samplesPerPixel === 3 && format.photometric === 'YBR_FULL' && !decodedToRgb) ybrFullToRgb(samples);
@@ -200,6 +201,12 @@ function rleFrame(data: Uint8Array, format: PixelFormat): Samples {
     if (out < pixels) throw new Error(`RLE segment ${s} ends after ${out} of ${pixels} pixels`);
   }
   return reinterpret(bytes, bytesPerSample, format.pixelRepresentation === 1);
+}
+
+/** Two's complement values stored in the low `bits` bits of wider samples (e.g. 12 of 16) read as negative. */
+function signExtend(samples: Samples, bits: number): void {
+  const shift = 32 - bits;
+  for (let i = 0; i < samples.length; i++) samples[i] = (samples[i]! << shift) >> shift;
 }
 
 function reinterpret(bytes: Uint8Array, bytesPerSample: number, signed: boolean): Samples {

@@ -19,9 +19,9 @@ async function pixels(file: string): Promise<Float32Array> {
   }
 }
 
-/** A copy of the fixture with some of its bytes changed. */
-async function alteredCopy(dir: string, name: string, alter: (bytes: Uint8Array) => void): Promise<string> {
-  const bytes = new Uint8Array(await readFile(jpeg12));
+/** A copy of a fixture (the JPEG one by default) with some of its bytes changed. */
+async function alteredCopy(dir: string, name: string, alter: (bytes: Uint8Array) => void, source = jpeg12): Promise<string> {
+  const bytes = new Uint8Array(await readFile(source));
   alter(bytes);
   const file = path.join(dir, name);
   await writeFile(file, bytes);
@@ -57,6 +57,15 @@ test('signed 12-bit JPEG Extended is sign-extended from Bits Stored', async (t) 
   const expected = reference.map((v) => (v >= 2048 ? v - 4096 : v));
   assert.ok(expected.some((v) => v < 0));
   assert.deepEqual(await pixels(signed), expected);
+});
+
+test('signed 12-bit samples in 16-bit native pixel data are sign-extended too', async (t) => {
+  const signed = await alteredCopy(tempDir(t), 'native-signed.dcm', (bytes) => {
+    const at = lastIndexOf(bytes, [0x28, 0x00, 0x03, 0x01, 0x55, 0x53, 0x02, 0x00]);
+    bytes[at + 8] = 1;
+  }, dcmdjpegDecoded);
+  const reference = await pixels(dcmdjpegDecoded);
+  assert.deepEqual(await pixels(signed), reference.map((v) => (v >= 2048 ? v - 4096 : v)));
 });
 
 test('a JPEG Extended frame without its end-of-image marker is a truncated file, not a grey image', async (t) => {
