@@ -13,6 +13,7 @@ import type {
   TrainEvent,
   TrainOptions,
   BatchEvent,
+  VolumeAxis,
 } from './types.ts';
 
 /** A label mask as it travels: class index per pixel, 255 unlabeled, base64 of raw bytes (row-major). */
@@ -68,8 +69,10 @@ export interface DisplayImageOptions {
   bands?: number[];
   /** Longest edge of the result, e.g. 160 for a thumbnail. */
   maxSize?: number;
-  /** Slice of a volume (0 for plain images). */
+  /** Slice of a volume (0 for plain images), along `axis`. */
   slice?: number;
+  /** Volumes: 2 (default) shows the volume's own slices, 1 planes of constant row (coronal), 0 of constant column (sagittal). */
+  axis?: VolumeAxis;
 }
 
 export type LabelExportFormat = 'png' | 'nifti' | 'dicom-seg';
@@ -149,10 +152,13 @@ export interface SegworkService {
    */
   displayImage(imageId: number, options?: DisplayImageOptions): Promise<DisplayImagePayload>;
 
-  /** The current mask of one slice (0 for plain images); all unlabeled at revision 0 when none was saved. */
-  getMask(imageId: number, slice?: number): Promise<MaskPayload>;
-  /** Applies stroke patches to one slice's mask, on top of its newest revision. */
-  saveMaskPatches(imageId: number, baseRevision: number, patches: MaskPatch[], slice?: number): Promise<{ revision: number }>;
+  /**
+   * The current labels of one slice (0 for plain images); all unlabeled at revision 0 when none was saved. `axis`
+   * (volumes, default 2 = the volume's own slices) gives the plane along another axis, as displayImage shows it.
+   */
+  getMask(imageId: number, slice?: number, axis?: VolumeAxis): Promise<MaskPayload>;
+  /** Applies stroke patches to one slice's (or plane's) labels, on top of the newest revision. */
+  saveMaskPatches(imageId: number, baseRevision: number, patches: MaskPatch[], slice?: number, axis?: VolumeAxis): Promise<{ revision: number }>;
   /** Slices of a volume that have labeled pixels, ascending. */
   labeledSlices(imageId: number): Promise<number[]>;
   /**

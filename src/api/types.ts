@@ -109,6 +109,9 @@ export interface ProjectInfo {
   labeledCount: number;
 }
 
+/** A volume's axes: 2 = its slices (k), 1 = rows (j), 0 = columns (i). */
+export type VolumeAxis = 0 | 1 | 2;
+
 export type LabelStatus = 'unlabeled' | 'partial' | 'labeled';
 
 export interface ImageInfo {

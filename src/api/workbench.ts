@@ -7,6 +7,7 @@ import os from 'node:os';
 import * as path from 'node:path';
 import { doctor } from '../compute/backends.ts';
 import { openRaster } from '../io/index.ts';
+import { resliced } from '../io/reslice.ts';
 import { InputError } from '../io/raster.ts';
 import { ComputeWorker } from '../jobs/compute-worker.ts';
 import type { JobImage } from '../jobs/protocol.ts';
@@ -17,6 +18,7 @@ import { DEFAULT_TRAIN_OPTIONS } from '../training/loop.ts';
 import { renderDisplayImage, type DisplayImage } from './display.ts';
 import { exportImageLabels, exportPath, LABEL_EXPORT_FORMATS } from './label-export.ts';
 import { LruCache } from './lru-cache.ts';
+import { maskAlong, savePatchesAlong } from './volume-masks.ts';
 import { expandPaths, importImages } from './importing.ts';
 import { seedSampleProject } from './sample.ts';
 import type { EncoderInfo, JobEvent, MaskPatch, MaskPayload, SegworkService } from './service.ts';
@@ -162,7 +164,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
       const key = `${imageId}:${image.contentHash}:${JSON.stringify(displayOptions)}`;
       let rendered = displayCache.get(key);
       if (!rendered) {
-        const raster = await openRaster(image.path);
+        const raster = resliced(await openRaster(image.path), displayOptions.axis ?? 2);
         try {
           rendered = await renderDisplayImage(raster, displayOptions);
         } finally {
@@ -173,34 +175,18 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
       return { mime: rendered.mime, data: rendered.bytes.toString('base64'), width: rendered.width, height: rendered.height };
     },
 
-    async getMask(imageId, slice = 0): Promise<MaskPayload> {
+    async getMask(imageId, slice = 0, axis = 2): Promise<MaskPayload> {
       const image = requireImage(imageId);
-      const mask = ws.masks.current(imageId, slice);
-      if (!mask) return { width: image.width, height: image.height, data: b64(new Uint8Array(image.width * image.height).fill(UNLABELED)), revision: 0 };
+      const mask = maskAlong(ws, image, axis, slice);
       return { width: mask.width, height: mask.height, data: b64(mask.data), revision: mask.revision };
     },
 
     // Last writer wins per stroke: each patch (a stroke's bounding box) is applied on top of the newest revision,
-    // in one transaction, so two windows never interleave half-strokes.
-    async saveMaskPatches(imageId, _baseRevision, patches: MaskPatch[], slice = 0) {
+    // in one transaction, so two windows never interleave half-strokes. A plane along another axis of a volume
+    // writes into every slice it crosses.
+    async saveMaskPatches(imageId, _baseRevision, patches: MaskPatch[], slice = 0, axis = 2) {
       const image = requireImage(imageId);
-      const revision = ws.transaction(() => {
-        const current = ws.masks.current(imageId, slice);
-        const data = current ? current.data : new Uint8Array(image.width * image.height).fill(UNLABELED);
-        const classes = ws.projects.require(image.projectId).classes.length;
-        for (const patch of patches) {
-          const bytes = fromB64(patch.data);
-          if (patch.x < 0 || patch.y < 0 || patch.x + patch.width > image.width || patch.y + patch.height > image.height || bytes.length !== patch.width * patch.height) {
-            throw new Error(`${image.name}: a label patch (${patch.x},${patch.y} ${patch.width}×${patch.height}) does not fit the ${image.width}×${image.height} image`);
-          }
-          for (let row = 0; row < patch.height; row++) {
-            const line = bytes.subarray(row * patch.width, (row + 1) * patch.width);
-            for (const v of line) if (v !== UNLABELED && v >= classes) throw new Error(`${image.name}: label value ${v} is not a class of this project`);
-            data.set(line, (patch.y + row) * image.width + patch.x);
-          }
-        }
-        return ws.masks.save(imageId, data, image.width, image.height, { slice, expectedRevision: current?.revision ?? 0 });
-      });
+      const revision = ws.transaction(() => savePatchesAlong(ws, image, axis, slice, patches.map((p) => ({ ...p, data: fromB64(p.data) }))));
       return { revision };
     },
 

@@ -1,6 +1,7 @@
 // A CT series in a real browser against a real `segwork serve`: the series opens as one volume at its middle slice,
-// ↑/↓ and the slice bar move through it, strokes are stored per slice, Shift+↑ jumps to a labeled slice, and
-// Export downloads a DICOM SEG that holds exactly the painted voxels.
+// ↑/↓ and the slice bar move through it, strokes are stored per slice, Shift+↑ jumps to a labeled slice, Export
+// downloads a DICOM SEG that holds exactly the painted voxels, and a stroke on the coronal view labels the slices
+// it crosses.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -99,5 +100,22 @@ test('CT series: slice navigation, per-slice strokes, jump to labeled slices, DI
   const perSlice = Array.from({ length: 20 }, (_, s) => seg.labels.subarray(s * plane, (s + 1) * plane).filter((v) => v === 1).length);
   const stored = labeledPixels(await served.call<MaskPayload>('getMask', ct.id, 11));
   assert.deepEqual(perSlice, perSlice.map((_, s) => (s === 11 ? stored : 0)));
+
+  // Coronal view: a 512 × 20 plane through the middle row; a vertical stroke labels every slice it crosses.
+  await page.getByLabel('View axis').selectOption('1');
+  await page.getByLabel('Slice number').filter({ hasText: '257 / 512' }).waitFor();
+  await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
+  await page.getByRole('button', { name: 'Fit', exact: true }).click(); // the export's message banner may have moved the canvas
+  const coronal = await imageToScreen(page, 512, 20);
+  await page.mouse.move(coronal(100, 1).x, coronal(100, 1).y);
+  await page.mouse.down();
+  await page.mouse.move(coronal(100, 18).x, coronal(100, 18).y, { steps: 8 });
+  await page.mouse.up();
+  // The bar's count follows the store after each save.
+  await page.getByLabel('Labeled slices').filter({ hasText: /^(1[7-9]|20) labeled/ }).waitFor({ timeout: 10_000 });
+  const slices = await served.call<number[]>('labeledSlices', ct.id);
+  assert.ok(slices.length >= 17, `the stroke crosses most slices (${slices})`);
+  assert.ok(labeledPixels(await served.call<MaskPayload>('getMask', ct.id, 256, 1)) > 0, 'the coronal plane holds the stroke');
+  await page.screenshot({ path: path.join(ARTIFACTS, '12-ct-series-coronal.png') });
   assert.deepEqual(errors, []);
 });

@@ -152,8 +152,9 @@ export class AppState {
   openImage(id: number): void {
     this.imageId = id;
     this.panel = 'editor';
-    const slices = this.images.find((i) => i.id === id)?.slices ?? 1;
-    void this.attempt(() => this.editor.load(id, Math.floor(slices / 2), slices));
+    const image = this.images.find((i) => i.id === id);
+    const volume = image && image.slices > 1 ? { width: image.width, height: image.height, slices: image.slices } : null;
+    void this.attempt(() => this.editor.load(id, Math.floor((volume?.slices ?? 1) / 2), volume));
   }
 
   /** Saves the open image's labels as a file: PNG, a NIfTI label map or a DICOM SEG (volumes). */
@@ -188,6 +189,7 @@ export class AppState {
     const model = this.newestModel;
     if (!model) return this.error('Train a model first: this project has none');
     if (this.editor.imageId === null) return this.error('Open an image to predict');
+    if (this.editor.axis !== 2) return this.error('Predict works on the volume’s own slices: switch the view back to Axial');
     this.predicting = true;
     const slice = this.editor.slice;
     await this.attempt(async () => {
@@ -201,6 +203,7 @@ export class AppState {
   async computeCam(): Promise<void> {
     const model = this.newestModel;
     if (!model) return this.error('Train a model first: this project has none');
+    if (this.editor.axis !== 2) return this.error('CAM works on the volume’s own slices: switch the view back to Axial');
     await this.attempt(() => this.editor.computeCam(model.id));
   }
 

@@ -1,7 +1,7 @@
 // The open image: its label map (typed arrays, never proxied), the tools, undo, autosave and the prediction.
 // Reactive fields hold only settings and counters; pixels reach the screen through the stage's dirty rectangles.
 import type { DecodedPrediction, DisplayImageOptions, PredictionPayload } from '../../../src/api/service.ts';
-import type { ClassDef } from '../../../src/api/types.ts';
+import type { ClassDef, VolumeAxis } from '../../../src/api/types.ts';
 import { base64ToBytes, LabelEditor, LabelMap, patchFromMap, type Point, type Rect, type ToolName } from '../../../src/labels/index.ts';
 import type { ApiClient } from '../api-client/index.ts';
 import type { LabelStage } from '../canvas/stage.ts';
@@ -17,6 +17,11 @@ export interface DecodedCam {
   heatmap: Uint8Array;
   layer: string;
   region: Rect | null;
+}
+
+/** Planes of a volume along an axis: its slices (2), rows (1) or columns (0), as the core reslices them. */
+function planesAlong(axis: VolumeAxis, volume: { width: number; height: number; slices: number }): number {
+  return axis === 2 ? volume.slices : axis === 1 ? volume.height : volume.width;
 }
 
 /** Autosave waits this long for more strokes before sending, well inside the one-second promise. */
@@ -37,9 +42,13 @@ export class EditorState {
   saveState = $state<'saved' | 'saving' | 'unsaved' | 'error'>('saved');
   loading = $state(false);
   imageId = $state<number | null>(null);
-  /** The slice shown and painted, of `slices` (volumes); 0 of 1 for plain images. */
+  /** The slice shown and painted, of `slices` along `axis` (volumes); 0 of 1 for plain images. */
   slice = $state(0);
   slices = $state(1);
+  /** 2: the volume's own slices; 1 and 0: planes across them (coronal, sagittal), assembled by the core. */
+  axis = $state<VolumeAxis>(2);
+  /** width × height × slices of the open volume (null for plain images). */
+  private volume: { width: number; height: number; slices: number } | null = null;
   /** Slices of the open volume that have labels, for the slice bar's marks. */
   labeledSlices = $state.raw<number[]>([]);
   /** Counts finished strokes and loads, for views that follow the labels. */
@@ -59,8 +68,9 @@ export class EditorState {
   private displayRequest: { token: number; busy: boolean; again: boolean } = { token: 0, busy: false, again: false };
 
   map: LabelMap | null = null;
-  /** The slice `map` belongs to: pending patches are saved to it even after the view moves on. */
+  /** The slice and axis `map` belongs to: pending patches are saved to them even after the view moves on. */
   private mapSlice = 0;
+  private mapAxis: VolumeAxis = 2;
   editor: LabelEditor | null = null;
   private stage: LabelStage | null = null;
   private revision = 0;
@@ -86,24 +96,27 @@ export class EditorState {
    * Opens an image (at a slice, for volumes): saves what is pending first, then loads pixels, labels and a fresh
    * history. Moving to another slice of the same image keeps the window, band choice and zoom.
    */
-  async load(imageId: number, slice = 0, slices = 1): Promise<void> {
+  async load(imageId: number, slice = 0, volume: { width: number; height: number; slices: number } | null = null, axis: VolumeAxis = 2): Promise<void> {
     const token = ++this.loadToken;
     // Loading shows at once, so nobody (person or test) paints on the previous image meanwhile.
     this.loading = true;
     try {
       await this.flush();
       const sameImage = imageId === this.imageId;
+      const previousAxis = this.axis;
       if (!sameImage) {
         this.displayWindow = null;
         this.windowName = 'file';
         this.bands = null;
       }
-      this.slices = slices;
-      this.slice = Math.min(Math.max(0, slice), slices - 1);
+      this.volume = volume && volume.slices > 1 ? volume : null;
+      this.axis = this.volume ? axis : 2;
+      this.slices = this.volume ? planesAlong(this.axis, this.volume) : 1;
+      this.slice = Math.min(Math.max(0, slice), this.slices - 1);
       const [display, mask, labeledSlices] = await Promise.all([
         this.api.displayImage(imageId, this.displayOptions()),
-        this.api.getMask(imageId, this.slice),
-        slices > 1 ? this.api.labeledSlices(imageId) : Promise.resolve([]),
+        this.api.getMask(imageId, this.slice, this.axis),
+        this.volume ? this.api.labeledSlices(imageId) : Promise.resolve([]),
       ]);
       // Decoded off the main thread, without a multi-megabyte data: URL.
       const bytes = base64ToBytes(display.data) as Uint8Array<ArrayBuffer>;
@@ -111,6 +124,7 @@ export class EditorState {
       if (token !== this.loadToken) return image.close();
       this.map = new LabelMap(mask.width, mask.height, base64ToBytes(mask.data));
       this.mapSlice = this.slice;
+      this.mapAxis = this.axis;
       this.labeledSlices = labeledSlices;
       this.revision = mask.revision;
       this.editor = new LabelEditor(this.map, {
@@ -126,7 +140,7 @@ export class EditorState {
       this.stage?.setImage(image);
       this.stage?.setLabels(this.map, this.lut);
       this.showOverlay();
-      if (!sameImage) this.stage?.fit();
+      if (!sameImage || axis !== previousAxis) this.stage?.fit();
       this.updateUndo();
       this.version++;
     } finally {
@@ -254,15 +268,22 @@ export class EditorState {
     this.hover = { x, y, probabilities };
   }
 
-  /** Shows another slice of the open volume (clamped to its ends). */
+  /** Shows another slice of the open volume along the current axis (clamped to its ends). */
   async setSlice(slice: number): Promise<void> {
-    if (this.imageId === null || this.slices <= 1) return;
+    if (this.imageId === null || !this.volume) return;
     const target = Math.min(Math.max(0, Math.round(slice)), this.slices - 1);
-    if (target !== this.slice || this.loading) await this.load(this.imageId, target, this.slices);
+    if (target !== this.slice || this.loading) await this.load(this.imageId, target, this.volume, this.axis);
   }
 
-  /** The nearest labeled slice before (-1) or after (+1) the current one. */
+  /** Views the open volume along another axis, at its middle plane. */
+  async setAxis(axis: VolumeAxis): Promise<void> {
+    if (this.imageId === null || !this.volume || axis === this.axis) return;
+    await this.load(this.imageId, Math.floor(planesAlong(axis, this.volume) / 2), this.volume, axis);
+  }
+
+  /** The nearest labeled slice before (-1) or after (+1) the current one (the volume's own slices only). */
   async jumpToLabeledSlice(direction: 1 | -1): Promise<void> {
+    if (this.axis !== 2) return;
     const candidates = this.labeledSlices.filter((s) => (direction > 0 ? s > this.slice : s < this.slice));
     if (candidates.length > 0) await this.setSlice(direction > 0 ? Math.min(...candidates) : Math.max(...candidates));
   }
@@ -271,7 +292,7 @@ export class EditorState {
     return {
       ...(this.displayWindow ? { window: this.displayWindow } : {}),
       ...(this.bands ? { bands: this.bands } : {}),
-      ...(this.slices > 1 ? { slice: this.slice } : {}),
+      ...(this.volume ? { slice: this.slice, axis: this.axis } : {}),
     };
   }
 
@@ -352,16 +373,18 @@ export class EditorState {
     const map = this.map;
     const imageId = this.imageId;
     const slice = this.mapSlice;
+    const axis = this.mapAxis;
     // Patches are read from the map as it is now, so overlapping rectangles agree on their shared pixels.
     const rects = this.pending.splice(0);
     this.saveState = 'saving';
     let failed = false;
     this.saving = (async () => {
       try {
-        const { revision } = await this.api.saveMaskPatches(imageId, this.revision, rects.map((r) => patchFromMap(map, r)), slice);
+        const { revision } = await this.api.saveMaskPatches(imageId, this.revision, rects.map((r) => patchFromMap(map, r)), slice, axis);
         if (this.map === map) this.revision = revision;
-        if (this.slices > 1 && imageId === this.imageId && !this.labeledSlices.includes(slice)) {
-          this.labeledSlices = [...this.labeledSlices, slice].sort((a, b) => a - b);
+        if (this.volume && imageId === this.imageId) {
+          if (axis !== 2) this.labeledSlices = await this.api.labeledSlices(imageId);
+          else if (!this.labeledSlices.includes(slice)) this.labeledSlices = [...this.labeledSlices, slice].sort((a, b) => a - b);
         }
         this.saveState = this.pending.length > 0 ? 'unsaved' : 'saved';
         this.onSaved(imageId);
