@@ -67,7 +67,7 @@ test('mask patches: applied on the newest revision, checked against the image an
   assert.deepEqual([mask[20 * unlabeled.width + 10], mask[20 * unlabeled.width + 12], mask[60 * unlabeled.width + 50]], [0, 1, 1]);
 
   await assert.rejects(wb.saveMaskPatches(unlabeled.id, 2, [patch(unlabeled.width - 1, 0, [1, 1])]), /does not fit/);
-  await assert.rejects(wb.saveMaskPatches(unlabeled.id, 2, [patch(0, 0, [7])]), /label value 7 is not a class/);
+  await assert.rejects(wb.saveMaskPatches(unlabeled.id, 2, [patch(0, 0, [7])]), /uses class 7 but the project has 2 classes/);
   assert.equal((await wb.getMask(unlabeled.id)).revision, second.revision, 'a refused patch changes nothing');
 
   // An 8-bit PNG goes to the browser untouched; a thumbnail is rendered small.
