@@ -141,6 +141,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX masks_by_slice ON masks(image_id, slice, revision);
     `,
   },
+  {
+    version: 3,
+    name: 'training runs record the process that runs them, so a run whose process died can be closed',
+    sql: `
+      ALTER TABLE training_runs ADD COLUMN owner_host TEXT;
+      ALTER TABLE training_runs ADD COLUMN owner_pid INTEGER;
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database.Database): number {

@@ -1,9 +1,19 @@
 // Training runs and their per-epoch metrics.
+import os from 'node:os';
 import type Database from 'better-sqlite3';
 import type { EpochMetrics, RunInfo } from '../api/types.ts';
 import { fromJson, nowIso, realOrNull, toJson } from './columns.ts';
 import { NotFoundError } from './errors.ts';
 import { requireRow } from './references.ts';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export type RunStatus = RunInfo['status'];
 
@@ -69,11 +79,14 @@ export class RunRepository {
   private readonly selectProjectEpochs;
   private readonly selectAllBest;
   private readonly selectProjectBest;
+  private readonly selectRunningHere;
 
   constructor(private readonly db: Database.Database) {
-    this.insertRun = db.prepare<[number | null, number | null, string, string, string]>(`
-      INSERT INTO training_runs (project_id, model_id, config_json, status, backend, started_at)
-      VALUES (?, ?, ?, 'running', ?, ?)`);
+    this.insertRun = db.prepare<[number | null, number | null, string, string, string, string, number]>(`
+      INSERT INTO training_runs (project_id, model_id, config_json, status, backend, started_at, owner_host, owner_pid)
+      VALUES (?, ?, ?, 'running', ?, ?, ?, ?)`);
+    this.selectRunningHere = db.prepare<[string], { id: number; owner_pid: number }>(
+      "SELECT id, owner_pid FROM training_runs WHERE status = 'running' AND owner_host = ? AND owner_pid IS NOT NULL");
     this.insertEpoch = db.prepare<[number, number, number | null, number | null, string, number | null]>(`
       INSERT INTO epoch_metrics (run_id, epoch, loss, val_loss, per_class_iou_json, mean_iou) VALUES (?, ?, ?, ?, ?, ?)`);
     this.updateFinish = db.prepare<[RunStatus, string, string, number]>(
@@ -95,8 +108,21 @@ export class RunRepository {
     return this.db.transaction(() => {
       requireRow(this.db, 'projects', run.projectId);
       requireRow(this.db, 'models', run.modelId);
-      return Number(this.insertRun.run(run.projectId, run.modelId, toJson(run.config), run.backend, nowIso()).lastInsertRowid);
+      return Number(this.insertRun.run(run.projectId, run.modelId, toJson(run.config), run.backend, nowIso(), os.hostname(), process.pid).lastInsertRowid);
     }).immediate();
+  }
+
+  /**
+   * Marks 'failed' every run still 'running' whose process, on this machine, has ended (killed, crashed, power
+   * lost) and returns their ids. A run of a live process, or of another machine sharing the folder, is left alone.
+   */
+  closeOrphans(): number[] {
+    const orphans = this.selectRunningHere.all(os.hostname()).filter((r) => r.owner_pid !== process.pid && !processAlive(r.owner_pid));
+    if (orphans.length === 0) return [];
+    this.db.transaction(() => {
+      for (const r of orphans) this.updateFinish.run('failed', nowIso(), toJson({ error: `interrupted: its process (${r.owner_pid}) ended without finishing the run` }), r.id);
+    }).immediate();
+    return orphans.map((r) => r.id);
   }
 
   addEpoch(runId: number, metrics: EpochMetrics): void {

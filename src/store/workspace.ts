@@ -68,7 +68,9 @@ export function openWorkspace(dir: string): Workspace {
     db.close();
     throw error;
   }
-  return new Workspace(absoluteDir, file, db);
+  const workspace = new Workspace(absoluteDir, file, db);
+  workspace.runs.closeOrphans();
+  return workspace;
 }
 
 function configure(db: Database.Database, file: string): void {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import type { EpochMetrics } from '../../../src/api/types.ts';
 import { ConfusionMatrix } from '../../../src/metrics/confusion.ts';
 import { NotFoundError } from '../../../src/store/errors.ts';
@@ -123,4 +124,21 @@ test('evaluations: a real report and per-image scores round-trip; list is per mo
   assert.throws(() => ws.evaluations.add(model.id, p.id, report, [{ imageId: 999, path: '/x', meanIoU: 0, pixelAccuracy: 0 }]), /image 999 does not exist/);
   assert.throws(() => ws.evaluations.add(404, p.id, report, []), /model 404 does not exist/);
   assert.equal(ws.evaluations.list(model.id).length, 2);
+});
+
+test('a run whose process died is closed as failed when the workspace opens; live and other-machine runs stay running', (t) => {
+  const ws = tempWorkspace(t);
+  const ended = spawnSync(process.execPath, ['-e', '0']);
+  const deadPid = ended.pid!;
+  const ours = ws.runs.start({ projectId: null, modelId: null, config: {}, backend: 'wasm' });
+  const dead = ws.runs.start({ projectId: null, modelId: null, config: {}, backend: 'wasm' });
+  const elsewhere = ws.runs.start({ projectId: null, modelId: null, config: {}, backend: 'wasm' });
+  ws.db.prepare('UPDATE training_runs SET owner_pid = ? WHERE id = ?').run(deadPid, dead);
+  ws.db.prepare("UPDATE training_runs SET owner_host = 'another-machine', owner_pid = ? WHERE id = ?").run(deadPid, elsewhere);
+  assert.deepEqual(ws.runs.closeOrphans(), [dead]);
+  assert.equal(ws.runs.get(dead)!.status, 'failed');
+  assert.match(String(ws.runs.get(dead)!.summary?.error), /interrupted: its process \(\d+\) ended/);
+  assert.equal(ws.runs.get(ours)!.status, 'running');
+  assert.equal(ws.runs.get(elsewhere)!.status, 'running');
+  assert.deepEqual(ws.runs.closeOrphans(), [], 'closing is done once');
 });
