@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { InputError, type Raster } from './raster.ts';
 import { openRaster } from './open.ts';
-import { listImageFiles } from './files.ts';
+import { listImageSources } from './sources.ts';
 
 export interface ValueStats {
   min: number;
@@ -57,14 +57,14 @@ export async function inspectFile(file: string, { stats = false } = {}): Promise
   }
 }
 
-/** A file gives one report; a folder gives one per image file (recursively), failures listed apart. */
+/** A file gives one report; a folder one per image (recursively; a DICOM series is one volume), failures listed apart. */
 export async function inspectPath(target: string, options: { stats?: boolean } = {}): Promise<{ reports: InspectReport[]; failures: InspectFailure[] }> {
   const info = await stat(target).catch(() => null);
   if (!info) throw new InputError(target, 'no such file or folder');
   if (!info.isDirectory()) return { reports: [await inspectFile(target, options)], failures: [] };
   const reports: InspectReport[] = [];
   const failures: InspectFailure[] = [];
-  for (const file of await listImageFiles(target, { recursive: true })) {
+  for (const file of await listImageSources(target, { recursive: true })) {
     try {
       reports.push(await inspectFile(file, options));
     } catch (error) {
@@ -80,8 +80,9 @@ function describe(raster: Raster): InspectReport {
   const base = { file: raster.path, format: raster.format, width: raster.width, height: raster.height, bands: raster.bands, dtype: raster.dtype };
   switch (raster.format) {
     case 'dicom':
+      // A multi-frame file has frames; a series of files has slices.
       return {
-        ...base, frames: raster.slices, modality: raster.modality,
+        ...base, ...((m.files as unknown[] | undefined)?.length ?? 1) > 1 ? { slices: raster.slices } : { frames: raster.slices }, modality: raster.modality,
         transferSyntax: m.transferSyntax?.uid, transferSyntaxName: m.transferSyntax?.name,
         rescale: m.rescale, window: m.window, photometric: m.photometric,
       };

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { jsonLines, segwork } from '../helpers/cli.ts';
 import { sharedData, tempDir } from '../helpers/tmp.ts';
 import { listImageSources, openNifti, openRaster, readDicomSeg, writeNiftiLabels, type NiftiGeometry } from '../../src/io/index.ts';
+import { inspectPath } from '../../src/io/inspect.ts';
 import { flipRows } from '../../src/io/series-geometry.ts';
 import { openWorkspace } from '../../src/store/workspace.ts';
 
@@ -49,6 +50,8 @@ test('a folder of DICOM files lists as one series volume; the series path opens 
   const z = (series.metadata.imagePositionPatient as number[][]).map((p) => p[2]!);
   assert.ok(z.every((v, i) => i === 0 || v > z[i - 1]!), 'slices ascend along the slice normal');
   await series.close();
+  const inspected = await inspectPath(ctSeries);
+  assert.deepEqual(inspected.reports.map((r) => [r.slices, r.width, r.height]), [[20, 512, 512]], 'inspect reports the series as one volume');
 });
 
 test('CT volume: 2.5D training on a NIfTI label volume; segment writes NIfTI with the source geometry, and a DICOM SEG for a series', { skip }, async (t) => {
