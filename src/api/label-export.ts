@@ -1,22 +1,26 @@
-// An image's painted labels written out as a file: PNG for 2D images, a NIfTI label map or a DICOM SEG with the
-// source's geometry for volumes. Shared by `segwork export` and the workbench's Export.
+// An image's painted labels written out as a file: PNG for 2D images, a GeoTIFF with the source's georeferencing for
+// GeoTIFFs, a NIfTI label map or a DICOM SEG with the source's geometry for volumes. Shared by `segwork export` and
+// the workbench's Export.
 import * as path from 'node:path';
-import { InputError, labelVolumeExtension, openRaster, stemOf, writeLabelVolume, writeMaskPng } from '../io/index.ts';
+import { georeferenceOf, InputError, labelVolumeExtension, openRaster, stemOf, writeGeoTiffMask, writeLabelVolume, writeMaskPng } from '../io/index.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
 import type { LabelExportFormat } from './service.ts';
 import { UNLABELED } from './types.ts';
 
-export const LABEL_EXPORT_FORMATS: readonly LabelExportFormat[] = ['png', 'nifti', 'dicom-seg'];
+export const LABEL_EXPORT_FORMATS: readonly LabelExportFormat[] = ['png', 'geotiff', 'nifti', 'dicom-seg'];
 
-/** PNG for plain images, NIfTI for volumes. */
+/** NIfTI for volumes, GeoTIFF for GeoTIFFs, PNG for other images. */
 export function defaultExportFormat(image: ImageRecord): LabelExportFormat {
-  return image.slices > 1 ? 'nifti' : 'png';
+  if (image.slices > 1) return 'nifti';
+  return image.metadata.format === 'geotiff' ? 'geotiff' : 'png';
 }
 
+const EXTENSIONS: Record<LabelExportFormat, string> = { png: '.png', geotiff: '.tif', nifti: labelVolumeExtension('nifti'), 'dicom-seg': labelVolumeExtension('dicom-seg') };
+
 export function exportFileName(image: ImageRecord, format: LabelExportFormat): string {
-  const stem = image.slices > 1 || format !== 'png' ? `${stemOf(image.name.replace(/ \(series …[\d.]+\)$/, ''))}.labels` : stemOf(image.name);
-  return `${stem}${format === 'png' ? '.png' : labelVolumeExtension(format)}`;
+  // The image's stem, so exported labels pair with their images for `segwork train` (as segment's outputs do).
+  return `${stemOf(image.name.replace(/ \(series …[\d.]+\)$/, ''))}${EXTENSIONS[format]}`;
 }
 
 /** Every slice's current mask, one after another; slices never labeled are all unlabeled. */
@@ -33,16 +37,24 @@ export function labelVolumeOf(ws: Workspace, image: ImageRecord): Uint8Array {
  */
 export async function exportImageLabels(ws: Workspace, image: ImageRecord, format: LabelExportFormat, file: string, options: { unlabeledValue?: number } = {}): Promise<void> {
   if (ws.masks.labeledSlices(image.id).length === 0) throw new InputError(image.name, 'has no labels yet');
+  if (path.resolve(file) === path.resolve(image.path)) throw new InputError(file, 'is the image itself: export its labels into another folder');
+  if ((format === 'png' || format === 'geotiff') && image.slices > 1) {
+    throw new InputError(image.name, `is a volume of ${image.slices} slices: export it as nifti or dicom-seg`);
+  }
   if (format === 'png') {
-    if (image.slices > 1) throw new InputError(image.name, `is a volume of ${image.slices} slices: export it as nifti or dicom-seg`);
     const mask = ws.masks.current(image.id)!;
     await writeMaskPng(file, mask.width, mask.height, mask.data);
     return;
   }
   const raster = await openRaster(image.path);
   try {
-    const classes = ws.projects.require(image.projectId).classes;
-    await writeLabelVolume(file, raster, labelVolumeOf(ws, image), format, classes, options);
+    if (format === 'geotiff') {
+      if (!georeferenceOf(raster)) throw new InputError(image.name, 'has no georeferencing to keep: export it as png');
+      await writeGeoTiffMask(file, raster, ws.masks.current(image.id)!.data);
+    } else {
+      const classes = ws.projects.require(image.projectId).classes;
+      await writeLabelVolume(file, raster, labelVolumeOf(ws, image), format, classes, options);
+    }
   } finally {
     await raster.close();
   }

@@ -75,10 +75,10 @@ export interface DisplayImageOptions {
   axis?: VolumeAxis;
 }
 
-export type LabelExportFormat = 'png' | 'nifti' | 'dicom-seg';
+export type LabelExportFormat = 'png' | 'geotiff' | 'nifti' | 'dicom-seg';
 
 export interface LabelExportPayload {
-  /** Suggested file name, e.g. "ct.labels.nii.gz". */
+  /** Suggested file name: the image's stem and the format's extension, e.g. "ct.nii.gz". */
   fileName: string;
   mime: string;
   /** base64 of the file's bytes. */
@@ -162,8 +162,9 @@ export interface SegworkService {
   /** Slices of a volume that have labeled pixels, ascending. */
   labeledSlices(imageId: number): Promise<number[]>;
   /**
-   * The image's labels as a file to save: 'png' (2D, class index per pixel, 255 unlabeled), 'nifti' (a volume's
-   * label map with the source geometry, unlabeled as 0) or 'dicom-seg' (a DICOM SEG referencing the source series).
+   * The image's labels as a file to save: 'png' (2D, class index per pixel, 255 unlabeled), 'geotiff' (the same as
+   * a GeoTIFF with the source's CRS and geotransform, 255 declared nodata), 'nifti' (a volume's label map with the
+   * source geometry, unlabeled as 0) or 'dicom-seg' (a DICOM SEG referencing the source series).
    */
   exportLabels(imageId: number, format: LabelExportFormat): Promise<LabelExportPayload>;
 

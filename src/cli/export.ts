@@ -11,13 +11,16 @@ import { toJson } from './progress.ts';
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: "Write every image's current labels of a project: PNG masks, NIfTI label maps or DICOM SEG",
-  usage: `Usage: segwork export --project NAME --out DIR [--format auto|png|nifti|dicom-seg] [--unlabeled-value V] [--json] [--workspace DIR]
+  summary: "Write every image's current labels of a project: PNG or GeoTIFF masks, NIfTI label maps or DICOM SEG",
+  usage: `Usage: segwork export --project NAME --out DIR [--format auto|png|geotiff|nifti|dicom-seg] [--unlabeled-value V] [--json] [--workspace DIR]
 
---format auto (default): OUT/<image>.png for 2D images (8-bit, value = class index, 255 = unlabeled) and
-  OUT/<volume>.labels.nii.gz for volumes (NIfTI label map with the source's geometry, for 3D Slicer / ITK-SNAP).
+--format auto (default): OUT/<image>.png for 2D images (8-bit, value = class index, 255 = unlabeled),
+  OUT/<image>.tif for GeoTIFFs (the same values, with the image's CRS and geotransform; 255 is nodata) and
+  OUT/<volume>.nii.gz for volumes (NIfTI label map with the source's geometry, for 3D Slicer / ITK-SNAP).
+  Files take their image's name, so an export folder pairs with the images as --labels for train and eval.
+--format geotiff: a georeferenced mask for every georeferenced image.
 --format nifti: a NIfTI label map for every NIfTI volume and DICOM series.
---format dicom-seg: OUT/<series>.labels.seg.dcm, a DICOM SEG referencing the source series (DICOM sources only);
+--format dicom-seg: OUT/<series>.seg.dcm, a DICOM SEG referencing the source series (DICOM sources only);
   each class with voxels is a segment, a class named "background" is not.
 --unlabeled-value V: NIfTI value of voxels never labeled (default 0).
 Images with no label yet are listed and skipped; an image the format cannot hold is reported and the rest go on.`,

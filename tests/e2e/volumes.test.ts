@@ -90,7 +90,7 @@ test('CT series: slice navigation, per-slice strokes, jump to labeled slices, DI
   // Export as DICOM SEG: the download holds the painted voxels on slice index 11 only.
   await page.getByLabel('Export format').selectOption('dicom-seg');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export labels' }).click()]);
-  assert.equal(download.suggestedFilename(), 'example_ct_dicom.labels.seg.dcm');
+  assert.equal(download.suggestedFilename(), 'example_ct_dicom.seg.dcm');
   const file = path.join(dir, download.suggestedFilename());
   await download.saveAs(file);
   const series = await openRaster(SERIES);
