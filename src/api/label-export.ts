@@ -3,12 +3,13 @@
 // the workbench's Export.
 import * as path from 'node:path';
 import { georeferenceOf, InputError, labelVolumeExtension, openRaster, stemOf, writeGeoTiffMask, writeLabelVolume, writeMaskPng } from '../io/index.ts';
+import { writeClassGeoJson } from '../io/geojson.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
 import type { LabelExportFormat } from './service.ts';
 import { UNLABELED } from './types.ts';
 
-export const LABEL_EXPORT_FORMATS: readonly LabelExportFormat[] = ['png', 'geotiff', 'nifti', 'dicom-seg'];
+export const LABEL_EXPORT_FORMATS: readonly LabelExportFormat[] = ['png', 'geotiff', 'geojson', 'nifti', 'dicom-seg'];
 
 /** NIfTI for volumes, GeoTIFF for GeoTIFFs, PNG for other images. */
 export function defaultExportFormat(image: ImageRecord): LabelExportFormat {
@@ -16,7 +17,7 @@ export function defaultExportFormat(image: ImageRecord): LabelExportFormat {
   return image.metadata.format === 'geotiff' ? 'geotiff' : 'png';
 }
 
-const EXTENSIONS: Record<LabelExportFormat, string> = { png: '.png', geotiff: '.tif', nifti: labelVolumeExtension('nifti'), 'dicom-seg': labelVolumeExtension('dicom-seg') };
+const EXTENSIONS: Record<LabelExportFormat, string> = { png: '.png', geotiff: '.tif', geojson: '.geojson', nifti: labelVolumeExtension('nifti'), 'dicom-seg': labelVolumeExtension('dicom-seg') };
 
 export function exportFileName(image: ImageRecord, format: LabelExportFormat): string {
   // The image's stem, so exported labels pair with their images for `segwork train` (as segment's outputs do).
@@ -38,7 +39,7 @@ export function labelVolumeOf(ws: Workspace, image: ImageRecord): Uint8Array {
 export async function exportImageLabels(ws: Workspace, image: ImageRecord, format: LabelExportFormat, file: string, options: { unlabeledValue?: number } = {}): Promise<void> {
   if (ws.masks.labeledSlices(image.id).length === 0) throw new InputError(image.name, 'has no labels yet');
   if (path.resolve(file) === path.resolve(image.path)) throw new InputError(file, 'is the image itself: export its labels into another folder');
-  if ((format === 'png' || format === 'geotiff') && image.slices > 1) {
+  if ((format === 'png' || format === 'geotiff' || format === 'geojson') && image.slices > 1) {
     throw new InputError(image.name, `is a volume of ${image.slices} slices: export it as nifti or dicom-seg`);
   }
   if (format === 'png') {
@@ -51,6 +52,9 @@ export async function exportImageLabels(ws: Workspace, image: ImageRecord, forma
     if (format === 'geotiff') {
       if (!georeferenceOf(raster)) throw new InputError(image.name, 'has no georeferencing to keep: export it as png');
       await writeGeoTiffMask(file, raster, ws.masks.current(image.id)!.data);
+    } else if (format === 'geojson') {
+      const classes = ws.projects.require(image.projectId).classes;
+      await writeClassGeoJson(file, ws.masks.current(image.id)!.data, image.width, image.height, classes, georeferenceOf(raster));
     } else {
       const classes = ws.projects.require(image.projectId).classes;
       await writeLabelVolume(file, raster, labelVolumeOf(ws, image), format, classes, options);

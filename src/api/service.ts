@@ -75,7 +75,7 @@ export interface DisplayImageOptions {
   axis?: VolumeAxis;
 }
 
-export type LabelExportFormat = 'png' | 'geotiff' | 'nifti' | 'dicom-seg';
+export type LabelExportFormat = 'png' | 'geotiff' | 'geojson' | 'nifti' | 'dicom-seg';
 
 export interface LabelExportPayload {
   /** Suggested file name: the image's stem and the format's extension, e.g. "ct.nii.gz". */
@@ -163,7 +163,8 @@ export interface SegworkService {
   labeledSlices(imageId: number): Promise<number[]>;
   /**
    * The image's labels as a file to save: 'png' (2D, class index per pixel, 255 unlabeled), 'geotiff' (the same as
-   * a GeoTIFF with the source's CRS and geotransform, 255 declared nodata), 'nifti' (a volume's label map with the
+   * a GeoTIFF with the source's CRS and geotransform, 255 declared nodata), 'geojson' (each class's regions as
+   * polygons, in the source's CRS when it has one), 'nifti' (a volume's label map with the
    * source geometry, unlabeled as 0) or 'dicom-seg' (a DICOM SEG referencing the source series).
    */
   exportLabels(imageId: number, format: LabelExportFormat): Promise<LabelExportPayload>;

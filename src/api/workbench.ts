@@ -202,7 +202,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
       try {
         const file = exportPath(dir, image, format);
         await exportImageLabels(ws, image, format, file);
-        const mime = { png: 'image/png', geotiff: 'image/tiff', nifti: 'application/gzip', 'dicom-seg': 'application/dicom' }[format];
+        const mime = { png: 'image/png', geotiff: 'image/tiff', geojson: 'application/geo+json', nifti: 'application/gzip', 'dicom-seg': 'application/dicom' }[format];
         return { fileName: path.basename(file), mime, data: (await fs.readFile(file)).toString('base64') };
       } finally {
         await fs.rm(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // The GIS flow through the CLI on a real 4-band NAIP GeoTIFF: imported as one 4-band image, painted, exported as a
-// mask with the image's CRS and geotransform (checked by our reader, and by GDAL when installed), and the export
-// folder trains a 4-band model as --labels.
+// mask with the image's CRS and geotransform (checked by our reader, and by GDAL when installed) and as GeoJSON
+// polygons in that CRS, and the export folder trains a 4-band model as --labels.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
@@ -56,6 +56,17 @@ test('4-band GeoTIFF: paint, export a georeferenced mask, train on all bands fro
   } else {
     t.diagnostic('gdalinfo not installed: GDAL check skipped (apt-get install gdal-bin)');
   }
+
+  const vectors = await segwork(['export', '--project', 'land', '--out', path.join(dir, 'vectors'), '--format', 'geojson', '--workspace', wsDir]);
+  assert.equal(vectors.code, 0, vectors.stderr);
+  const geojson = JSON.parse(readFileSync(path.join(dir, 'vectors', path.basename(NAIP).replace(/\.tif$/, '.geojson')), 'utf8'));
+  assert.equal(geojson.crs.properties.name, 'urn:ogc:def:crs:EPSG::26914');
+  assert.deepEqual(geojson.features.map((f: { properties: { class: number } }) => f.properties.class), [0, 1], 'one square per painted class');
+  const [ox, a, , oy, , e] = georeferenceOf(await openRaster(NAIP).then(async (r) => (await r.close(), r)))!.geoTransform;
+  const xs = geojson.features[1].geometry.coordinates[0].map((p: number[]) => p[0]);
+  const ys = geojson.features[1].geometry.coordinates[0].map((p: number[]) => p[1]);
+  assert.deepEqual([Math.min(...xs), Math.max(...xs)], [ox! + 232 * a!, ox! + 264 * a!], 'class 1 spans columns 232..264');
+  assert.deepEqual([Math.max(...ys), Math.min(...ys)], [oy! + 100 * e!, oy! + 164 * e!], 'and rows 100..164');
 
   const model = path.join(dir, 'model');
   const train = await segwork(['train', '--images', images, '--labels', labels, '--out', model, '--preset', 'tiny', '--size', '64',
