@@ -9,7 +9,7 @@ import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
 import type { DisplayImageOptions, DisplayImagePayload } from '../../src/api/service.ts';
 import type { ImageInfo, ProjectInfo } from '../../src/api/types.ts';
-import { ARTIFACTS, REPO_ROOT, chromiumMissing, ensureRendererBuilt, imageToScreen, launchBrowser, layerPixel, removeDir, startServe, tempDir, watchErrors, type Served } from './harness.ts';
+import { ARTIFACTS, REPO_ROOT, chromiumMissing, closeWorkbench, ensureRendererBuilt, imageToScreen, layerPixel, openWorkbench, startServe, tempDir, type Served } from './harness.ts';
 
 const DATA = path.resolve(REPO_ROOT, '../shared/data');
 const CT = path.join(DATA, 'dicom-parser-samples', 'CT_small.dcm');
@@ -30,17 +30,10 @@ before(async () => {
   const project = await served.call<ProjectInfo>('createProject', 'Scans and maps', [{ name: 'background', color: '#4caf50' }, { name: 'target', color: '#e91e63' }]);
   const { added } = await served.call<{ added: ImageInfo[] }>('addImages', project.id, [CT, NAIP]);
   for (const image of added) images.set(image.name, image);
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
-  errors = watchErrors(page);
-  await page.goto(served.url);
+  ({ browser, page, errors } = await openWorkbench(served));
 });
 
-after(async () => {
-  await browser?.close();
-  await served?.stop();
-  if (dir) removeDir(dir);
-});
+after(() => closeWorkbench(browser, served, dir));
 
 /** displayImage decoded: RGBA per pixel. */
 async function rendered(image: ImageInfo, options: DisplayImageOptions): Promise<PNG> {

@@ -84,6 +84,22 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** A browser with one page on the served workbench, and the page's error list. */
+export async function openWorkbench(served: Served, options: { acceptDownloads?: boolean } = {}): Promise<{ browser: Browser; page: Page; errors: string[] }> {
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 850 }, ...options });
+  const errors = watchErrors(page);
+  await page.goto(served.url);
+  return { browser, page, errors };
+}
+
+/** Ends what a suite's `before` started: the browser, the server, the temporary folder (each if it was made). */
+export async function closeWorkbench(browser: Browser | undefined, served: Served | undefined, dir: string | undefined): Promise<void> {
+  await browser?.close();
+  await served?.stop();
+  if (dir) removeDir(dir);
+}
+
 /** Collects page errors so a test can assert the UI ran without uncaught exceptions. */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];

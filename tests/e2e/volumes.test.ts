@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { DisplayImagePayload, MaskPayload } from '../../src/api/service.ts';
 import type { ImageInfo, ProjectInfo } from '../../src/api/types.ts';
 import { openRaster, readDicomSeg } from '../../src/io/index.ts';
-import { ARTIFACTS, REPO_ROOT, chromiumMissing, ensureRendererBuilt, imageToScreen, launchBrowser, layerPixel, removeDir, startServe, tempDir, watchErrors, type Served } from './harness.ts';
+import { ARTIFACTS, REPO_ROOT, chromiumMissing, closeWorkbench, ensureRendererBuilt, imageToScreen, layerPixel, openWorkbench, startServe, tempDir, type Served } from './harness.ts';
 
 const SERIES = path.resolve(REPO_ROOT, '../shared/data/totalsegmentator-ct-mr/example_ct_dicom');
 const skipReason = chromiumMissing() ?? (existsSync(SERIES) ? null : `${SERIES} is missing (../shared/data not present)`);
@@ -31,17 +31,10 @@ before(async () => {
   const { added } = await served.call<{ added: ImageInfo[] }>('addImages', project.id, [SERIES]);
   assert.equal(added.length, 1, 'the series is one image');
   ct = added[0]!;
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 850 }, acceptDownloads: true });
-  errors = watchErrors(page);
-  await page.goto(served.url);
+  ({ browser, page, errors } = await openWorkbench(served, { acceptDownloads: true }));
 });
 
-after(async () => {
-  await browser?.close();
-  await served?.stop();
-  if (dir) removeDir(dir);
-});
+after(() => closeWorkbench(browser, served, dir));
 
 const labeledPixels = (mask: MaskPayload) => Buffer.from(mask.data, 'base64').filter((v) => v !== 255).length;
 

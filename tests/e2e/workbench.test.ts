@@ -13,14 +13,13 @@ import { base64ToBytes } from '../../src/labels/index.ts';
 import {
   ARTIFACTS,
   chromiumMissing,
+  closeWorkbench,
   ensureRendererBuilt,
   imageToScreen,
-  launchBrowser,
   layerPixel,
-  removeDir,
+  openWorkbench,
   startServe,
   tempDir,
-  watchErrors,
   writeDiscImages,
   type Served,
 } from './harness.ts';
@@ -41,17 +40,10 @@ before(async () => {
   // Two images get labels and four stay unlabeled: enough for the pre-training offer (unlabeled ≥ 2 × labeled).
   writeDiscImages(path.join(dir, 'images'), ['a.png', 'b.png', 'c.png', 'd.png', 'e.png', 'f.png'], SIZE);
   served = await startServe(path.join(dir, 'workspace'));
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
-  errors = watchErrors(page);
-  await page.goto(served.url);
+  ({ browser, page, errors } = await openWorkbench(served));
 });
 
-after(async () => {
-  await browser?.close();
-  await served?.stop();
-  if (dir) removeDir(dir);
-});
+after(() => closeWorkbench(browser, served, dir));
 
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 

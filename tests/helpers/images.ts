@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
+import { openRaster } from '../../src/io/index.ts';
 
 export function writeGrayPng(file: string, width: number, height: number, values: Uint8Array): void {
   mkdirSync(path.dirname(file), { recursive: true });
@@ -33,4 +34,14 @@ export function writeSquaresDataset(dir: string, count: number, size = 32, label
     writeGrayPng(path.join(labels, `img${n}.png`), size, size, lbl);
   }
   return { images, labels };
+}
+
+/** Every decoded value of an image's first slice, through the repo's own reader. */
+export async function readPixels(file: string): Promise<Float32Array> {
+  const raster = await openRaster(file);
+  try {
+    return await raster.readWindow(0, 0, raster.width, raster.height);
+  } finally {
+    await raster.close();
+  }
 }

@@ -6,40 +6,33 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyWindow, InputError, openDicomSeries, openRaster, WINDOW_PRESETS } from '../../../src/io/index.ts';
+import { readPixels } from '../../helpers/images.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const data = path.resolve(repoRoot, '../shared/data');
 const samples = path.join(data, 'dicom-parser-samples');
 const ctSeries = path.join(data, 'totalsegmentator-ct-mr', 'example_ct_dicom');
 
-async function pixels(file: string): Promise<Float32Array> {
-  const raster = await openRaster(file);
-  try {
-    return await raster.readWindow(0, 0, raster.width, raster.height);
-  } finally {
-    await raster.close();
-  }
-}
 
 test('MR_small in every available transfer syntax decodes to identical pixels', async (t) => {
   if (!existsSync(samples)) return t.skip(`no sample data at ${samples}`);
-  const reference = await pixels(path.join(samples, 'MR_small.dcm'));
+  const reference = await readPixels(path.join(samples, 'MR_small.dcm'));
   assert.equal(reference.length, 64 * 64);
   assert.equal(Math.min(...reference), 127);
   assert.equal(Math.max(...reference), 2145);
   const variants = ['MR_small_implicit', 'MR_small_bigendian', 'MR_small_RLE', 'MR_small_jp2klossless', 'MR_small_jpeg_ls_lossless']
     .map((name) => path.join(samples, `${name}.dcm`)).filter(existsSync);
   assert.ok(variants.length >= 3, `expected several MR_small variants, found ${variants.length}`);
-  for (const file of variants) assert.deepEqual(await pixels(file), reference, path.basename(file));
+  for (const file of variants) assert.deepEqual(await readPixels(file), reference, path.basename(file));
 });
 
 test('RGB secondary captures: RLE and JPEG lossless give the same colours', async (t) => {
   const rle = path.join(samples, 'SC_rgb_rle.dcm');
   const lossless = path.join(samples, 'SC_rgb_jpeg_gdcm.dcm');
   if (!existsSync(rle) || !existsSync(lossless)) return t.skip('RGB samples absent');
-  const a = await pixels(rle);
+  const a = await readPixels(rle);
   assert.equal(a.length, 100 * 100 * 3);
-  assert.deepEqual(await pixels(lossless), a);
+  assert.deepEqual(await readPixels(lossless), a);
 });
 
 test('CT_small rescales to Hounsfield units', async (t) => {

@@ -4,20 +4,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, openRaster } from '../../../src/io/index.ts';
 import { repoRoot, tempDir } from '../../helpers/tmp.ts';
+import { readPixels } from '../../helpers/images.ts';
 
 // Made with DCMTK's dcmcjpeg +ee, and decoded by its dcmdjpeg for the reference: see tests/fixtures/dicom/README.md.
 const fixtures = path.join(repoRoot, 'tests/fixtures/dicom');
 const jpeg12 = path.join(fixtures, 'mr12-jpeg-extended.dcm');
 const dcmdjpegDecoded = path.join(fixtures, 'mr12-jpeg-extended.dcmdjpeg.dcm');
 
-async function pixels(file: string): Promise<Float32Array> {
-  const raster = await openRaster(file);
-  try {
-    return await raster.readWindow(0, 0, raster.width, raster.height);
-  } finally {
-    await raster.close();
-  }
-}
 
 /** A copy of a fixture (the JPEG one by default) with some of its bytes changed. */
 async function alteredCopy(dir: string, name: string, alter: (bytes: Uint8Array) => void, source = jpeg12): Promise<string> {
@@ -37,8 +30,8 @@ test('12-bit JPEG Extended decodes to exactly the values DCMTK dcmdjpeg decodes'
   const raster = await openRaster(jpeg12);
   assert.deepEqual([raster.width, raster.height, raster.bands], [64, 64, 1]);
   await raster.close();
-  const ours = await pixels(jpeg12);
-  const reference = await pixels(dcmdjpegDecoded);
+  const ours = await readPixels(jpeg12);
+  const reference = await readPixels(dcmdjpegDecoded);
   assert.equal(ours.length, 64 * 64);
   assert.deepEqual(ours, reference);
   // The full 12-bit range survives: no clamping to 8 bits and no scaling.
@@ -53,10 +46,10 @@ test('signed 12-bit JPEG Extended is sign-extended from Bits Stored', async (t) 
     const at = lastIndexOf(bytes, [0x28, 0x00, 0x03, 0x01, 0x55, 0x53, 0x02, 0x00]);
     bytes[at + 8] = 1;
   });
-  const reference = await pixels(dcmdjpegDecoded);
+  const reference = await readPixels(dcmdjpegDecoded);
   const expected = reference.map((v) => (v >= 2048 ? v - 4096 : v));
   assert.ok(expected.some((v) => v < 0));
-  assert.deepEqual(await pixels(signed), expected);
+  assert.deepEqual(await readPixels(signed), expected);
 });
 
 test('signed 12-bit samples in 16-bit native pixel data are sign-extended too', async (t) => {
@@ -64,8 +57,8 @@ test('signed 12-bit samples in 16-bit native pixel data are sign-extended too', 
     const at = lastIndexOf(bytes, [0x28, 0x00, 0x03, 0x01, 0x55, 0x53, 0x02, 0x00]);
     bytes[at + 8] = 1;
   }, dcmdjpegDecoded);
-  const reference = await pixels(dcmdjpegDecoded);
-  assert.deepEqual(await pixels(signed), reference.map((v) => (v >= 2048 ? v - 4096 : v)));
+  const reference = await readPixels(dcmdjpegDecoded);
+  assert.deepEqual(await readPixels(signed), reference.map((v) => (v >= 2048 ? v - 4096 : v)));
 });
 
 test('a JPEG Extended frame without its end-of-image marker is a truncated file, not a grey image', async (t) => {
@@ -74,7 +67,7 @@ test('a JPEG Extended frame without its end-of-image marker is a truncated file,
     bytes[eoi] = 0;
     bytes[eoi + 1] = 0;
   });
-  await assert.rejects(pixels(cut), (error: unknown) =>
+  await assert.rejects(readPixels(cut), (error: unknown) =>
     error instanceof InputError && error.file === cut && /truncated JPEG Extended \(Process 2 & 4\) frame/.test(error.message));
 });
 
@@ -84,7 +77,7 @@ test('JPEG Extended with a precision other than 8 or 12 bits is refused, naming 
     assert.equal(bytes[sof1 + 4], 12);
     bytes[sof1 + 4] = 16;
   });
-  await assert.rejects(pixels(sixteen), (error: unknown) =>
+  await assert.rejects(readPixels(sixteen), (error: unknown) =>
     error instanceof InputError && error.file === sixteen && /unsupported: 16-bit samples in JPEG Extended \(Process 2 & 4\)/.test(error.message));
 });
 
@@ -95,8 +88,8 @@ test('a corrupt 12-bit stream is an InputError, and the decoder still decodes ex
     bytes[sof1 + 9] = 2;
   });
   for (let i = 0; i < 3; i++) {
-    await assert.rejects(pixels(corrupt), (error: unknown) =>
+    await assert.rejects(readPixels(corrupt), (error: unknown) =>
       error instanceof InputError && error.file === corrupt && /cannot decode frame 0 \(JPEG Extended \(Process 2 & 4\)\)/.test(error.message));
   }
-  assert.deepEqual(await pixels(jpeg12), await pixels(dcmdjpegDecoded));
+  assert.deepEqual(await readPixels(jpeg12), await readPixels(dcmdjpegDecoded));
 });
