@@ -224,7 +224,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
         patchSize: 64,
         epochs: 10,
         valSplit: images.length >= 5 ? 0.2 : 0,
-        ...Object.fromEntries(Object.entries(request).filter(([k]) => k in DEFAULT_TRAIN_OPTIONS || k === 'stepsPerEpoch' || k === 'timeBudgetSeconds' || k === 'modelConfig')),
+        ...Object.fromEntries(Object.entries(request).filter(([k]) => k in DEFAULT_TRAIN_OPTIONS || ['stepsPerEpoch', 'timeBudgetSeconds', 'modelConfig', 'sliceContext'].includes(k))),
         ...(base ? { architecture: base.architecture } : {}),
       };
       // Fail fast, in the caller's request, on an unknown architecture or preset.

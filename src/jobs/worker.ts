@@ -52,14 +52,16 @@ async function toLabeled(images: JobImage[], sliceContext = 0): Promise<LabeledI
 }
 
 async function runTrain(id: number, request: TrainRequest, backend: string, signal: AbortSignal) {
-  const items = await toLabeled(request.images, request.options.sliceContext);
-  const { train: trainItems, val } = splitTrainVal(items, request.options.valSplit, request.options.seed);
   const initial = request.baseModelDir ? await loadModelDir(request.baseModelDir) : undefined;
+  // Fine-tuning keeps the base model's 2.5D input, whatever the request says.
+  const options = initial ? { ...request.options, sliceContext: initial.meta.sliceContext ?? 0 } : request.options;
+  const items = await toLabeled(request.images, options.sliceContext);
+  const { train: trainItems, val } = splitTrainVal(items, options.valSplit, options.seed);
   const result = await train({
     train: trainItems,
     val,
     classes: request.classes,
-    options: request.options,
+    options,
     outDir: request.outDir,
     backend: backend as never,
     signal,

@@ -10,6 +10,7 @@ import { sharedData, tempDir } from '../helpers/tmp.ts';
 import { listImageSources, openNifti, openRaster, readDicomSeg, writeNiftiLabels, type NiftiGeometry } from '../../src/io/index.ts';
 import { inspectPath } from '../../src/io/inspect.ts';
 import { flipRows } from '../../src/io/series-geometry.ts';
+import { createWorkbench } from '../../src/api/workbench.ts';
 import { openWorkspace } from '../../src/store/workspace.ts';
 
 const data = path.join(sharedData, 'totalsegmentator-ct-mr');
@@ -129,4 +130,37 @@ test('CT series: painted slices export as NIfTI and DICOM SEG that read back vox
   const png = await segwork(['export', '--project', 'ct', '--out', out, '--format', 'png', '--workspace', wsDir]);
   assert.equal(png.code, 2);
   assert.match(png.stderr, /is a volume of 20 slices: export it as nifti or dicom-seg/);
+});
+
+test('workbench: painted slices of a CT volume train a 2.5D model in a worker, which predicts any slice', { skip }, async (t) => {
+  const wb = await createWorkbench({ workspaceDir: tempDir(t) });
+  t.after(() => wb.close());
+  const project = await wb.createProject('ct', [{ name: 'background', color: '#000000' }, { name: 'liver', color: '#aa3322' }]);
+  const { added } = await wb.addImages(project.id, [ctNifti]);
+  const volume = added[0]!;
+  assert.deepEqual([volume.width, volume.height, volume.slices], [122, 101, 30]);
+  const liver = await openNifti(ctLabels);
+  for (const slice of [10, 15]) {
+    const values = await liver.readWindow(0, 0, 122, 101, slice);
+    const data = Buffer.from(values.map((v) => (v === LIVER ? 1 : 0))).toString('base64');
+    await wb.saveMaskPatches(volume.id, 0, [{ x: 0, y: 0, width: 122, height: 101, data }], slice);
+  }
+  await liver.close();
+  assert.deepEqual(await wb.labeledSlices(volume.id), [10, 15]);
+
+  const ended = new Promise<{ trainImages: number }>((resolve, reject) => {
+    let trainImages = 0;
+    wb.onJobEvent((e) => {
+      if (e.kind === 'error') reject(new Error(e.message));
+      if (e.kind === 'train' && e.event.type === 'start') trainImages = e.event.trainImages;
+      if (e.kind === 'train' && e.event.type === 'end') resolve({ trainImages });
+    });
+  });
+  await wb.startTraining(project.id, { epochs: 1, stepsPerEpoch: 2, patchSize: 32, batchSize: 2, sliceContext: 1 });
+  assert.equal((await ended).trainImages, 2, 'one training image per labeled slice');
+  const [model] = await wb.listModels(project.id);
+  const meta = JSON.parse(readFileSync(path.join(model!.directory, 'segwork.json'), 'utf8'));
+  assert.deepEqual([meta.sliceContext, meta.inputChannels], [1, 3]);
+  const prediction = await wb.predict(model!.id, volume.id, 29);
+  assert.deepEqual([prediction.width, prediction.height], [122, 101]);
 });

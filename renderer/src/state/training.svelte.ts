@@ -18,6 +18,8 @@ export class TrainingState {
   architecture = $state<string>('unet');
   preset = $state<string>('tiny');
   epochs = $state(5);
+  /** 2.5D for volumes: neighbour slices on each side given to the model as extra bands (0: plain 2D). */
+  sliceContext = $state(0);
   live = $state(false);
   job = $state<number | null>(null);
   status = $state('');
@@ -67,7 +69,7 @@ export class TrainingState {
       this.history = [];
       this.stepLoss = [];
       this.status = 'Starting…';
-      const options = baseModelId === undefined ? { architecture: this.architecture, preset: this.preset, epochs } : { baseModelId, epochs };
+      const options = baseModelId === undefined ? { architecture: this.architecture, preset: this.preset, epochs, sliceContext: this.sliceContext } : { baseModelId, epochs };
       const { job, initEncoderDir } = await this.app.api.startTraining(projectId, options);
       this.job = job;
       this.initEncoderDir = initEncoderDir ?? null;
