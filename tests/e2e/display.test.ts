@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
-import type { DisplayImageOptions, DisplayImagePayload } from '../../src/api/service.ts';
+import type { DisplayImageOptions, DisplayImagePayload, MaskPayload } from '../../src/api/service.ts';
+import { georeferenceOf, openRaster } from '../../src/io/index.ts';
 import type { ImageInfo, ProjectInfo } from '../../src/api/types.ts';
 import { ARTIFACTS, REPO_ROOT, chromiumMissing, closeWorkbench, ensureRendererBuilt, imageToScreen, layerPixel, openWorkbench, startServe, tempDir, type Served } from './harness.ts';
 
@@ -30,7 +31,7 @@ before(async () => {
   const project = await served.call<ProjectInfo>('createProject', 'Scans and maps', [{ name: 'background', color: '#4caf50' }, { name: 'target', color: '#e91e63' }]);
   const { added } = await served.call<{ added: ImageInfo[] }>('addImages', project.id, [CT, NAIP]);
   for (const image of added) images.set(image.name, image);
-  ({ browser, page, errors } = await openWorkbench(served));
+  ({ browser, page, errors } = await openWorkbench(served, { acceptDownloads: true }));
 });
 
 after(() => closeWorkbench(browser, served, dir));
@@ -143,5 +144,27 @@ test('GeoTIFF: true colour, NIR false colour and any three bands', { skip: skipR
   const custom = await rendered(naip, { bands: [3, 2, 1] });
   await waitShowing(naip, custom, ...mostDifferent(custom, falseColour), 'bands 4, 3, 2');
   assert.equal(await combination.inputValue(), 'Custom');
+
+  // Paint on the false-colour view and export a GeoTIFF mask: same grid, CRS and transform as the image.
+  await page.getByLabel('Image canvas').focus();
+  await page.keyboard.press('2');
+  const at = await imageToScreen(page, naip.width, naip.height);
+  await page.mouse.move(at(x, y).x - 15, at(x, y).y);
+  await page.mouse.down();
+  await page.mouse.move(at(x, y).x + 15, at(x, y).y, { steps: 5 });
+  await page.mouse.up();
+  await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
+  assert.equal(await page.getByLabel('Export format').inputValue(), 'geotiff', 'a GeoTIFF exports as GeoTIFF first');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export labels' }).click()]);
+  const file = path.join(dir, download.suggestedFilename());
+  await download.saveAs(file);
+  const [mask, source] = [await openRaster(file), await openRaster(NAIP)];
+  assert.deepEqual(georeferenceOf(mask), georeferenceOf(source));
+  assert.deepEqual([mask.width, mask.height, mask.bands], [naip.width, naip.height, 1]);
+  const values = await mask.readWindow(0, 0, mask.width, mask.height);
+  await Promise.all([mask.close(), source.close()]);
+  const stored = Buffer.from((await served.call<MaskPayload>('getMask', naip.id)).data, 'base64');
+  assert.ok(stored.some((v) => v === 1), 'the stroke is stored');
+  assert.deepEqual(Uint8Array.from(values), new Uint8Array(stored), 'the exported mask is the stored one');
   assert.deepEqual(errors, []);
 });
