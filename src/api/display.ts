@@ -5,6 +5,7 @@
 // already 8-bit.
 import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
+import { readOverview } from '../io/index.ts';
 import type { Raster } from '../io/raster.ts';
 
 export interface DisplayOptions {
@@ -59,7 +60,34 @@ function showsAsIs(raster: Raster, options: DisplayOptions): boolean {
   return untouched && raster.dtype === 'uint8' && raster.slices === 1 && (raster.format === 'png' || raster.format === 'jpeg');
 }
 
+/**
+ * For a display of at most `maxSize` pixels, the level of the smallest internal overview (COG) that still has that
+ * many pixels along its longest edge; 0 = the full image. A 20,000² GeoTIFF's first view then reads its overview,
+ * not 1.6 billion samples.
+ */
+function overviewLevelFor(raster: Raster, maxSize: number | undefined): number {
+  const overviews = raster.metadata.overviews as { width: number; height: number }[] | undefined;
+  if (!maxSize || !Array.isArray(overviews) || raster.slices > 1 || raster.metadata.overviewLevel) return 0;
+  const needed = Math.min(maxSize, Math.max(raster.width, raster.height));
+  let level = 0;
+  overviews.forEach((o, i) => {
+    if (Math.max(o.width, o.height) >= needed) level = i + 1;
+  });
+  return level;
+}
+
 export async function renderDisplayImage(raster: Raster, options: DisplayOptions = {}): Promise<DisplayImage> {
+  const level = overviewLevelFor(raster, options.maxSize);
+  if (level === 0) return renderRaster(raster, options);
+  const overview = await readOverview(raster.path, level);
+  try {
+    return await renderRaster(overview, options);
+  } finally {
+    await overview.close();
+  }
+}
+
+async function renderRaster(raster: Raster, options: DisplayOptions): Promise<DisplayImage> {
   if (showsAsIs(raster, options)) {
     return { mime: raster.format === 'png' ? 'image/png' : 'image/jpeg', bytes: await readFile(raster.path), width: raster.width, height: raster.height };
   }
