@@ -3,7 +3,7 @@
 // process) is its own: (a) first view = what the workbench shows first, the display image rendered from the
 // overview; (b) segment the whole image with a tiny untrained 4-band U-Net through segmentFile, the path
 // `segwork segment` takes, writing the streamed GeoTIFF mask; (c) the same with probabilities at PROB_SIZE.
-// One JSON line per run: {run, size, bands, seconds, peakRssMB, ...}. Files are deleted at the end.
+// One JSON line per run: {run, size, bands, seconds, cpuSeconds, peakRssMB, ...}. Files are deleted at the end.
 // --rows N makes the segmented images SIZE (or PROB_SIZE) wide but N rows tall: the streamed path holds a few tile
 // rows of the full width, so peak RSS depends on the width, and time grows linearly with the rows.
 //   node --import tsx bench/large-raster.ts [--size 20000] [--prob-size 10000] [--rows N] [--runs view,segment,probabilities]
@@ -127,6 +127,7 @@ const megabytes = (file: string) => Math.round(statSync(file).size / 2 ** 20);
 
 async function runOne(run: Run): Promise<void> {
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const raster = await openRaster(run.file);
   const result: Record<string, unknown> = { run: run.kind, size: `${raster.width}x${raster.height}`, bands: raster.bands };
   await raster.close();
@@ -146,6 +147,9 @@ async function runOne(run: Run): Promise<void> {
     if (withProbabilities) result.probabilitiesMB = megabytes(output.replace(/\.tif$/, '.probabilities.tif'));
   }
   result.seconds = Math.round((performance.now() - started) / 10) / 100;
+  // CPU time too: on a shared machine the wall time says as much about the neighbours as about Segwork.
+  const cpu = process.cpuUsage(cpuAtStart);
+  result.cpuSeconds = Math.round((cpu.user + cpu.system) / 1e4) / 100;
   result.peakRssMB = rssMB();
   console.log(JSON.stringify(result));
   process.exit(0);

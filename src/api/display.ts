@@ -40,13 +40,15 @@ function ranges(values: Float32Array, bands: number, chosen: number[], raster: R
   }
   if (raster.dtype === 'uint8') return chosen.map(() => [0, 255]);
   return chosen.map((b) => {
-    const sample: number[] = [];
     const step = Math.max(1, Math.floor(values.length / bands / 100_000));
+    const picked = new Float32Array(Math.ceil(values.length / (bands * step)));
+    let n = 0;
     for (let i = b; i < values.length; i += bands * step) {
       const v = values[i]!;
-      if (Number.isFinite(v) && v !== raster.nodata) sample.push(v);
+      if (Number.isFinite(v) && v !== raster.nodata) picked[n++] = v;
     }
-    sample.sort((x, y) => x - y);
+    // A typed array sorts numerically without a comparator call per step.
+    const sample = picked.subarray(0, n).sort();
     if (sample.length === 0) return [0, 1];
     const lo = sample[Math.floor(sample.length * 0.02)]!;
     const hi = sample[Math.min(sample.length - 1, Math.floor(sample.length * 0.98))]!;

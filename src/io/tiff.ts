@@ -100,7 +100,8 @@ async function tiffRaster(file: string, tiff: GeoTIFF, image: GeoTIFFImage): Pro
         const values = ycbcr
           ? await image.readRGB({ window, interleave: true })
           : await image.readRasters({ window, interleave: true });
-        return Float32Array.from(values as ArrayLike<number>);
+        // The constructor converts a typed array in one pass; Float32Array.from walks it through the iterator.
+        return new Float32Array(values as ArrayLike<number>);
       } catch (error) {
         throw corrupt(file, error);
       }
