@@ -6,9 +6,9 @@
 // One JSON line per run: {run, size, bands, seconds, cpuSeconds, peakRssMB, ...}. Files are deleted at the end.
 // --rows N makes the segmented images SIZE (or PROB_SIZE) wide but N rows tall: the streamed path holds a few tile
 // rows of the full width, so peak RSS depends on the width, and time grows linearly with the rows.
-//   node --import tsx bench/large-raster.ts [--size 20000] [--prob-size 10000] [--rows N] [--runs view,segment,probabilities]
+//   node --import tsx bench/large-raster.ts [--size 20000] [--prob-size 10000] [--rows N] [--runs view,segment,probabilities,cli]
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -166,6 +166,23 @@ async function makeModel(dir: string): Promise<void> {
   model.dispose();
 }
 
+/** `segwork segment` on a folder holding the one file, under /usr/bin/time for its peak RSS (maximum resident set, KB). */
+function cli(file: string, modelDir: string, root: string, size: string): void {
+  const input = path.join(root, 'cli-in');
+  const output = path.join(root, 'cli-out');
+  mkdirSync(input, { recursive: true });
+  symlinkSync(file, path.join(input, path.basename(file)));
+  const segwork = path.join(import.meta.dirname, '..', 'bin', 'segwork.js');
+  const out = spawnSync('/usr/bin/time', ['-f', 'segwork-time %M %e %U %S', process.execPath, segwork, 'segment', '--model', modelDir, '--in', input, '--out', output, '--backend', 'wasm', '--json'], { encoding: 'utf8' });
+  const timing = /segwork-time (\d+) ([\d.]+) ([\d.]+) ([\d.]+)/.exec(out.stderr ?? '');
+  if (out.status !== 0 || !timing) {
+    console.log(JSON.stringify({ run: 'cli', failed: `exit ${out.status ?? out.signal}${out.error ? ` (${out.error.message})` : ''}` }));
+    return;
+  }
+  const [, rssKB, wall, user, sys] = timing.map(Number);
+  console.log(JSON.stringify({ run: 'cli', size, bands: BANDS, seconds: wall, cpuSeconds: Math.round((user! + sys!) * 100) / 100, peakRssMB: Math.round(rssKB! / 1024) }));
+}
+
 function child(run: Run): void {
   const out = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--run', JSON.stringify(run)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const line = out.stdout.trim().split('\n').pop();
@@ -198,6 +215,7 @@ if (args.run) {
     // The first view is always of the square image: what a user opens.
     if (runs.includes('view')) child({ kind: 'view', file: fileOf(size, size), modelDir, outDir: root });
     if (runs.includes('segment')) child({ kind: 'segment', file: fileOf(size, rows ?? size), modelDir, outDir: root });
+    if (runs.includes('cli')) cli(fileOf(size, rows ?? size), modelDir, root, `${size}x${rows ?? size}`);
     if (runs.includes('probabilities')) child({ kind: 'probabilities', file: fileOf(probSize, rows ?? probSize), modelDir, outDir: root });
   } finally {
     rmSync(root, { recursive: true, force: true });
