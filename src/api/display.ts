@@ -107,17 +107,24 @@ async function renderRaster(raster: Raster, options: DisplayOptions): Promise<Di
   const hasNodata = raster.nodata !== null;
   const channels = (gray ? 1 : 3) + (hasNodata ? 1 : 0);
   const out = Buffer.alloc(outW * outH * channels);
+  // Per output column its source sample offset, per channel its band and range: looked up once, not per pixel.
+  const column = new Int32Array(outW).map((_, x) => Math.min(width - 1, Math.floor(x / scale)) * bands);
+  const band = Int32Array.from(chosen);
+  const low = Float64Array.from(span, ([lo]) => lo);
+  const range = Float64Array.from(span, ([lo, hi]) => hi - lo);
+  const nodata = raster.nodata;
   for (let y = 0; y < outH; y++) {
-    const sy = Math.min(height - 1, Math.floor(y / scale));
+    const row = Math.min(height - 1, Math.floor(y / scale)) * width * bands;
     for (let x = 0; x < outW; x++) {
-      const src = (sy * width + Math.min(width - 1, Math.floor(x / scale))) * bands;
+      const src = row + column[x]!;
       const dst = (y * outW + x) * channels;
-      for (let c = 0; c < chosen.length; c++) {
-        const [lo, hi] = span[c]!;
-        const v = Math.max(0, Math.min(255, Math.round(((values[src + chosen[c]!]! - lo) / (hi - lo)) * 255)));
+      for (let c = 0; c < band.length; c++) {
+        const scaled = ((values[src + band[c]!]! - low[c]!) / range[c]!) * 255;
+        // Math.round clamped to 0..255; NaN lands on 0 as before.
+        const v = scaled >= 255 ? 255 : scaled > 0 ? Math.round(scaled) : 0;
         out[dst + c] = inverted ? 255 - v : v;
       }
-      if (hasNodata) out[dst + channels - 1] = values[src + chosen[0]!] === raster.nodata ? 0 : 255;
+      if (hasNodata) out[dst + channels - 1] = values[src + band[0]!] === nodata ? 0 : 255;
     }
   }
   // Grey or RGB without alpha, no filtering and light deflate: a quarter of RGBA's bytes, and fast to encode.

@@ -2,6 +2,9 @@
 import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { InputError, type Raster, type RasterDType } from './raster.ts';
 import { checkWindow } from './memory-raster.ts';
+import { useNativeInflate } from './tiff-inflate.ts';
+
+useNativeInflate();
 
 const PHOTOMETRIC_YCBCR = 6;
 const PHOTOMETRIC_PALETTE = 3;
