@@ -1,19 +1,23 @@
 // Larger-than-memory GeoTIFF (issue 6 and 5): builds a SIZE×SIZE 4-band uint16 tiled, deflated GeoTIFF with one
-// overview in /tmp (written tile by tile; the repo's TIFF writer holds whole images), then, each in its own process
-// so peak RSS is its own: (a) first view = open + read the overview; (b) segment the whole image with a tiny
-// untrained 4-band U-Net through segmentSource and write the GeoTIFF mask; (c) the same with probabilities at
-// PROB_SIZE. One JSON line per run. Files are deleted at the end.
-//   node --import tsx bench/large-raster.ts [--size 20000] [--prob-size 10000] [--runs view,segment,probabilities]
+// overview in /tmp (written tile by tile), then, each in its own process so peak RSS (getrusage maxRSS of that
+// process) is its own: (a) first view = what the workbench shows first, the display image rendered from the
+// overview; (b) segment the whole image with a tiny untrained 4-band U-Net through segmentFile, the path
+// `segwork segment` takes, writing the streamed GeoTIFF mask; (c) the same with probabilities at PROB_SIZE.
+// One JSON line per run: {run, size, bands, seconds, cpuSeconds, peakRssMB, ...}. Files are deleted at the end.
+// --rows N makes the segmented images SIZE (or PROB_SIZE) wide but N rows tall: the streamed path holds a few tile
+// rows of the full width, so peak RSS depends on the width, and time grows linearly with the rows.
+//   node --import tsx bench/large-raster.ts [--size 20000] [--prob-size 10000] [--rows N] [--runs view,segment,probabilities,cli]
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { deflateSync } from 'node:zlib';
 import { defaultClasses } from '../src/api/palette.ts';
 import { initBackend } from '../src/compute/backends.ts';
-import { segmentSource } from '../src/inference/batch.ts';
-import { openRaster, readOverview, writeGeoTiffMask, writeProbabilityTiff, georeferenceOf } from '../src/io/index.ts';
+import { segmentFile } from '../src/inference/batch.ts';
+import { openRaster } from '../src/io/index.ts';
+import { renderDisplayImage } from '../src/api/display.ts';
 import { getArchitecture, resolveConfig } from '../src/models/index.ts';
 import { loadModelDir, saveModelDir } from '../src/models/model-dir.ts';
 
@@ -21,6 +25,7 @@ const { values: args } = parseArgs({
   options: {
     size: { type: 'string', default: '20000' },
     'prob-size': { type: 'string', default: '10000' },
+    rows: { type: 'string' },
     runs: { type: 'string', default: 'view,segment,probabilities' },
     run: { type: 'string' },
   },
@@ -38,7 +43,7 @@ function sample(x: number, y: number, band: number): number {
 }
 
 /** Writes a tiled, deflated, pixel-interleaved uint16 GeoTIFF with one decimated overview, streaming tile by tile. */
-function buildGeoTiff(file: string, size: number): void {
+function buildGeoTiff(file: string, width: number, height: number): void {
   const fd = openSync(file, 'w');
   let offset = 8;
   const write = (bytes: Uint8Array) => {
@@ -47,17 +52,18 @@ function buildGeoTiff(file: string, size: number): void {
     offset += bytes.length + (bytes.length & 1);
     return at;
   };
-  const levels = [{ size, step: 1 }, { size: Math.ceil(size / OVERVIEW_FACTOR), step: OVERVIEW_FACTOR }];
-  const tiled = levels.map(({ size: n, step }) => {
-    const across = Math.ceil(n / TILE);
+  const levels = [{ w: width, h: height, step: 1 }, { w: Math.ceil(width / OVERVIEW_FACTOR), h: Math.ceil(height / OVERVIEW_FACTOR), step: OVERVIEW_FACTOR }];
+  const tiled = levels.map(({ w, h, step }) => {
+    const across = Math.ceil(w / TILE);
+    const down = Math.ceil(h / TILE);
     const offsets: number[] = [];
     const counts: number[] = [];
     const tile = new Uint16Array(TILE * TILE * BANDS);
-    for (let ty = 0; ty < across; ty++) {
+    for (let ty = 0; ty < down; ty++) {
       for (let tx = 0; tx < across; tx++) {
         tile.fill(0);
-        for (let r = 0; r < TILE && ty * TILE + r < n; r++) {
-          for (let c = 0; c < TILE && tx * TILE + c < n; c++) {
+        for (let r = 0; r < TILE && ty * TILE + r < h; r++) {
+          for (let c = 0; c < TILE && tx * TILE + c < w; c++) {
             for (let b = 0; b < BANDS; b++) tile[(r * TILE + c) * BANDS + b] = sample((tx * TILE + c) * step, (ty * TILE + r) * step, b);
           }
         }
@@ -66,14 +72,14 @@ function buildGeoTiff(file: string, size: number): void {
         counts.push(packed.length);
       }
     }
-    return { n, offsets, counts };
+    return { w, h, offsets, counts };
   });
   // IFDs after the data: full resolution first (georeferenced, UTM 33N), then the overview (NewSubfileType = 1).
   const ifdOffsets: number[] = [];
   tiled.forEach((level, i) => {
     const entries: [number, number, number[]][] = [
       ...(i > 0 ? [[254, 4, [1]] as [number, number, number[]]] : []),
-      [256, 4, [level.n]], [257, 4, [level.n]], [258, 3, [16, 16, 16, 16]], [259, 3, [8]], [262, 3, [1]], [277, 3, [BANDS]],
+      [256, 4, [level.w]], [257, 4, [level.h]], [258, 3, [16, 16, 16, 16]], [259, 3, [8]], [262, 3, [1]], [277, 3, [BANDS]],
       [284, 3, [1]], [322, 3, [TILE]], [323, 3, [TILE]], [324, 4, level.offsets], [325, 4, level.counts], [338, 3, [0, 0, 0]], [339, 3, [1, 1, 1, 1]],
       ...(i === 0 ? [[33550, 12, [10, 10, 0]], [33922, 12, [0, 0, 0, 500000, 4000000, 0]], [34735, 3, [1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 32633]]] as [number, number, number[]][] : []),
     ];
@@ -115,31 +121,35 @@ function buildGeoTiff(file: string, size: number): void {
 
 interface Run { kind: 'view' | 'segment' | 'probabilities'; file: string; modelDir: string; outDir: string }
 
+const FIRST_VIEW_PIXELS = 1024;
 const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+const megabytes = (file: string) => Math.round(statSync(file).size / 2 ** 20);
 
 async function runOne(run: Run): Promise<void> {
   const started = performance.now();
-  const result: Record<string, unknown> = { kind: run.kind };
+  const cpuAtStart = process.cpuUsage();
+  const raster = await openRaster(run.file);
+  const result: Record<string, unknown> = { run: run.kind, size: `${raster.width}x${raster.height}`, bands: raster.bands };
+  await raster.close();
   if (run.kind === 'view') {
-    const overview = await readOverview(run.file, 1);
-    await overview.readWindow(0, 0, overview.width, overview.height);
-    result.overview = `${overview.width}x${overview.height}`;
-    await overview.close();
+    // What the workbench shows first: the display image, rendered from the overview that fills it.
+    const full = await openRaster(run.file);
+    const shown = await renderDisplayImage(full, { maxSize: FIRST_VIEW_PIXELS });
+    await full.close();
+    result.shown = `${shown.width}x${shown.height}`;
   } else {
     await initBackend('wasm');
     const loaded = await loadModelDir(run.modelDir);
-    const raster = await openRaster(run.file);
+    const output = path.join(run.outDir, `${run.kind}.tif`);
     const withProbabilities = run.kind === 'probabilities';
-    const segmented = await segmentSource(loaded, raster, { probabilities: withProbabilities });
-    result.segmentSeconds = Math.round((performance.now() - started) / 100) / 10;
-    await writeGeoTiffMask(path.join(run.outDir, `${run.kind}.mask.tif`), raster, segmented.mask);
-    if (segmented.probabilities) {
-      await writeProbabilityTiff(path.join(run.outDir, `${run.kind}.probabilities.tif`), raster.width, raster.height, segmented.numClasses, segmented.probabilities, georeferenceOf(raster));
-    }
-    result.size = `${raster.width}x${raster.height}`;
-    await raster.close();
+    await segmentFile(loaded, run.file, output, { probabilities: withProbabilities });
+    result.maskMB = megabytes(output);
+    if (withProbabilities) result.probabilitiesMB = megabytes(output.replace(/\.tif$/, '.probabilities.tif'));
   }
   result.seconds = Math.round((performance.now() - started) / 10) / 100;
+  // CPU time too: on a shared machine the wall time says as much about the neighbours as about Segwork.
+  const cpu = process.cpuUsage(cpuAtStart);
+  result.cpuSeconds = Math.round((cpu.user + cpu.system) / 1e4) / 100;
   result.peakRssMB = rssMB();
   console.log(JSON.stringify(result));
   process.exit(0);
@@ -156,10 +166,27 @@ async function makeModel(dir: string): Promise<void> {
   model.dispose();
 }
 
+/** `segwork segment` on a folder holding the one file, under /usr/bin/time for its peak RSS (maximum resident set, KB). */
+function cli(file: string, modelDir: string, root: string, size: string): void {
+  const input = path.join(root, 'cli-in');
+  const output = path.join(root, 'cli-out');
+  mkdirSync(input, { recursive: true });
+  symlinkSync(file, path.join(input, path.basename(file)));
+  const segwork = path.join(import.meta.dirname, '..', 'bin', 'segwork.js');
+  const out = spawnSync('/usr/bin/time', ['-f', 'segwork-time %M %e %U %S', process.execPath, segwork, 'segment', '--model', modelDir, '--in', input, '--out', output, '--backend', 'wasm', '--json'], { encoding: 'utf8' });
+  const timing = /segwork-time (\d+) ([\d.]+) ([\d.]+) ([\d.]+)/.exec(out.stderr ?? '');
+  if (out.status !== 0 || !timing) {
+    console.log(JSON.stringify({ run: 'cli', failed: `exit ${out.status ?? out.signal}${out.error ? ` (${out.error.message})` : ''}` }));
+    return;
+  }
+  const [, rssKB, wall, user, sys] = timing.map(Number);
+  console.log(JSON.stringify({ run: 'cli', size, bands: BANDS, seconds: wall, cpuSeconds: Math.round((user! + sys!) * 100) / 100, peakRssMB: Math.round(rssKB! / 1024) }));
+}
+
 function child(run: Run): void {
   const out = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--run', JSON.stringify(run)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const line = out.stdout.trim().split('\n').pop();
-  console.log(out.status === 0 && line ? line : JSON.stringify({ kind: run.kind, failed: `exit ${out.status ?? out.signal}` }));
+  console.log(out.status === 0 && line ? line : JSON.stringify({ run: run.kind, failed: `exit ${out.status ?? out.signal}` }));
 }
 
 if (args.run) {
@@ -170,20 +197,26 @@ if (args.run) {
     const modelDir = path.join(root, 'model');
     await makeModel(modelDir);
     const runs = args.runs!.split(',');
-    const sizes = new Map<number, string>();
-    const fileOf = (size: number) => {
-      if (!sizes.has(size)) {
-        const file = path.join(root, `${size}.tif`);
+    const rows = args.rows ? Number(args.rows) : null;
+    const built = new Map<string, string>();
+    const fileOf = (width: number, height: number) => {
+      const name = `${width}x${height}`;
+      if (!built.has(name)) {
+        const file = path.join(root, `${name}.tif`);
         const t0 = performance.now();
-        buildGeoTiff(file, size);
-        console.log(JSON.stringify({ kind: 'build', size: `${size}x${size}`, bands: BANDS, dtype: 'uint16', megabytes: Math.round(statSync(file).size / 2 ** 20), seconds: Math.round((performance.now() - t0) / 100) / 10 }));
-        sizes.set(size, file);
+        buildGeoTiff(file, width, height);
+        console.log(JSON.stringify({ run: 'build', size: name, bands: BANDS, dtype: 'uint16', megabytes: Math.round(statSync(file).size / 2 ** 20), seconds: Math.round((performance.now() - t0) / 100) / 10 }));
+        built.set(name, file);
       }
-      return sizes.get(size)!;
+      return built.get(name)!;
     };
     const size = Number(args.size);
-    for (const kind of ['view', 'segment'] as const) if (runs.includes(kind)) child({ kind, file: fileOf(size), modelDir, outDir: root });
-    if (runs.includes('probabilities')) child({ kind: 'probabilities', file: fileOf(Number(args['prob-size'])), modelDir, outDir: root });
+    const probSize = Number(args['prob-size']);
+    // The first view is always of the square image: what a user opens.
+    if (runs.includes('view')) child({ kind: 'view', file: fileOf(size, size), modelDir, outDir: root });
+    if (runs.includes('segment')) child({ kind: 'segment', file: fileOf(size, rows ?? size), modelDir, outDir: root });
+    if (runs.includes('cli')) cli(fileOf(size, rows ?? size), modelDir, root, `${size}x${rows ?? size}`);
+    if (runs.includes('probabilities')) child({ kind: 'probabilities', file: fileOf(probSize, rows ?? probSize), modelDir, outDir: root });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

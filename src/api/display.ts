@@ -5,6 +5,7 @@
 // already 8-bit.
 import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
+import { readOverview } from '../io/index.ts';
 import type { Raster } from '../io/raster.ts';
 
 export interface DisplayOptions {
@@ -39,13 +40,15 @@ function ranges(values: Float32Array, bands: number, chosen: number[], raster: R
   }
   if (raster.dtype === 'uint8') return chosen.map(() => [0, 255]);
   return chosen.map((b) => {
-    const sample: number[] = [];
     const step = Math.max(1, Math.floor(values.length / bands / 100_000));
+    const picked = new Float32Array(Math.ceil(values.length / (bands * step)));
+    let n = 0;
     for (let i = b; i < values.length; i += bands * step) {
       const v = values[i]!;
-      if (Number.isFinite(v) && v !== raster.nodata) sample.push(v);
+      if (Number.isFinite(v) && v !== raster.nodata) picked[n++] = v;
     }
-    sample.sort((x, y) => x - y);
+    // A typed array sorts numerically without a comparator call per step.
+    const sample = picked.subarray(0, n).sort();
     if (sample.length === 0) return [0, 1];
     const lo = sample[Math.floor(sample.length * 0.02)]!;
     const hi = sample[Math.min(sample.length - 1, Math.floor(sample.length * 0.98))]!;
@@ -59,7 +62,34 @@ function showsAsIs(raster: Raster, options: DisplayOptions): boolean {
   return untouched && raster.dtype === 'uint8' && raster.slices === 1 && (raster.format === 'png' || raster.format === 'jpeg');
 }
 
+/**
+ * For a display of at most `maxSize` pixels, the level of the smallest internal overview (COG) that still has that
+ * many pixels along its longest edge; 0 = the full image. A 20,000² GeoTIFF's first view then reads its overview,
+ * not 1.6 billion samples.
+ */
+function overviewLevelFor(raster: Raster, maxSize: number | undefined): number {
+  const overviews = raster.metadata.overviews as { width: number; height: number }[] | undefined;
+  if (!maxSize || !Array.isArray(overviews) || raster.slices > 1 || raster.metadata.overviewLevel) return 0;
+  const needed = Math.min(maxSize, Math.max(raster.width, raster.height));
+  let level = 0;
+  overviews.forEach((o, i) => {
+    if (Math.max(o.width, o.height) >= needed) level = i + 1;
+  });
+  return level;
+}
+
 export async function renderDisplayImage(raster: Raster, options: DisplayOptions = {}): Promise<DisplayImage> {
+  const level = overviewLevelFor(raster, options.maxSize);
+  if (level === 0) return renderRaster(raster, options);
+  const overview = await readOverview(raster.path, level);
+  try {
+    return await renderRaster(overview, options);
+  } finally {
+    await overview.close();
+  }
+}
+
+async function renderRaster(raster: Raster, options: DisplayOptions): Promise<DisplayImage> {
   if (showsAsIs(raster, options)) {
     return { mime: raster.format === 'png' ? 'image/png' : 'image/jpeg', bytes: await readFile(raster.path), width: raster.width, height: raster.height };
   }
@@ -77,17 +107,24 @@ export async function renderDisplayImage(raster: Raster, options: DisplayOptions
   const hasNodata = raster.nodata !== null;
   const channels = (gray ? 1 : 3) + (hasNodata ? 1 : 0);
   const out = Buffer.alloc(outW * outH * channels);
+  // Per output column its source sample offset, per channel its band and range: looked up once, not per pixel.
+  const column = new Int32Array(outW).map((_, x) => Math.min(width - 1, Math.floor(x / scale)) * bands);
+  const band = Int32Array.from(chosen);
+  const low = Float64Array.from(span, ([lo]) => lo);
+  const range = Float64Array.from(span, ([lo, hi]) => hi - lo);
+  const nodata = raster.nodata;
   for (let y = 0; y < outH; y++) {
-    const sy = Math.min(height - 1, Math.floor(y / scale));
+    const row = Math.min(height - 1, Math.floor(y / scale)) * width * bands;
     for (let x = 0; x < outW; x++) {
-      const src = (sy * width + Math.min(width - 1, Math.floor(x / scale))) * bands;
+      const src = row + column[x]!;
       const dst = (y * outW + x) * channels;
-      for (let c = 0; c < chosen.length; c++) {
-        const [lo, hi] = span[c]!;
-        const v = Math.max(0, Math.min(255, Math.round(((values[src + chosen[c]!]! - lo) / (hi - lo)) * 255)));
+      for (let c = 0; c < band.length; c++) {
+        const scaled = ((values[src + band[c]!]! - low[c]!) / range[c]!) * 255;
+        // Math.round clamped to 0..255; NaN lands on 0 as before.
+        const v = scaled >= 255 ? 255 : scaled > 0 ? Math.round(scaled) : 0;
         out[dst + c] = inverted ? 255 - v : v;
       }
-      if (hasNodata) out[dst + channels - 1] = values[src + chosen[0]!] === raster.nodata ? 0 : 255;
+      if (hasNodata) out[dst + channels - 1] = values[src + band[0]!] === nodata ? 0 : 255;
     }
   }
   // Grey or RGB without alpha, no filtering and light deflate: a quarter of RGBA's bytes, and fast to encode.

@@ -21,14 +21,16 @@ a GeoTIFF gets a GeoTIFF mask with its CRS and transform. A volume gets a label 
 NAME.nii.gz for NIfTI, <folder>/<SeriesInstanceUID>.nii.gz for each DICOM series (a folder's DICOM files are
 grouped by series and sorted along the slice normal).
 Images of any size go through overlapping tiles blended with a Gaussian importance map, so memory depends
-on the tile size, not the image size. An unreadable file is reported with the reason and the batch goes on;
-a re-run skips finished files. Exit code 2 if any file failed.
+on the tile size, not the image size; a (Geo)TIFF's outputs are written strip by strip as rows are done.
+An unreadable file is reported with the reason and the batch goes on; a re-run skips finished files.
+Exit code 2 if any file failed.
 
 Options:
   --recursive        include sub-folders
   --probabilities    also write NAME.probabilities.tif: one uint8 band per class (band k = class k,
                      value = round(255 × probability))
-  --uncertainty      also write NAME.uncertainty.png: per-pixel normalised entropy, 0 (sure) … 255 (undecided)
+  --uncertainty      also write NAME.uncertainty.png (NAME.uncertainty.tif, georeferenced, for TIFF inputs):
+                     per-pixel normalised entropy, 0 (sure) … 255 (undecided)
   --dicom-seg        for DICOM series: also write <SeriesInstanceUID>.seg.dcm, a DICOM SEG referencing the series
   --overwrite        redo files whose mask exists
   --tile N           tile edge in pixels (default ${DEFAULT_TILE_OPTIONS.tile})

@@ -5,14 +5,14 @@ import { existsSync, statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { BatchEvent, BatchSummary } from '../api/types.ts';
-import { georeferenceOf, listImageSources, openRaster, parseSeriesPath, sliceWithNeighbours, writeGeoTiffMask, writeMaskPng, writeProbabilityTiff } from '../io/index.ts';
+import { listImageSources, openRaster, parseSeriesPath, sliceWithNeighbours } from '../io/index.ts';
 import { InputError, type Raster } from '../io/raster.ts';
 import { getArchitecture } from '../models/index.ts';
 import type { LoadedModel } from '../models/model-dir.ts';
 import { argmaxClasses } from './argmax.ts';
-import { quantizeUint8 } from './quantize.ts';
 import { normalisedEntropy } from './uncertainty.ts';
 import { needsWholeImage, refinedPredictor, refineImage, type RefineOptions } from './refine.ts';
+import { FileSink, MemorySink, outputPaths, type SegmentSink } from './segment-sinks.ts';
 import { DEFAULT_TILE_OPTIONS, modelPredictor, predictStrips, type PixelSource, type TileOptions } from './tiler.ts';
 import { segmentVolume } from './volume.ts';
 
@@ -20,7 +20,7 @@ import { segmentVolume } from './volume.ts';
 export interface SegmentOptions {
   /** Also keep uint8-quantised class probabilities (written as NAME.probabilities.tif). */
   probabilities?: boolean;
-  /** Also keep the per-pixel normalised entropy (written as NAME.uncertainty.png) and its mean. */
+  /** Also keep the per-pixel normalised entropy (written as NAME.uncertainty.tif for TIFF outputs, else .png) and its mean. */
   uncertainty?: boolean;
   tiles?: TileOptions;
   refine?: RefineOptions;
@@ -50,9 +50,21 @@ export interface SegmentedImage {
   uncertaintyScore: number | null;
 }
 
-/** Segments one image source with tiles; memory is the mask (+ quantised probabilities), never float maps unless a
- * whole-image refinement (CRF, islands) needs them. */
+/** Segments one image source with tiles into whole-image arrays (the workbench's predictions, evaluation). */
 export async function segmentSource(loaded: LoadedModel, source: PixelSource, options: SegmentOptions = {}): Promise<SegmentedImage> {
+  const { width, height } = source;
+  const numClasses = loaded.meta.classes.length;
+  const kept = new MemorySink(width, height, numClasses, options);
+  const { uncertaintyScore } = await segmentRows(loaded, source, options, kept);
+  return { width, height, numClasses, mask: kept.mask, probabilities: kept.probabilities, uncertainty: kept.uncertainty, uncertaintyScore };
+}
+
+/**
+ * Segments one image source with tiles and hands its rows to `sink` top to bottom. Memory is the tiler's strip,
+ * never whole-image float maps, unless a whole-image refinement (CRF, islands) needs them: then the sink gets the
+ * whole image as one block of rows.
+ */
+export async function segmentRows(loaded: LoadedModel, source: PixelSource, options: SegmentOptions, sink: SegmentSink): Promise<{ uncertaintyScore: number | null }> {
   const { meta } = loaded;
   const refine = options.refine ?? {};
   const numClasses = meta.classes.length;
@@ -60,42 +72,30 @@ export async function segmentSource(loaded: LoadedModel, source: PixelSource, op
   if (refine.crf !== undefined && width * height > MAX_CRF_PIXELS) {
     throw new Error(`${width}×${height} is too large for the CRF (at most ${MAX_CRF_PIXELS / 1e6} megapixels); segment it without --crf`);
   }
-  let mask: Uint8Array = new Uint8Array(width * height);
-  let probabilities: Uint8Array | null = options.probabilities ? new Uint8Array(numClasses * width * height) : null;
-  let uncertainty: Uint8Array | null = options.uncertainty ? new Uint8Array(width * height) : null;
   let entropySum = 0;
-  const whole = needsWholeImage(refine) ? new Float32Array(width * height * numClasses) : null;
-  const keepUncertainty = (probs: Float32Array, offset: number) => {
+  const uncertaintyOf = (probs: Float32Array): Uint8Array | null => {
+    if (!options.uncertainty) return null;
     const entropy = normalisedEntropy(probs, numClasses);
+    const scaled = new Uint8Array(entropy.length);
     for (let i = 0; i < entropy.length; i++) {
       entropySum += entropy[i]!;
-      uncertainty![offset + i] = Math.round(entropy[i]! * 255);
+      scaled[i] = Math.round(entropy[i]! * 255);
     }
+    return scaled;
   };
+  const whole = needsWholeImage(refine) ? new Float32Array(width * height * numClasses) : null;
   const sizeMultiple = getArchitecture(meta.architecture).sizeMultiple(meta.config);
   const predict = refinedPredictor(modelPredictor(loaded.model), refine);
-  await predictStrips(predict, source, meta.normalisation, sizeMultiple, options.tiles ?? DEFAULT_TILE_OPTIONS, (y, rows, probs, c) => {
-    mask.set(argmaxClasses(probs, c), y * width);
-    if (whole) {
-      whole.set(probs, y * width * c);
-      return;
-    }
-    if (uncertainty) keepUncertainty(probs, y * width);
-    if (probabilities) {
-      const planes = quantizeUint8(probs, c);
-      const n = rows * width;
-      for (let k = 0; k < c; k++) probabilities.set(planes.subarray(k * n, (k + 1) * n), k * width * height + y * width);
-    }
+  await predictStrips(predict, source, meta.normalisation, sizeMultiple, options.tiles ?? DEFAULT_TILE_OPTIONS, async (y, rows, probs, c) => {
+    if (whole) whole.set(probs, y * width * c);
+    else await sink.rows(y, rows, argmaxClasses(probs, c), probs, uncertaintyOf(probs));
   }, undefined, options.signal);
   if (whole) {
     const image = refine.crf !== undefined ? await source.readWindow(0, 0, width, height) : new Float32Array(0);
     const refined = refineImage(whole, image, width, height, numClasses, meta.normalisation, refine);
-    mask = refined.mask;
-    if (probabilities) probabilities = quantizeUint8(refined.probs, numClasses);
-    if (uncertainty) keepUncertainty(refined.probs, 0);
+    await sink.rows(0, height, refined.mask, refined.probs, uncertaintyOf(refined.probs));
   }
-  const uncertaintyScore = uncertainty ? entropySum / (width * height) : null;
-  return { width, height, numClasses, mask, probabilities, uncertainty, uncertaintyScore };
+  return { uncertaintyScore: options.uncertainty ? entropySum / (width * height) : null };
 }
 
 /** The dense CRF holds several float maps of the whole image: keep it to images of moderate size. */
@@ -156,18 +156,10 @@ function looksGeoreferenced(file: string): boolean {
   return /\.tiff?$/i.test(file);
 }
 
-async function writeOutputs(output: string, raster: Raster, result: SegmentedImage): Promise<void> {
-  const georeference = georeferenceOf(raster);
-  if (output.endsWith('.tif')) await writeGeoTiffMask(output, raster, result.mask);
-  else await writeMaskPng(output, result.width, result.height, result.mask);
-  if (result.probabilities) {
-    const file = output.replace(/\.(png|tif)$/, '.probabilities.tif');
-    await writeProbabilityTiff(file, result.width, result.height, result.numClasses, result.probabilities, georeference);
-  }
-  if (result.uncertainty) await writeMaskPng(output.replace(/\.(png|tif)$/, '.uncertainty.png'), result.width, result.height, result.uncertainty);
-}
-
-/** Segments one file into its outputs. Throws InputError for a file that cannot be read. */
+/**
+ * Segments one file into its outputs (see outputPaths): a GeoTIFF input's TIFF outputs are streamed row by row, so
+ * the image may be larger than memory. Throws InputError for a file that cannot be read.
+ */
 export async function segmentFile(loaded: LoadedModel, file: string, output: string, options: SegmentOptions = {}): Promise<void> {
   const raster = await openRaster(file);
   try {
@@ -177,8 +169,14 @@ export async function segmentFile(loaded: LoadedModel, file: string, output: str
       return;
     }
     const source = modelInput(raster, loaded);
-    const result = await segmentSource(loaded, source, options);
-    await writeOutputs(output, raster, result);
+    const sink = await FileSink.create(outputPaths(output, options), raster, loaded.meta.classes.length);
+    try {
+      await segmentRows(loaded, source, options, sink);
+    } catch (error) {
+      await sink.abort();
+      throw error;
+    }
+    await sink.finish();
   } finally {
     await raster.close();
   }

@@ -22,6 +22,17 @@ export function quantizeUint8(probs: Float32Array, numClasses: number): Uint8Arr
   return out;
 }
 
+/** HWC float probabilities → HWC uint8 (the probability TIFF's pixel-interleaved layout); same rounding as quantizeUint8. */
+export function quantizeUint8Pixels(probs: Float32Array, numClasses: number): Uint8Array {
+  planeCount(probs, numClasses);
+  const out = new Uint8Array(probs.length);
+  for (let i = 0; i < probs.length; i++) {
+    const p = probs[i]!;
+    out[i] = p >= 1 ? 255 : p > 0 ? Math.round(p * 255) : 0;
+  }
+  return out;
+}
+
 /** Class-major uint8 planes → HWC float probabilities (each within 1/510 of the original). */
 export function dequantizeUint8(planes: Uint8Array, numClasses: number): Float32Array {
   const pixels = planeCount(planes, numClasses);

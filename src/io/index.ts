@@ -5,8 +5,9 @@ export { readMask, readMaskSlices, writeMaskPng, UNLABELED, type Mask, type Mask
 export { listImageFiles, stemOf } from './files.ts';
 export { listImageSources, parseSeriesPath, seriesPath, sourceName } from './sources.ts';
 export { writeAtomic } from './write-atomic.ts';
-export { writeGeoTiffMask, writeProbabilityTiff, georeferenceOf } from './raster-outputs.ts';
+export { writeGeoTiffMask, writeProbabilityTiff, georeferenceOf, createMaskWriter, createProbabilityWriter, createUncertaintyWriter } from './raster-outputs.ts';
 export { writeTiff, type TiffGeoreference, type TiffImage } from './tiff-writer.ts';
+export { TiffStripWriter, type TiffStripWriterOptions } from './tiff-strip-writer.ts';
 export { openDicom, openDicomSeries, listDicomSeries, parseDicomFile, type DicomHeader, type DicomSeriesSummary } from './dicom.ts';
 export { applyWindow, windowForRange, WINDOW_PRESETS, type DicomWindow, type WindowPreset } from './dicom-window.ts';
 export { openNifti, writeNiftiLabels, affineOf, type NiftiGeometry, type NiftiAxis } from './nifti.ts';

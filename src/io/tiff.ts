@@ -2,6 +2,9 @@
 import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { InputError, type Raster, type RasterDType } from './raster.ts';
 import { checkWindow } from './memory-raster.ts';
+import { useNativeInflate } from './tiff-inflate.ts';
+
+useNativeInflate();
 
 const PHOTOMETRIC_YCBCR = 6;
 const PHOTOMETRIC_PALETTE = 3;
@@ -100,7 +103,8 @@ async function tiffRaster(file: string, tiff: GeoTIFF, image: GeoTIFFImage): Pro
         const values = ycbcr
           ? await image.readRGB({ window, interleave: true })
           : await image.readRasters({ window, interleave: true });
-        return Float32Array.from(values as ArrayLike<number>);
+        // The constructor converts a typed array in one pass; Float32Array.from walks it through the iterator.
+        return new Float32Array(values as ArrayLike<number>);
       } catch (error) {
         throw corrupt(file, error);
       }

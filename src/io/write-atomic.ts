@@ -5,18 +5,27 @@ import { InputError } from './raster.ts';
 
 /** Writes `bytes` (or text) to `<file>.tmp-<pid>` then renames it over `file`; creates parent folders. */
 export async function writeAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
-  const dir = path.dirname(path.resolve(file));
-  const temp = `${file}.tmp-${process.pid}`;
+  const temp = tempPathFor(file);
   try {
-    await mkdir(dir, { recursive: true });
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
     await writeFile(temp, bytes);
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOSPC') {
-      throw new InputError(file, `cannot write in folder ${dir} (${code})`);
-    }
-    throw error;
+    throw writeError(file, error);
   }
+}
+
+/** The name a file is written under before it is renamed into place: beside it, so the rename stays on one disk. */
+export function tempPathFor(file: string): string {
+  return `${file}.tmp-${process.pid}`;
+}
+
+/** A failed write as the user should see it: folder problems and a full disk name the file; anything else as it is. */
+export function writeError(file: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOSPC') {
+    return new InputError(file, `cannot write in folder ${path.dirname(path.resolve(file))} (${code})`);
+  }
+  return error;
 }

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderDisplayImage } from '../../../src/api/display.ts';
 import { openRaster, readOverview, writeGeoTiffMask } from '../../../src/io/index.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -38,6 +39,22 @@ test('COG overviews: the sizes GDAL lists, geotransform scaled, values readable'
     assert.ok(Math.max(...values) > 1000, 'overview holds real data');
   } finally {
     await smallest.close();
+  }
+});
+
+test('a COG thumbnail is rendered from the smallest overview that fills it, not from the full image', async (t) => {
+  const file = path.join(samples, 'rio-tiler', 'cog.tif');
+  if (!existsSync(file)) return t.skip(`no COG sample at ${file}`);
+  const full = await openRaster(file);
+  const overview = await readOverview(file, 2); // 665x667: the smallest of the COG's overviews with ≥ 400 px
+  try {
+    const shown = await renderDisplayImage(full, { maxSize: 400 });
+    assert.deepEqual([shown.width, shown.height], [399, 400]);
+    assert.ok(shown.bytes.equals((await renderDisplayImage(overview, { maxSize: 400 })).bytes), 'same pixels as the overview renders');
+    const fromFull = await renderDisplayImage({ ...full, metadata: { ...full.metadata, overviews: [] } }, { maxSize: 400 });
+    assert.ok(!shown.bytes.equals(fromFull.bytes), 'the full image subsamples to other pixels');
+  } finally {
+    await Promise.all([full.close(), overview.close()]);
   }
 });
 
