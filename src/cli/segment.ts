@@ -32,6 +32,7 @@ Options:
   --uncertainty      also write NAME.uncertainty.png (NAME.uncertainty.tif, georeferenced, for TIFF inputs):
                      per-pixel normalised entropy, 0 (sure) … 255 (undecided)
   --dicom-seg        for DICOM series: also write <SeriesInstanceUID>.seg.dcm, a DICOM SEG referencing the series
+  --geojson          also write NAME.geojson: each class's regions as polygons, in a GeoTIFF's CRS
   --overwrite        redo files whose mask exists
   --tile N           tile edge in pixels (default ${DEFAULT_TILE_OPTIONS.tile})
   --overlap F        overlap between tiles, 0 ≤ F < 1 (default ${DEFAULT_TILE_OPTIONS.overlap})
@@ -48,6 +49,7 @@ ${refineUsage}
       probabilities: { type: 'boolean' },
       uncertainty: { type: 'boolean' },
       'dicom-seg': { type: 'boolean' },
+      geojson: { type: 'boolean' },
       overwrite: { type: 'boolean' },
       tile: { type: 'string' },
       overlap: { type: 'string' },
@@ -76,6 +78,7 @@ ${refineUsage}
       probabilities: Boolean(values.probabilities),
       uncertainty: Boolean(values.uncertainty),
       dicomSeg: Boolean(values['dicom-seg']),
+      geojson: Boolean(values.geojson),
       tiles,
       refine: parseRefineOptions(values),
       signal: io.signal,

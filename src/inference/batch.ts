@@ -5,7 +5,8 @@ import { existsSync, statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { BatchEvent, BatchSummary } from '../api/types.ts';
-import { listImageSources, openRaster, parseSeriesPath, sliceWithNeighbours } from '../io/index.ts';
+import { georeferenceOf, listImageSources, openRaster, parseSeriesPath, readMask, sliceWithNeighbours } from '../io/index.ts';
+import { writeClassGeoJson } from '../io/geojson.ts';
 import { InputError, type Raster } from '../io/raster.ts';
 import { getArchitecture } from '../models/index.ts';
 import type { LoadedModel } from '../models/model-dir.ts';
@@ -26,6 +27,8 @@ export interface SegmentOptions {
   refine?: RefineOptions;
   /** For DICOM volumes: also write a DICOM SEG (NAME.seg.dcm) beside the NIfTI labels. */
   dicomSeg?: boolean;
+  /** For 2D images: also write the classes as polygons (NAME.geojson), in the input's CRS when it has one. */
+  geojson?: boolean;
   signal?: AbortSignal;
 }
 
@@ -177,9 +180,16 @@ export async function segmentFile(loaded: LoadedModel, file: string, output: str
       throw error;
     }
     await sink.finish();
+    if (options.geojson) await writeGeoJsonBeside(output, raster, loaded.meta.classes);
   } finally {
     await raster.close();
   }
+}
+
+/** NAME.geojson from the mask just written: polygons of every class, in the input's CRS when it has one. */
+async function writeGeoJsonBeside(output: string, raster: Raster, classes: { index: number; name: string }[]): Promise<void> {
+  const mask = await readMask(output);
+  await writeClassGeoJson(output.replace(/\.(png|tif)$/, '.geojson'), mask.data, mask.width, mask.height, classes, georeferenceOf(raster));
 }
 
 export interface BatchItem {

@@ -84,8 +84,8 @@ export async function segmentFolderPooled(modelDir: string, options: PoolOptions
           const id = nextFile++;
           const item = pending[id]!;
           await fs.mkdir(path.dirname(item.output), { recursive: true });
-          const { probabilities, uncertainty, dicomSeg, tiles, refine } = options;
-          w.worker.postMessage({ type: 'segment', id, file: item.file, output: item.output, options: { probabilities, uncertainty, dicomSeg, tiles, refine } } satisfies PoolRequest);
+          const { probabilities, uncertainty, dicomSeg, geojson, tiles, refine } = options;
+          w.worker.postMessage({ type: 'segment', id, file: item.file, output: item.output, options: { probabilities, uncertainty, dicomSeg, geojson, tiles, refine } } satisfies PoolRequest);
           const reply = await w.next();
           if (reply.type === 'done') tracker.record(item, 'done', reply.seconds);
           else if (reply.type === 'failed') tracker.record(item, 'failed', reply.seconds, reply.reason);

@@ -76,4 +76,15 @@ test('4-band GeoTIFF: paint, export a georeferenced mask, train on all bands fro
   const meta = JSON.parse(readFileSync(path.join(model, 'segwork.json'), 'utf8'));
   assert.equal(meta.inputChannels, 4);
   assert.equal(meta.normalisation.mean.length, 4, 'per-band statistics for all four bands');
+
+  const out = path.join(dir, 'segmented');
+  const segmented = await segwork(['segment', '--model', model, '--in', images, '--out', out, '--geojson', '--workers', '1']);
+  assert.equal(segmented.code, 0, segmented.stderr);
+  const predicted = await openRaster(path.join(out, path.basename(NAIP)));
+  const naip = await openRaster(NAIP);
+  assert.deepEqual(georeferenceOf(predicted), georeferenceOf(naip), 'the predicted mask keeps the CRS and transform');
+  await Promise.all([predicted.close(), naip.close()]);
+  const polygons = JSON.parse(readFileSync(path.join(out, path.basename(NAIP).replace(/\.tif$/, '.geojson')), 'utf8'));
+  assert.equal(polygons.crs.properties.name, 'urn:ogc:def:crs:EPSG::26914');
+  assert.ok(polygons.features.length > 0);
 });
