@@ -2,7 +2,7 @@
 // GeoTIFFs, a NIfTI label map or a DICOM SEG with the source's geometry for volumes. Shared by `segwork export` and
 // the workbench's Export.
 import * as path from 'node:path';
-import { georeferenceOf, InputError, labelVolumeExtension, openRaster, stemOf, writeGeoTiffMask, writeLabelVolume, writeMaskPng } from '../io/index.ts';
+import { georeferenceOf, InputError, labelVolumeExtension, openRaster, parseSeriesPath, stemOf, writeGeoTiffMask, writeLabelVolume, writeMaskPng } from '../io/index.ts';
 import { writeClassGeoJson } from '../io/geojson.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
@@ -20,8 +20,9 @@ export function defaultExportFormat(image: ImageRecord): LabelExportFormat {
 const EXTENSIONS: Record<LabelExportFormat, string> = { png: '.png', geotiff: '.tif', geojson: '.geojson', nifti: labelVolumeExtension('nifti'), 'dicom-seg': labelVolumeExtension('dicom-seg') };
 
 export function exportFileName(image: ImageRecord, format: LabelExportFormat): string {
-  // The image's stem, so exported labels pair with their images for `segwork train` (as segment's outputs do).
-  return `${stemOf(image.name.replace(/ \(series …[\d.]+\)$/, ''))}${EXTENSIONS[format]}`;
+  // The image's stem (a series' folder name), so exported labels pair with their images for `segwork train`.
+  const series = parseSeriesPath(image.path);
+  return `${series ? path.basename(series.dir) : stemOf(image.name)}${EXTENSIONS[format]}`;
 }
 
 /** Every slice's current mask, one after another; slices never labeled are all unlabeled. */
