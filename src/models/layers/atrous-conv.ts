@@ -12,7 +12,24 @@ const DIRECT_BACKENDS = new Set(['wasm', 'cpu']);
 export function atrousConv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, rate: number, depthwise: boolean): tf.Tensor4D {
   if (rate === 1) return depthwise ? tf.depthwiseConv2d(x, kernel, 1, 'same') : tf.conv2d(x, kernel, 1, 'same');
   if (!DIRECT_BACKENDS.has(tf.getBackend())) return spaceToBatchAtrousConv2d(x, kernel, rate, depthwise);
-  return depthwise ? dilatedDepthwiseConv2d(x, kernel, rate) : dilatedConv2d(x, kernel, rate);
+  return tf.tidy(() => {
+    const reachable = reachableTaps(kernel, rate, x.shape[1], x.shape[2]);
+    return depthwise ? dilatedDepthwiseConv2d(x, reachable, rate) : dilatedConv2d(x, reachable, rate);
+  });
+}
+
+/**
+ * The odd kernel without the taps that, dilated by `rate`, read only padding from every pixel of an h×w image
+ * (offset j·rate > size − 1): ASPP's rate 18 on a 16×16 feature map is a 1×1 convolution. The slice's gradient
+ * gives those taps zero, as the full convolution would.
+ */
+export function reachableTaps(kernel: tf.Tensor4D, rate: number, h: number, w: number): tf.Tensor4D {
+  const [kh, kw] = kernel.shape;
+  if (kh % 2 === 0 || kw % 2 === 0) return kernel;
+  const reach = (k: number, size: number) => Math.min((k - 1) / 2, Math.floor((size - 1) / rate));
+  const [rh, rw] = [reach(kh, h), reach(kw, w)];
+  if (2 * rh + 1 === kh && 2 * rw + 1 === kw) return kernel;
+  return tf.slice(kernel, [(kh - 1) / 2 - rh, (kw - 1) / 2 - rw, 0, 0], [2 * rh + 1, 2 * rw + 1, -1, -1]);
 }
 
 /** atrousConv2d by space-to-batch → 'valid' convolution → batch-to-space: only ops tfjs can differentiate. */

@@ -1,9 +1,10 @@
 // Direct dilated convolutions (values and both gradients) agree with the space-to-batch path, which uses only
 // tfjs's own gradients, on cpu and on wasm: odd sizes, rates 2, 3 and 6, batch > 1, full and depthwise.
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/compute/backends.ts';
-import { spaceToBatchAtrousConv2d } from '../../../src/models/layers/atrous-conv.ts';
+import { atrousConv2d, reachableTaps, spaceToBatchAtrousConv2d } from '../../../src/models/layers/atrous-conv.ts';
 import { dilatedConv2d, dilatedDepthwiseConv2d } from '../../../src/models/layers/dilated-conv.ts';
 import { assertClose, onBackend, seeded } from '../compute/gradient-helpers.ts';
 
@@ -55,3 +56,21 @@ for (const [depthwise, cases] of [[false, fullCases], [true, depthwiseCases]] as
     });
   }
 }
+
+test('atrousConv2d drops the taps that read only padding and still matches space-to-batch on cpu and wasm', async () => {
+  const cases: Array<Case & { depthwise: boolean; reachable: number[] }> = [
+    { x: [2, 5, 6, 3], kernel: [3, 3, 3, 2], rate: 6, depthwise: false, reachable: [1, 1] },
+    { x: [2, 5, 9, 3], kernel: [3, 3, 3, 2], rate: 6, depthwise: false, reachable: [1, 3] },
+    { x: [3, 9, 4, 2], kernel: [3, 3, 2, 1], rate: 4, depthwise: true, reachable: [3, 1] },
+  ];
+  for (const c of cases) {
+    assert.deepEqual(reachableTaps(tf.zeros(c.kernel) as tf.Tensor4D, c.rate, c.x[1], c.x[2]).shape.slice(0, 2), c.reachable);
+    const expected = await onBackend('cpu', valueAndGradients(c, (x, k) => spaceToBatchAtrousConv2d(x, k, c.rate, c.depthwise)));
+    for (const backend of ['cpu', 'wasm']) {
+      const actual = await onBackend(backend, valueAndGradients(c, (x, k) => atrousConv2d(x, k, c.rate, c.depthwise)));
+      ['output', 'input gradient', 'kernel gradient'].forEach((what, i) => {
+        assertClose(actual[i], expected[i], TOLERANCE, `${backend}, x ${c.x}, rate ${c.rate}: ${what}`);
+      });
+    }
+  }
+});
