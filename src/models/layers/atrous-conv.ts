@@ -1,10 +1,39 @@
-// Atrous (dilated) 3×3 convolution that can be trained: tfjs refuses gradients for conv2d / depthwiseConv2d
-// with dilation > 1, so we use the classic equivalence (TF's atrous_conv2d): space-to-batch by the rate,
-// an ordinary convolution, batch-to-space back. All three have gradients.
+// Atrous (dilated) 3×3 convolution that can be trained. On wasm and cpu it is one dilated convolution with
+// gradients we supply (dilated-conv.ts). Elsewhere, the classic equivalence (TF's atrous_conv2d): space-to-batch
+// by the rate, an ordinary convolution, batch-to-space back; all three have tfjs gradients, but the padding to
+// a multiple of the rate costs 2.6–10× the work at DeepLab's feature sizes.
 import * as tf from '@tensorflow/tfjs';
+import { dilatedConv2d, dilatedDepthwiseConv2d } from './dilated-conv.ts';
+
+/** Backends whose dilated conv2d / depthwiseConv2d forward the direct path is tested on (tests/unit/models/dilated-conv.test.ts). */
+const DIRECT_BACKENDS = new Set(['wasm', 'cpu']);
 
 /** 'same'-padded convolution of x with `kernel` dilated by `rate`; depthwise when the kernel is [k, k, cin, 1]. */
 export function atrousConv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, rate: number, depthwise: boolean): tf.Tensor4D {
+  if (rate === 1) return depthwise ? tf.depthwiseConv2d(x, kernel, 1, 'same') : tf.conv2d(x, kernel, 1, 'same');
+  if (!DIRECT_BACKENDS.has(tf.getBackend())) return spaceToBatchAtrousConv2d(x, kernel, rate, depthwise);
+  return tf.tidy(() => {
+    const reachable = reachableTaps(kernel, rate, x.shape[1], x.shape[2]);
+    return depthwise ? dilatedDepthwiseConv2d(x, reachable, rate) : dilatedConv2d(x, reachable, rate);
+  });
+}
+
+/**
+ * The odd kernel without the taps that, dilated by `rate`, read only padding from every pixel of an h×w image
+ * (offset j·rate > size − 1): ASPP's rate 18 on a 16×16 feature map is a 1×1 convolution. The slice's gradient
+ * gives those taps zero, as the full convolution would.
+ */
+export function reachableTaps(kernel: tf.Tensor4D, rate: number, h: number, w: number): tf.Tensor4D {
+  const [kh, kw] = kernel.shape;
+  if (kh % 2 === 0 || kw % 2 === 0) return kernel;
+  const reach = (k: number, size: number) => Math.min((k - 1) / 2, Math.floor((size - 1) / rate));
+  const [rh, rw] = [reach(kh, h), reach(kw, w)];
+  if (2 * rh + 1 === kh && 2 * rw + 1 === kw) return kernel;
+  return tf.slice(kernel, [(kh - 1) / 2 - rh, (kw - 1) / 2 - rw, 0, 0], [2 * rh + 1, 2 * rw + 1, -1, -1]);
+}
+
+/** atrousConv2d by space-to-batch → 'valid' convolution → batch-to-space: only ops tfjs can differentiate. */
+export function spaceToBatchAtrousConv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, rate: number, depthwise: boolean): tf.Tensor4D {
   const conv = (input: tf.Tensor4D, pad: 'same' | 'valid') =>
     depthwise ? tf.depthwiseConv2d(input, kernel, 1, pad) : tf.conv2d(input, kernel, 1, pad);
   if (rate === 1) return conv(x, 'same');
