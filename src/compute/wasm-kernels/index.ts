@@ -7,6 +7,7 @@ import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.ts';
 import { registerOverNative } from './native-fallback.ts';
 import { resizeNearestGradByPooling } from './resize-nearest-grad.ts';
 import { sumLeadingAxes } from './sum-leading-axes.ts';
+import { tileChannelVector } from './tile-channel-vector.ts';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 
 /** Kernels registered on wasm: the missing ones, plus Conv2DBackpropInput whose native version is a slow scalar loop (more fast paths below). */
@@ -28,5 +29,6 @@ export function registerWasmTrainingKernels(): void {
   }
   // Fast paths in front of native kernels, which stay as the fallback.
   registerOverNative('Sum', sumLeadingAxes);
+  registerOverNative('Tile', tileChannelVector);
   registerOverNative('ResizeNearestNeighborGrad', resizeNearestGradByPooling);
 }

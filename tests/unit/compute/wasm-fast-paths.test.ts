@@ -1,5 +1,5 @@
-// The fast paths put in front of native wasm kernels (Sum over leading axes, nearest up-sampling's gradient)
-// give what cpu gives, and the cases they leave to the native kernel still work.
+// The fast paths put in front of native wasm kernels (Sum over leading axes, Tile of a per-channel vector, nearest
+// up-sampling's gradient) give what cpu gives, and the cases they leave to the native kernel still work.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -33,6 +33,17 @@ test('Sum keeps its shapes and the native path for other axes and int32', async 
   const ints = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2], 'int32');
   assert.deepEqual(Array.from(tf.sum(ints, [0, 1]).dataSync()), [16, 20]);
   tf.dispose([x, ints]);
+});
+
+test('Tile of a per-channel vector (batch-norm gradient shape) matches cpu; other tiles go native', async () => {
+  await sameOnBothBackends('tile', () => {
+    const vector = seeded([1, 1, 1, 7], 4);
+    const other = seeded([2, 1, 3], 5);
+    return [tf.tile(vector, [3, 5, 9, 1]), tf.tile(seeded([5], 6), [1]), tf.tile(seeded([1, 1], 7), [4, 1]), tf.tile(other, [2, 3, 1]), tf.tile(vector, [1, 1, 1, 2])];
+  });
+  const ints = tf.tile(tf.tensor2d([1, 2, 3], [1, 3], 'int32'), [3, 1]);
+  assert.deepEqual(Array.from(ints.dataSync()), [1, 2, 3, 1, 2, 3, 1, 2, 3]);
+  assert.deepEqual(tf.tile(seeded([1, 4], 8), [0, 1]).shape, [0, 4]);
 });
 
 /** The gradient of nearest resizing (no corner alignment, no half-pixel centres) by its definition. */
