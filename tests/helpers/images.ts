@@ -36,12 +36,17 @@ export function writeSquaresDataset(dir: string, count: number, size = 32, label
   return { images, labels };
 }
 
-/** Every decoded value of an image's first slice, through the repo's own reader. */
-export async function readPixels(file: string): Promise<Float32Array> {
+/** An image's first slice through the repo's own reader: its (closed) raster for the metadata, and every value. */
+export async function readRaster(file: string) {
   const raster = await openRaster(file);
   try {
-    return await raster.readWindow(0, 0, raster.width, raster.height);
+    return { raster, values: await raster.readWindow(0, 0, raster.width, raster.height) };
   } finally {
     await raster.close();
   }
+}
+
+/** Every decoded value of an image's first slice, through the repo's own reader. */
+export async function readPixels(file: string): Promise<Float32Array> {
+  return (await readRaster(file)).values;
 }

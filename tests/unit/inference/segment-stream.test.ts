@@ -9,6 +9,7 @@ import { openRaster, readImage, writeTiff } from '../../../src/io/index.ts';
 import type { LoadedModel, ModelMeta } from '../../../src/models/model-dir.ts';
 import { buildUNet, type UNetConfig } from '../../../src/models/unet.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { readRaster } from '../../helpers/images.ts';
 
 const width = 70;
 const height = 45;
@@ -28,14 +29,6 @@ async function writeInput(dir: string): Promise<string> {
   return file;
 }
 
-async function readAll(file: string) {
-  const raster = await openRaster(file);
-  try {
-    return { raster, values: await raster.readWindow(0, 0, raster.width, raster.height) };
-  } finally {
-    await raster.close();
-  }
-}
 
 // Small tiles, so the tiler hands out several blocks of rows and the writers append more than once.
 const tiles = { tile: 16, overlap: 0.5, batch: 4 };
@@ -59,13 +52,13 @@ for (const refine of [{}, { minIsland: 6 }]) {
     await segmentFile(loaded, input, output, options);
     assert.deepEqual(readdirSync(path.dirname(output)).sort(), ['field.probabilities.tif', 'field.tif', 'field.uncertainty.tif']);
 
-    const mask = await readAll(output);
+    const mask = await readRaster(output);
     assert.deepEqual(Uint8Array.from(mask.values), expected.mask);
     assert.deepEqual(mask.raster.metadata.geoTransform, geoTransform);
     assert.equal(mask.raster.metadata.epsg, 32633);
     assert.equal(mask.raster.nodata, 255);
 
-    const probabilities = await readAll(output.replace('.tif', '.probabilities.tif'));
+    const probabilities = await readRaster(output.replace('.tif', '.probabilities.tif'));
     assert.equal(probabilities.raster.bands, numClasses);
     assert.equal(probabilities.raster.metadata.interleave, 'pixel');
     assert.deepEqual(probabilities.raster.metadata.geoTransform, geoTransform);
@@ -73,7 +66,7 @@ for (const refine of [{}, { minIsland: 6 }]) {
     probabilities.values.forEach((v, i) => (classMajor[(i % numClasses) * width * height + Math.floor(i / numClasses)] = v));
     assert.deepEqual(classMajor, expected.probabilities);
 
-    const uncertainty = await readAll(output.replace('.tif', '.uncertainty.tif'));
+    const uncertainty = await readRaster(output.replace('.tif', '.uncertainty.tif'));
     assert.deepEqual(Uint8Array.from(uncertainty.values), expected.uncertainty);
     assert.equal(uncertainty.raster.metadata.epsg, 32633);
   });

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { openRaster, TiffStripWriter } from '../../../src/io/index.ts';
+import { TiffStripWriter } from '../../../src/io/index.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { readRaster } from '../../helpers/images.ts';
 
 const geoTransform = [440720, 30, 0, 3751320, 0, -30];
 const width = 301;
@@ -21,14 +22,6 @@ async function appendInChunks(writer: TiffStripWriter, data: Uint16Array): Promi
   }
 }
 
-async function readAll(file: string) {
-  const raster = await openRaster(file);
-  try {
-    return { raster, values: await raster.readWindow(0, 0, raster.width, raster.height) };
-  } finally {
-    await raster.close();
-  }
-}
 
 test('rows appended in uneven chunks read back identical, with CRS, geotransform and nodata', async (t) => {
   const dir = tempDir(t);
@@ -40,7 +33,7 @@ test('rows appended in uneven chunks read back identical, with CRS, geotransform
   assert.equal(existsSync(file), false, 'nothing under the final name before finish()');
   await writer.finish();
   assert.deepEqual(readdirSync(path.dirname(file)), ['streamed.tif'], 'no temp file left');
-  const { raster, values } = await readAll(file);
+  const { raster, values } = await readRaster(file);
   assert.deepEqual([raster.width, raster.height, raster.bands, raster.dtype], [width, height, bands, 'uint16']);
   assert.equal(raster.metadata.compression, 'deflate');
   assert.deepEqual(raster.metadata.geoTransform, geoTransform);
@@ -56,7 +49,7 @@ test('BigTIFF: 64-bit header and offsets, same pixels and georeference', async (
   await writer.finish();
   const header = readFileSync(file).subarray(0, 8);
   assert.deepEqual(Array.from(header), [0x49, 0x49, 43, 0, 8, 0, 0, 0]);
-  const { raster, values } = await readAll(file);
+  const { raster, values } = await readRaster(file);
   assert.deepEqual(raster.metadata.geoTransform, geoTransform);
   assert.equal(raster.metadata.epsg, 32611);
   assert.deepEqual(values, Float32Array.from(samples));
@@ -77,7 +70,7 @@ test('planar files: one strip per band, read back pixel-interleaved', async (t) 
   const writer = await TiffStripWriter.create(file, { width, height, bands, dtype: 'uint16', interleave: 'band' });
   await appendInChunks(writer, samples);
   await writer.finish();
-  const { raster, values } = await readAll(file);
+  const { raster, values } = await readRaster(file);
   assert.equal(raster.metadata.interleave, 'band');
   assert.deepEqual(values, Float32Array.from(samples));
 });
