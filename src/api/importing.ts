@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { listImageFiles, listImageSources, openRaster, parseSeriesPath, readMaskSlices, sourceName, stemOf } from '../io/index.ts';
+import { checkMaskFits, listImageFiles, listImageSources, openRaster, parseSeriesPath, readMaskSlices, sourceName, stemOf } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
 import { UNLABELED } from './types.ts';
 import type { ImageRecord } from '../store/images.ts';
@@ -79,11 +79,7 @@ export async function importImages(ws: Workspace, projectId: number, files: stri
       const labelPath = labels?.get(stemOf(file));
       if (labelPath) {
         const masks = await readMaskSlices(labelPath, { labelValues: options.labelValues, ignoreValue: options.ignoreValue, numClasses });
-        const first = masks[0]!;
-        if (first.width !== record.width || first.height !== record.height || masks.length !== record.slices) {
-          const slices = (n: number) => (n > 1 ? `×${n} slices` : '');
-          throw new InputError(labelPath, `label is ${first.width}×${first.height}${slices(masks.length)} but its image is ${record.width}×${record.height}${slices(record.slices)}`);
-        }
+        checkMaskFits(labelPath, masks, record);
         ws.transaction(() => masks.forEach((mask, slice) => {
           if (mask.data.some((v) => v !== UNLABELED)) ws.masks.save(record.id, mask.data, mask.width, mask.height, { slice });
         }));

@@ -1,10 +1,10 @@
 // A volume's labels seen and painted along any axis. Masks are stored per slice of the volume's own axis (k);
 // a plane along another axis is assembled from one row or column of every slice, and a stroke painted on it is
 // written back into each slice it crosses, so training always sees native slices.
-import { planeAlong, sliceOfRow, type VolumeAxis } from '../io/reslice.ts';
+import { planeAlong, sliceOfRow } from '../io/reslice.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
-import { UNLABELED } from './types.ts';
+import { UNLABELED, type VolumeAxis } from './types.ts';
 
 export interface PlanePatch {
   x: number;

@@ -20,7 +20,7 @@ function nativeCodecs(): Promise<Codecs> {
   return loading;
 }
 
-/** One 12-bit JPEG frame to 16-bit samples; signed data is sign-extended from Bits Stored. */
+/** One 12-bit JPEG frame to 16-bit samples (signed data as stored; decodeFrame sign-extends it). */
 export async function decodeJpeg12(data: Uint8Array, format: PixelFormat): Promise<Uint16Array | Int16Array> {
   const { NativeCodecs, Context } = await nativeCodecs();
   let decoded: Uint8Array | undefined;
@@ -44,11 +44,7 @@ export async function decodeJpeg12(data: Uint8Array, format: PixelFormat): Promi
     throw error;
   }
   if (!decoded) throw new Error('the 12-bit JPEG decoder returned no pixels');
-  const samples = new Uint16Array(decoded.buffer, decoded.byteOffset, decoded.byteLength >> 1);
-  if (format.pixelRepresentation !== 1) return samples;
-  // JPEG codes the two's-complement bit pattern as an unsigned number of Bits Stored bits.
-  const shift = 32 - format.bitsStored;
-  const signed = new Int16Array(samples.length);
-  for (let i = 0; i < samples.length; i++) signed[i] = (samples[i] << shift) >> shift;
-  return signed;
+  // Signed data keeps its two's-complement bit pattern here; decodeFrame sign-extends it from Bits Stored.
+  const { buffer, byteOffset, byteLength } = decoded;
+  return format.pixelRepresentation === 1 ? new Int16Array(buffer, byteOffset, byteLength >> 1) : new Uint16Array(buffer, byteOffset, byteLength >> 1);
 }

@@ -1,6 +1,6 @@
 // A class mask as GeoJSON: one feature per connected region, with its holes, in the raster's CRS when it is
 // georeferenced (pixel-corner coordinates otherwise), so QGIS and GDAL's ogr read the classes as vector layers.
-import { classPolygons } from './mask-polygons.ts';
+import { classPolygons, signedArea } from './mask-polygons.ts';
 import type { TiffGeoreference } from './tiff-writer.ts';
 import { writeAtomic } from './write-atomic.ts';
 
@@ -26,9 +26,7 @@ export async function writeClassGeoJson(file: string, mask: Uint8Array, width: n
 
 /** RFC 7946: exterior rings counter-clockwise, holes clockwise (in the output coordinates, y up). */
 function oriented(ring: [number, number][], exterior: boolean): [number, number][] {
-  let twiceArea = 0;
-  for (let i = 0; i + 1 < ring.length; i++) twiceArea += ring[i]![0] * ring[i + 1]![1] - ring[i + 1]![0] * ring[i]![1];
-  return twiceArea > 0 === exterior ? ring : ring.reverse();
+  return signedArea(ring) > 0 === exterior ? ring : ring.reverse();
 }
 
 /** GDAL geotransform: X = ox + col·a + row·b, Y = oy + col·d + row·e. */

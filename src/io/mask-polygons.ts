@@ -91,8 +91,8 @@ function dropCollinear(ring: [number, number][]): [number, number][] {
   return [...kept, kept[0]!];
 }
 
-/** Shoelace area in screen coordinates: positive for clockwise-on-screen rings (outer), negative for holes. */
-function signedArea(ring: [number, number][]): number {
+/** Shoelace area: positive for rings clockwise on screen (y down), i.e. counter-clockwise with y up. */
+export function signedArea(ring: [number, number][]): number {
   let sum = 0;
   for (let i = 0; i + 1 < ring.length; i++) sum += ring[i]![0] * ring[i + 1]![1] - ring[i + 1]![0] * ring[i]![1];
   return sum / 2;

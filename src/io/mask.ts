@@ -53,6 +53,14 @@ export async function readMaskSlices(file: string, options: MaskOptions = {}): P
   });
 }
 
+/** Throws unless a mask's slices match the image's grid: width × height and, for volumes, the slice count. */
+export function checkMaskFits(maskFile: string, masks: Mask[], image: { name: string; width: number; height: number; slices: number }): void {
+  const first = masks[0]!;
+  if (first.width === image.width && first.height === image.height && masks.length === image.slices) return;
+  const slices = (n: number) => (n > 1 ? `×${n} slices` : '');
+  throw new InputError(maskFile, `label is ${first.width}×${first.height}${slices(masks.length)} but its image ${image.name} is ${image.width}×${image.height}${slices(image.slices)}`);
+}
+
 /** Writes class indices as an 8-bit grayscale PNG, atomically; creates parent folders. */
 export async function writeMaskPng(file: string, width: number, height: number, data: Uint8Array): Promise<void> {
   if (data.length !== width * height) {

@@ -6,7 +6,6 @@ import type { VolumeAxis } from '../api/types.ts';
 import { checkWindow } from './memory-raster.ts';
 import type { Raster } from './raster.ts';
 
-export type { VolumeAxis };
 
 /** Plane size and count along `axis` for a width × height × slices volume. */
 export function planeAlong(axis: VolumeAxis, width: number, height: number, slices: number): { width: number; height: number; count: number } {

@@ -2,7 +2,7 @@
 // and derives what the model needs from the data (band normalisation, class frequencies).
 import * as path from 'node:path';
 import { UNLABELED } from '../api/types.ts';
-import { listImageFiles, openRaster, readMaskSlices, readSliceWithNeighbours, stemOf } from '../io/index.ts';
+import { checkMaskFits, listImageFiles, openRaster, readMaskSlices, readSliceWithNeighbours, stemOf } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
 import type { Normalisation } from '../models/model-dir.ts';
 
@@ -64,12 +64,7 @@ export async function loadLabeledSlices(pair: ImageLabelPair, options: LoadOptio
   const raster = await openRaster(pair.imagePath);
   try {
     const masks = await readMaskSlices(pair.maskPath, options);
-    const first = masks[0]!;
-    if (first.width !== raster.width || first.height !== raster.height || masks.length !== raster.slices) {
-      const slices = (n: number) => (n > 1 ? `×${n} slices` : '');
-      const image = `${raster.width}×${raster.height}${slices(raster.slices)}`;
-      throw new InputError(pair.maskPath, `label is ${first.width}×${first.height}${slices(masks.length)} but its image ${path.basename(pair.imagePath)} is ${image}`);
-    }
+    checkMaskFits(pair.maskPath, masks, { ...raster, name: path.basename(pair.imagePath) });
     const out: LabeledImage[] = [];
     for (const [slice, mask] of masks.entries()) {
       if (masks.length > 1 && !mask.data.some((v) => v !== UNLABELED)) continue;
