@@ -23,29 +23,42 @@ function samePadding(kh: number, kw: number, rate: number): { forward: Padding; 
   };
 }
 
+/** A differentiable op of (x, kernel) whose gradients `backward` gives, through tf.customGrad. */
+function withGradients(
+  forward: (x: tf.Tensor4D, kernel: tf.Tensor4D) => tf.Tensor4D,
+  backward: (dy: tf.Tensor4D, x: tf.Tensor4D, kernel: tf.Tensor4D) => [tf.Tensor, tf.Tensor],
+): (x: tf.Tensor4D, kernel: tf.Tensor4D) => tf.Tensor4D {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xs, ws, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    save([xs, ws]);
+    return {
+      value: forward(xs, ws),
+      gradFunc: (dy, saved) => {
+        const [xSaved, wSaved] = saved as [tf.Tensor4D, tf.Tensor4D];
+        return backward(dy as tf.Tensor4D, xSaved, wSaved);
+      },
+    };
+  });
+  return (x, kernel) => op(x, kernel) as tf.Tensor4D;
+}
+
 /** 'same'-padded conv2d of x [B, H, W, Ci] by kernel [KH, KW, Ci, Co] dilated by `rate`, stride 1. */
 export function dilatedConv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, rate: number): tf.Tensor4D {
   const [kh, kw] = kernel.shape;
   const pad = samePadding(kh, kw, rate);
-  const conv = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [xs, ws, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
-    save([xs, ws]);
-    return {
-      value: tf.conv2d(xs, ws, 1, pad.forward, 'NHWC', rate),
-      gradFunc: (dy, saved) => {
-        const [xSaved, wSaved] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const dy4 = dy as tf.Tensor4D;
-        const flipped = tf.transpose(tf.reverse(wSaved, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-        const dx = tf.conv2d(dy4, flipped, 1, pad.mirrored, 'NHWC', rate);
-        // Batch and channels swap places so the sum over the batch is the convolution's channel sum.
-        const xAsBatchOfChannels = tf.transpose(xSaved, [3, 1, 2, 0]) as tf.Tensor4D;
-        const dyAsFilter = tf.transpose(dy4, [1, 2, 0, 3]) as tf.Tensor4D;
-        const dw = tf.transpose(tf.conv2d(xAsBatchOfChannels, dyAsFilter, rate, pad.forward), [1, 2, 0, 3]);
-        return [dx, dw];
-      },
-    };
-  });
-  return conv(x, kernel) as tf.Tensor4D;
+  const conv = withGradients(
+    (xs, ws) => tf.conv2d(xs, ws, 1, pad.forward, 'NHWC', rate),
+    (dy, xSaved, wSaved) => {
+      const flipped = tf.transpose(tf.reverse(wSaved, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+      const dx = tf.conv2d(dy, flipped, 1, pad.mirrored, 'NHWC', rate);
+      // Batch and channels swap places so the sum over the batch is the convolution's channel sum.
+      const xAsBatchOfChannels = tf.transpose(xSaved, [3, 1, 2, 0]) as tf.Tensor4D;
+      const dyAsFilter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
+      const dw = tf.transpose(tf.conv2d(xAsBatchOfChannels, dyAsFilter, rate, pad.forward), [1, 2, 0, 3]);
+      return [dx, dw];
+    },
+  );
+  return conv(x, kernel);
 }
 
 /** 'same'-padded depthwise conv of x [B, H, W, C] by kernel [KH, KW, C, 1] dilated by `rate`, stride 1. */
@@ -53,28 +66,22 @@ export function dilatedDepthwiseConv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, rate
   const [kh, kw, , multiplier] = kernel.shape;
   if (multiplier !== 1) throw new Error(`dilatedDepthwiseConv2d: channel multiplier must be 1, got ${multiplier}`);
   const pad = samePadding(kh, kw, rate);
-  const conv = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [xs, ws, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
-    save([xs, ws]);
-    return {
-      value: tf.depthwiseConv2d(xs, ws, 1, pad.forward, 'NHWC', rate),
-      gradFunc: (dy, saved) => {
-        const [xSaved, wSaved] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const dy4 = dy as tf.Tensor4D;
-        const dx = tf.depthwiseConv2d(dy4, tf.reverse(wSaved, [0, 1]) as tf.Tensor4D, 1, pad.mirrored, 'NHWC', rate);
-        // One tap at a time: a depthwise filter as large as dy is not a kernel every backend can run.
-        const [b, h, w, c] = xSaved.shape;
-        const xPadded = tf.pad(xSaved, pad.forward);
-        const taps: tf.Tensor[] = [];
-        for (let row = 0; row < kh; row++) {
-          for (let col = 0; col < kw; col++) {
-            const window = tf.slice(xPadded, [0, row * rate, col * rate, 0], [b, h, w, c]);
-            taps.push(tf.sum(tf.mul(window, dy4), [0, 1, 2]));
-          }
+  const conv = withGradients(
+    (xs, ws) => tf.depthwiseConv2d(xs, ws, 1, pad.forward, 'NHWC', rate),
+    (dy, xSaved, wSaved) => {
+      const dx = tf.depthwiseConv2d(dy, tf.reverse(wSaved, [0, 1]) as tf.Tensor4D, 1, pad.mirrored, 'NHWC', rate);
+      // One tap at a time: a depthwise filter as large as dy is not a kernel every backend can run.
+      const [b, h, w, c] = xSaved.shape;
+      const xPadded = tf.pad(xSaved, pad.forward);
+      const taps: tf.Tensor[] = [];
+      for (let row = 0; row < kh; row++) {
+        for (let col = 0; col < kw; col++) {
+          const window = tf.slice(xPadded, [0, row * rate, col * rate, 0], [b, h, w, c]);
+          taps.push(tf.sum(tf.mul(window, dy), [0, 1, 2]));
         }
-        return [dx, tf.reshape(tf.stack(taps), [kh, kw, c, 1])];
-      },
-    };
-  });
-  return conv(x, kernel) as tf.Tensor4D;
+      }
+      return [dx, tf.reshape(tf.stack(taps), [kh, kw, c, 1])];
+    },
+  );
+  return conv(x, kernel);
 }
