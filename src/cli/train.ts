@@ -6,7 +6,8 @@ import { architectureNames } from '../models/index.ts';
 import { openWorkspace } from '../store/workspace.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
 import { inferNumClasses, loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts';
-import { DEFAULT_TRAIN_OPTIONS, splitTrainVal, train } from '../training/loop.ts';
+import { DEFAULT_TRAIN_OPTIONS, train } from '../training/loop.ts';
+import { splitTrainVal } from '../training/split.ts';
 import { intListOption, intOption, numberOption, parse, required } from './args.ts';
 import { readClassesFile } from '../io/classes-file.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
@@ -29,7 +30,7 @@ Data:
   --label-values V0,V1…  raw mask values of classes 0,1,… (e.g. 0,255 for binary masks)
   --ignore-value V       raw mask value meaning unlabeled (e.g. 11 for CamVid's void)
   --classes FILE.json    class names and colours: [{"name": "road", "color": "#808080"}, …]
-  --val-split F          fraction of images kept for validation (default ${d.valSplit})
+  --val-split F          fraction of images kept for validation, whole volumes (or one slab of slices) (default ${d.valSplit})
   --slice-context N      volumes, 2.5D: N neighbour slices on each side become extra input bands (default 0)
 Model:
   --model NAME           architecture (default ${d.architecture})

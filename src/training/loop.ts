@@ -54,13 +54,6 @@ export interface TrainResult {
   history: EpochMetrics[];
 }
 
-/** Splits labeled images into train and validation sets by image, repeatably for a seed. */
-export function splitTrainVal<T>(items: T[], valSplit: number, seed: number): { train: T[]; val: T[] } {
-  const shuffled = new Rng(seed).shuffle([...items]);
-  const nVal = items.length < 2 || valSplit <= 0 ? 0 : Math.min(items.length - 1, Math.max(1, Math.round(items.length * valSplit)));
-  return { val: shuffled.slice(0, nVal), train: shuffled.slice(nVal) };
-}
-
 function optionsKey(o: TrainOptions, classes: ClassDef[], bands: number): string {
   return JSON.stringify([o.architecture, o.preset ?? null, o.modelConfig ?? {}, classes.length, bands]);
 }
