@@ -1,10 +1,11 @@
 // `segwork pretrain`: autoencoder pre-training of a model's encoder on unlabeled images.
 import * as path from 'node:path';
 import { initBackend } from '../compute/backends.ts';
-import { listImageFiles, readImage } from '../io/index.ts';
+import { listImageSources } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
 import { architectureNames } from '../models/index.ts';
 import { pretrainEncoder } from '../training/pretrain.ts';
+import { readUnlabeledImages } from '../training/unlabeled-images.ts';
 import { intOption, numberOption, parse, required } from './args.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
 import { formatSeconds, toJson } from './progress.ts';
@@ -15,7 +16,8 @@ export const pretrainCommand: Command = {
   usage: `Usage: segwork pretrain --images DIR [--images DIR …] --model NAME --out ENCODER_DIR [options]
 
 Trains a convolutional autoencoder whose encoder is exactly the chosen model's encoder, on random patches of
-every image in the folders (no labels needed). Then: segwork train … --model NAME --init-encoder ENCODER_DIR.
+every image in the folders (no labels needed; a volume gives 16 slices spread through its depth).
+Then: segwork train … --model NAME --init-encoder ENCODER_DIR.
 Use the same --model and --preset in both commands.
 
   --images DIR        folder of images (repeat for several folders)
@@ -65,12 +67,11 @@ Use the same --model and --preset in both commands.
 
     const files: string[] = [];
     for (const dir of dirs) {
-      const found = await listImageFiles(dir);
+      const found = await listImageSources(dir);
       if (found.length === 0) throw new InputError(dir, 'no images found');
       files.push(...found);
     }
-    const images = [];
-    for (const file of files) images.push({ ...(await readImage(file)), name: file });
+    const images = await readUnlabeledImages(files);
     const backend = await initBackend(values.backend);
     const say = (line: string) => io.stderr.write(line + '\n');
     if (!values.json) say(`Pre-training the ${architecture} encoder on ${images.length} image(s), backend ${backend}`);

@@ -7,12 +7,13 @@ import { modelInput, segmentFolder, segmentSource } from '../inference/batch.ts'
 import { camLayerCandidates, computeCam, heatmapToBytes } from '../inference/cam.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
 import { DEFAULT_TILE_OPTIONS, modelPredictor } from '../inference/tiler.ts';
-import { openRaster, readImage, readSliceWithNeighbours } from '../io/index.ts';
+import { openRaster, readSliceWithNeighbours } from '../io/index.ts';
 import { getArchitecture } from '../models/index.ts';
 import { loadModelDir, type LoadedModel } from '../models/model-dir.ts';
 import { train } from '../training/loop.ts';
 import { splitTrainVal } from '../training/split.ts';
 import { pretrainEncoder } from '../training/pretrain.ts';
+import { readUnlabeledImages } from '../training/unlabeled-images.ts';
 import type { LabeledImage } from '../training/dataset.ts';
 import type { CamJobRequest, CamLayersRequest, CamResult, EvaluateRequest, FromWorker, JobImage, PredictRequest, PredictResult, PretrainRequest, ToWorker, TrainRequest } from './protocol.ts';
 
@@ -119,8 +120,7 @@ async function runCamLayers(request: CamLayersRequest) {
 }
 
 async function runPretrain(id: number, request: PretrainRequest, backend: string, signal: AbortSignal) {
-  const images = [];
-  for (const imagePath of request.imagePaths) images.push({ ...(await readImage(imagePath)), name: imagePath });
+  const images = await readUnlabeledImages(request.imagePaths);
   // Both corruptions at once: light denoising plus masked cells (context encoder).
   return pretrainEncoder({
     images,
