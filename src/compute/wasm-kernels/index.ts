@@ -6,6 +6,7 @@ import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.ts';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.ts';
 import { registerOverNative } from './native-fallback.ts';
 import { resizeNearestGradByPooling } from './resize-nearest-grad.ts';
+import { castToSameDtype, identityView } from './shared-buffer.ts';
 import { sumLeadingAxes } from './sum-leading-axes.ts';
 import { tileChannelVector } from './tile-channel-vector.ts';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
@@ -31,4 +32,7 @@ export function registerWasmTrainingKernels(): void {
   registerOverNative('Sum', sumLeadingAxes);
   registerOverNative('Tile', tileChannelVector);
   registerOverNative('ResizeNearestNeighborGrad', resizeNearestGradByPooling);
+  // Views instead of copies: the gradient tape clones every tensor it saves, which copied each one on wasm.
+  registerOverNative('Identity', identityView);
+  registerOverNative('Cast', castToSameDtype);
 }

@@ -1,5 +1,6 @@
 // The fast paths put in front of native wasm kernels (Sum over leading axes, Tile of a per-channel vector, nearest
-// up-sampling's gradient) give what cpu gives, and the cases they leave to the native kernel still work.
+// up-sampling's gradient, Identity and same-dtype Cast as views) give what cpu gives, and the cases they leave to
+// the native kernel still work.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -81,4 +82,22 @@ test('align-corners nearest resizing still differentiates (native kernel) as on 
     const weights = seeded([1, 12, 10, 3], 7);
     return [tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [12, 10], true), weights)))(x)];
   });
+});
+
+test('clone and same-dtype cast share the buffer, outlive their source, and real casts still convert', async () => {
+  await initBackend('wasm');
+  const offset = (t: tf.Tensor) => (tf.backend() as unknown as { getMemoryOffset(id: tf.DataId): number }).getMemoryOffset(t.dataId);
+  const x = tf.tensor1d([1.5, -2.25, 3]);
+  const copy = tf.clone(x);
+  const same = tf.cast(x, 'float32');
+  assert.equal(offset(copy), offset(x), 'clone is a view');
+  assert.equal(offset(same), offset(x), 'float32 → float32 is a view');
+  x.dispose();
+  assert.deepEqual(Array.from(copy.dataSync()), [1.5, -2.25, 3], 'the view keeps the buffer alive');
+  same.dispose();
+  assert.deepEqual(Array.from(copy.dataSync()), [1.5, -2.25, 3]);
+  const ints = tf.cast(copy, 'int32');
+  assert.notEqual(offset(ints), offset(copy));
+  assert.deepEqual([ints.dtype, ...ints.dataSync()], ['int32', 1, -2, 3]);
+  tf.dispose([copy, ints]);
 });
