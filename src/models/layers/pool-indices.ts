@@ -1,6 +1,8 @@
 // SegNet's 2×2 max-pooling that records where each max came from, and the unpooling that puts values back there.
-// Built only from ops with gradients on every backend (reshape, transpose, argMax, oneHot, mul, sum),
-// because tfjs has no trainable maxPoolWithArgmax kernel.
+// tfjs has no trainable maxPoolWithArgmax kernel, so tf.customGrad supplies both gradients, each the other
+// operation: pooling's gradient unpools dy to the recorded positions, unpooling's gathers dy from them. The
+// tape then keeps only the indices for the backward pass, instead of every window tensor, one-hot mask and
+// product of a composed version (a third of SegNet's training memory at 256²).
 import * as tf from '@tensorflow/tfjs';
 
 /**
@@ -24,6 +26,43 @@ function fromWindows(windows: tf.Tensor5D): tf.Tensor4D {
   return tf.reshape(tf.transpose(split, [0, 1, 4, 2, 5, 3]), [b, hh * 2, wh * 2, c]);
 }
 
+/** [b, h, w, c, 4] float32, 1 at each window's recorded position. */
+function windowMask(indices: WindowIndices): tf.Tensor5D {
+  // oneHot's own dtype argument is not honoured on wasm (it writes int32 bits), so cast explicitly.
+  return tf.cast(tf.oneHot(tf.cast(indices, 'int32') as tf.Tensor4D, 4), 'float32') as tf.Tensor5D;
+}
+
+/** values [b, h, w, c] placed at their window positions in [b, 2h, 2w, c], zeros elsewhere. */
+function scatterToWindows(values: tf.Tensor4D, indices: WindowIndices): tf.Tensor4D {
+  return fromWindows(tf.mul(tf.expandDims(values, -1), windowMask(indices)) as tf.Tensor5D);
+}
+
+/** The value at each window's recorded position: [b, 2h, 2w, c] → [b, h, w, c]. */
+function gatherFromWindows(x: tf.Tensor4D, indices: WindowIndices): tf.Tensor4D {
+  return tf.sum(tf.mul(toWindows(x), windowMask(indices)), -1) as tf.Tensor4D;
+}
+
+/** f(x) with gradient `gradient(dy, indices)`; the indices are saved for backward, nothing else. */
+function withIndexGradient(
+  forward: (x: tf.Tensor4D) => tf.Tensor4D,
+  gradient: (dy: tf.Tensor4D, indices: WindowIndices) => tf.Tensor4D,
+  indices: WindowIndices,
+): (x: tf.Tensor4D) => tf.Tensor4D {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    save([indices]);
+    return { value: forward(x), gradFunc: (dy, saved) => gradient(dy as tf.Tensor4D, saved[0] as WindowIndices) };
+  });
+  return (x) => op(x) as tf.Tensor4D;
+}
+
+// Computed inside a custom op so the gradient tape records nothing for it: indices are not differentiable.
+const windowArgMax = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const x = args[0] as tf.Tensor4D;
+  const shape = x.shape;
+  return { value: tf.cast(tf.argMax(toWindows(x), -1), 'float32'), gradFunc: () => tf.zeros(shape) };
+});
+
 function checkEven(x: tf.Tensor, who: string, sizeMultiple: number): void {
   const [, h, w] = x.shape;
   if (h % 2 !== 0 || w % 2 !== 0) {
@@ -36,11 +75,10 @@ function checkEven(x: tf.Tensor, who: string, sizeMultiple: number): void {
 export function maxPoolWithIndices(x: tf.Tensor4D, who = 'maxPoolWithIndices', sizeMultiple = 2): [tf.Tensor4D, WindowIndices] {
   checkEven(x, who, sizeMultiple);
   return tf.tidy(() => {
-    const windows = toWindows(x);
-    const indices = tf.argMax(windows, -1) as tf.Tensor4D;
-    // Selecting with the one-hot mask routes the gradient to the max position only, as max-pooling's gradient does.
-    const pooled = tf.sum(tf.mul(windows, tf.oneHot(indices, 4)), -1) as tf.Tensor4D;
-    return [pooled, tf.cast(indices, 'float32') as tf.Tensor4D];
+    const indices = windowArgMax(x) as WindowIndices;
+    // The max is the max whichever tied position argMax picked; the gradient goes to the recorded one.
+    const pool = withIndexGradient((xs) => tf.maxPool(xs, 2, 2, 'valid'), scatterToWindows, indices);
+    return [pool(x), indices];
   });
 }
 
@@ -49,10 +87,7 @@ export function unpoolWithIndices(values: tf.Tensor4D, indices: WindowIndices, w
   if (values.shape.join() !== indices.shape.join()) {
     throw new Error(`${who}: values ${values.shape} and indices ${indices.shape} must have the same shape`);
   }
-  return tf.tidy(() => {
-    const mask = tf.oneHot(tf.cast(indices, 'int32') as tf.Tensor4D, 4);
-    return fromWindows(tf.mul(tf.expandDims(values, -1), mask) as tf.Tensor5D);
-  });
+  return tf.tidy(() => withIndexGradient((v) => scatterToWindows(v, indices), gatherFromWindows, indices)(values));
 }
 
 interface NamedLayerArgs {
@@ -69,6 +104,7 @@ export interface MaxPoolWithIndicesArgs extends NamedLayerArgs {
 export class MaxPoolWithIndices extends tf.layers.Layer {
   static className = 'MaxPoolWithIndices';
   readonly modelSizeMultiple: number;
+  private lastPass: { input: tf.Tensor; outputs: tf.Tensor[] } | null = null;
 
   constructor(args: MaxPoolWithIndicesArgs = {}) {
     super({ name: args.name, trainable: args.trainable });
@@ -84,7 +120,14 @@ export class MaxPoolWithIndices extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-    return maxPoolWithIndices(x, `layer ${this.name}`, this.modelSizeMultiple);
+    // tfjs-layers' executor applies a layer once for each of its outputs that the graph needs; the second
+    // call for the same input takes the first call's outputs instead of pooling (and taping) it all again.
+    const last = this.lastPass;
+    this.lastPass = null;
+    if (last && last.input === x && !x.isDisposed && last.outputs.every((t) => !t.isDisposed)) return last.outputs;
+    const outputs = maxPoolWithIndices(x, `layer ${this.name}`, this.modelSizeMultiple);
+    this.lastPass = { input: x, outputs };
+    return outputs;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

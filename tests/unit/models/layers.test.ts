@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { maxPoolWithIndices, unpoolWithIndices, MaxPoolWithIndices, MaxUnpooling2D } from '../../../src/models/layers/pool-indices.ts';
 import { atrousConv2d, AtrousConv2D } from '../../../src/models/layers/atrous-conv.ts';
 import { ResizeBilinearLike } from '../../../src/models/layers/resize-like.ts';
+import { initBackend } from '../../../src/compute/backends.ts';
 
 await tf.setBackend('cpu');
 
@@ -151,6 +152,38 @@ test('atrous convolution gradients (input and kernel) match finite differences',
   const dwKernel = tf.randomNormal([3, 3, 2, 1], 0, 1, 'float32', 7) as tf.Tensor4D;
   const byDw = (k: tf.Tensor) => tf.sum(tf.mul(atrousConv2d(x, k as tf.Tensor4D, 3, true), weights)) as tf.Scalar;
   assertClose(tf.grad(byDw)(dwKernel).dataSync(), numericalGradient(byDw, dwKernel), 2e-2, 'd depthwise atrous / dkernel');
+});
+
+test('on wasm, pooling, unpooling and both gradients give what cpu gives', async () => {
+  await initBackend('wasm');
+  const run = () => {
+    const x = distinctInput([2, 6, 4, 3], 9);
+    const [pooled, indices] = maxPoolWithIndices(x);
+    const weights = tf.range(1, 1 + 2 * 6 * 4 * 3).reshape([2, 6, 4, 3]);
+    const dPool = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(maxPoolWithIndices(input as tf.Tensor4D)[0], pooled)))(x);
+    const dUnpool = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(unpoolWithIndices(v as tf.Tensor4D, indices), weights)))(pooled);
+    return [pooled, indices, unpoolWithIndices(pooled, indices), dPool, dUnpool].map((t) => Array.from(t.dataSync()));
+  };
+  const wasm = tf.tidy(run);
+  await tf.setBackend('cpu');
+  assert.deepEqual(wasm, tf.tidy(run));
+});
+
+test('a pooling layer whose two outputs are both used pools once per forward pass, and trains through both', async () => {
+  const input = tf.input({ shape: [8, 8, 2] });
+  const [pooled, indices] = new MaxPoolWithIndices({ name: 'pool' }).apply(input) as tf.SymbolicTensor[];
+  const dense = tf.layers.conv2d({ filters: 2, kernelSize: 1, name: 'mix' }).apply(pooled) as tf.SymbolicTensor;
+  const unpooled = new MaxUnpooling2D({ name: 'unpool' }).apply([dense, indices]) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: unpooled });
+  const x = distinctInput([1, 8, 8, 2], 5);
+  const { kernels } = await tf.profile(() => tf.tidy(() => model.apply(x, { training: true }) as tf.Tensor));
+  assert.equal(kernels.filter((k) => k.name === 'ArgMax').length, 1, 'the layer ran its pooling more than once');
+  assert.equal(kernels.filter((k) => k.name === 'MaxPool').length, 1);
+  const kernel = model.getLayer('mix').trainableWeights[0]!.read();
+  const loss = () => tf.sum(tf.square(model.apply(x) as tf.Tensor)) as tf.Scalar;
+  const { grads } = tf.variableGrads(loss, [kernel as tf.Variable]);
+  assert.ok(Object.values(grads)[0]!.abs().sum().dataSync()[0]! > 0, 'no gradient reached the conv between pool and unpool');
+  model.dispose();
 });
 
 test('a model using every custom layer saves to memory, reloads, keeps configs and predicts identically', async () => {
