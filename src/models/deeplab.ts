@@ -5,6 +5,7 @@
 // features (reduced to 48 channels), fused by two 3×3 convs, then logits bilinearly up-sampled to the input size.
 import * as tf from '@tensorflow/tfjs';
 import { AtrousConv2D } from './layers/atrous-conv.ts';
+import { BatchNorm } from './layers/batch-norm.ts';
 import { ResizeBilinearLike } from './layers/resize-like.ts';
 import { boolField, choiceField, intField, registerArchitecture, type BaseModelConfig } from './registry.ts';
 
@@ -40,7 +41,7 @@ type T = tf.SymbolicTensor;
 const apply = (layer: tf.layers.Layer, x: T | T[]) => layer.apply(x) as T;
 
 function bn(x: T, name: string): T {
-  return apply(tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name }), x);
+  return apply(new BatchNorm({ momentum: BN_MOMENTUM, name }), x);
 }
 
 /** Full convolution: strided, atrous (custom layer, trainable), or plain. */

@@ -3,6 +3,7 @@
 // elsewhere) before trainable convolutions densify it. No skip concatenation, no learned up-sampling.
 // Two variants share the builder: SegNet-Basic (4 levels of one wide conv) and the VGG16-shaped SegNet (13 convs).
 import * as tf from '@tensorflow/tfjs';
+import { BatchNorm } from './layers/batch-norm.ts';
 import { MaxPoolWithIndices, MaxUnpooling2D } from './layers/pool-indices.ts';
 import { intField, registerArchitecture, type BaseModelConfig } from './registry.ts';
 
@@ -29,7 +30,7 @@ function convBnRelu(x: tf.SymbolicTensor, filters: number, kernelSize: number, n
   x = tf.layers
     .conv2d({ filters, kernelSize, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name: `${name}_conv${i}` })
     .apply(x) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name: `${name}_bn${i}` }).apply(x) as tf.SymbolicTensor;
+  x = new BatchNorm({ momentum: BN_MOMENTUM, name: `${name}_bn${i}` }).apply(x) as tf.SymbolicTensor;
   return tf.layers.reLU({ name: `${name}_relu${i}` }).apply(x) as tf.SymbolicTensor;
 }
 

@@ -1,6 +1,7 @@
 // U-Net (Ronneberger et al. 2015): 3×3 conv + ReLU pairs, 2×2 max-pooling, up-sampling + 2×2 conv,
 // concatenation skips, dropout at the bottom, 1×1 softmax head. 'same' padding so output size = input size.
 import * as tf from '@tensorflow/tfjs';
+import { BatchNorm } from './layers/batch-norm.ts';
 import { SizeCheck } from './layers/size-check.ts';
 import { boolField, choiceField, intField, numberField, registerArchitecture, type BaseModelConfig } from './registry.ts';
 
@@ -19,7 +20,7 @@ function convPair(x: tf.SymbolicTensor, filters: number, name: string, batchNorm
     x = tf.layers
       .conv2d({ filters, kernelSize: 3, padding: 'same', kernelInitializer: 'heNormal', useBias: !batchNorm, name: `${name}_conv${i}` })
       .apply(x) as tf.SymbolicTensor;
-    if (batchNorm) x = tf.layers.batchNormalization({ name: `${name}_bn${i}` }).apply(x) as tf.SymbolicTensor;
+    if (batchNorm) x = new BatchNorm({ name: `${name}_bn${i}` }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.reLU({ name: `${name}_relu${i}` }).apply(x) as tf.SymbolicTensor;
   }
   return x;
