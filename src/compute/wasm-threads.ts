@@ -24,6 +24,44 @@ interface EmscriptenModule {
 type ModuleFactory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
 
 let registeredThreads: number | null = null;
+let xnnFailure: string | null = null;
+
+/** Notes a line the native code printed: XNNPACK reports a failed operator only this way, and carries on. */
+export function noteNativeOutput(text: string): void {
+  if (/XNN status .* not successful/.test(text)) xnnFailure ??= text.trim();
+}
+
+const OUT_OF_MEMORY = 'the WebAssembly heap (4 GB at most) is full; lower the batch size or the patch/tile size';
+
+/**
+ * Throws if XNNPACK reported a failure since the last check, then forgets it. After a failed operator tfjs returns
+ * an output it never wrote, and the work would go on with garbage; status 6 is out of memory.
+ */
+export function throwIfXnnFailed(during: string): void {
+  const failure = xnnFailure;
+  xnnFailure = null;
+  if (failure == null) return;
+  const cause = / status 6\b/.test(failure) ? `: ${OUT_OF_MEMORY}` : '';
+  throw new Error(`the wasm backend failed during ${during}${cause} (${failure})`);
+}
+
+/**
+ * Runs one step of backend work; the wasm backend failing inside it (an emscripten abort, most often a failed
+ * allocation, or a failed XNNPACK operator) becomes one error that names the step. Other backends pass through.
+ */
+export async function checkedStep<T>(during: string, step: () => Promise<T>): Promise<T> {
+  let value: T;
+  try {
+    value = await step();
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/^Aborted\(/.test(message)) throw new Error(`the wasm backend aborted during ${during}, most often because ${OUT_OF_MEMORY} (${message})`);
+    if (/^the wasm backend failed during /.test(message)) throw new Error(`${message.replace(/ during /, ` during ${during}, in `)}`);
+    throw error;
+  }
+  throwIfXnnFailed(during);
+  return value;
+}
 
 /** Threads to use: SEGWORK_WASM_THREADS, else every core, within [1, 8]. */
 export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env): number {
@@ -51,6 +89,8 @@ async function instantiateThreaded(threads: number): Promise<EmscriptenModule> {
       locateFile: (file: string, prefix: string) =>
         file.endsWith('.worker.js') ? workerScript : file.endsWith('.wasm') ? wasmBinary : prefix + file,
       mainScriptUrlOrBlob: mainScript,
+      print: (text: string) => (noteNativeOutput(text), console.log(text)),
+      printErr: (text: string) => (noteNativeOutput(text), console.error(text)),
     });
   } finally {
     os.cpus = realCpus;

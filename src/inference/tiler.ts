@@ -2,6 +2,7 @@
 // (as nnU-Net does), processed one row of tiles at a time. Finished rows stream out, so peak memory depends on
 // tile size × image width, never on image height.
 import * as tf from '@tensorflow/tfjs';
+import { checkedStep } from '../compute/wasm-threads.ts';
 import type { Normalisation } from '../models/model-dir.ts';
 
 /** The part of a Raster the tiler needs: windowed reads of pixel-interleaved values. */
@@ -132,10 +133,13 @@ export async function predictStrips(
       for (let i = 0; i < batchXs.length; i++) {
         await readNormalisedTile(source, batchXs[i]!, ty, tileW, tileH, norm, input.subarray(i * tileH * tileW * bands));
       }
-      const probsTensor = tf.tidy(() => predict(tf.tensor4d(input, [batchXs.length, tileH, tileW, bands])));
-      const probs = (await probsTensor.data()) as Float32Array;
-      numClasses = probsTensor.shape[3];
-      probsTensor.dispose();
+      const probs = await checkedStep(`inference on ${batchXs.length} tile(s) of ${tileW}×${tileH}`, async () => {
+        const probsTensor = tf.tidy(() => predict(tf.tensor4d(input, [batchXs.length, tileH, tileW, bands])));
+        numClasses = probsTensor.shape[3];
+        const values = (await probsTensor.data()) as Float32Array;
+        probsTensor.dispose();
+        return values;
+      });
       acc ??= new Float32Array(capacity * width * numClasses);
       for (let i = 0; i < batchXs.length; i++) {
         const tx = batchXs[i]!;

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeAtomic } from '../io/write-atomic.ts';
 import type { BackendName, ClassDef, EpochMetrics, TrainEvent, TrainOptions } from '../api/types.ts';
+import { checkedStep } from '../compute/wasm-threads.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
 import { DEFAULT_TILE_OPTIONS, modelPredictor } from '../inference/tiler.ts';
 import { loadModelDir, readModelMeta, saveModelDir, type LoadedModel, type ModelMeta, type Normalisation } from '../models/model-dir.ts';
@@ -150,18 +151,21 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
     for (let step = 1; step <= stepsPerEpoch; step++) {
       const t0 = Date.now();
       const batch = sampler.nextBatch(options.batchSize);
-      const lossValue = tf.tidy(() => {
-        const x = tf.tensor4d(batch.images, [batch.batchSize, batch.size, batch.size, batch.bands]);
-        const y = tf.tensor3d(batch.masks, [batch.batchSize, batch.size, batch.size], 'int32');
-        const loss = optimizer.minimize(
-          () => segmentationLoss(model.apply(x, { training: true }) as tf.Tensor4D, y, { numClasses, classWeights: weights, diceWeight: options.diceWeight }),
-          true,
-          varList,
-        );
-        return loss!;
+      const loss = await checkedStep(`training step ${step} of epoch ${epoch} (batch ${options.batchSize} of ${patchSize}² patches)`, async () => {
+        const lossValue = tf.tidy(() => {
+          const x = tf.tensor4d(batch.images, [batch.batchSize, batch.size, batch.size, batch.bands]);
+          const y = tf.tensor3d(batch.masks, [batch.batchSize, batch.size, batch.size], 'int32');
+          const stepLoss = optimizer.minimize(
+            () => segmentationLoss(model.apply(x, { training: true }) as tf.Tensor4D, y, { numClasses, classWeights: weights, diceWeight: options.diceWeight }),
+            true,
+            varList,
+          );
+          return stepLoss!;
+        });
+        const value = (await lossValue.data())[0]!;
+        lossValue.dispose();
+        return value;
       });
-      const loss = (await lossValue.data())[0]!;
-      lossValue.dispose();
       if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch}, step ${step} (loss ${loss}); try a lower learning rate`);
       lossSum += loss;
       steps++;

@@ -4,6 +4,7 @@
 // `segwork train --init-encoder DIR` copies them by layer name (decoder and head stay untrained there).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../api/types.ts';
+import { checkedStep } from '../compute/wasm-threads.ts';
 import type { ImageData2D } from '../io/raster.ts';
 import { buildAutoencoder, corrupt, reconstructionLoss, type Corruption } from '../models/autoencoder.ts';
 import { getArchitecture, resolveConfig } from '../models/index.ts';
@@ -92,9 +93,14 @@ export async function pretrainEncoder(job: PretrainJob): Promise<PretrainResult>
     }
     const clean = sampleBatch(job, normalisation, rng);
     const { input, weights } = corrupt(clean, job.corruption, job.seed * 100003 + step);
-    const loss = optimizer.minimize(() => reconstructionLoss(autoencoder.apply(input, { training: true }) as tf.Tensor, clean, weights), true)!;
-    losses.push(loss.dataSync()[0]);
-    tf.dispose([clean, input, weights, loss]);
+    const loss = await checkedStep(`pre-training step ${step} (batch ${job.batchSize} of ${job.patchSize}² patches)`, async () => {
+      const value = optimizer.minimize(() => reconstructionLoss(autoencoder.apply(input, { training: true }) as tf.Tensor, clean, weights), true)!;
+      const [first] = await value.data();
+      value.dispose();
+      return first!;
+    });
+    losses.push(loss);
+    tf.dispose([clean, input, weights]);
     const seconds = (Date.now() - started) / 1000;
     job.onProgress?.({ step, loss: losses[losses.length - 1], seconds });
     if (seconds >= job.timeBudgetSeconds) {

@@ -10,6 +10,7 @@ import { castToSameDtype, identityView } from './shared-buffer.ts';
 import { sumLeadingAxes } from './sum-leading-axes.ts';
 import { tileChannelVector } from './tile-channel-vector.ts';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
+import { checkXnnFailuresInEveryKernel } from './xnn-failure-check.ts';
 
 /** Kernels registered on wasm: the missing ones, plus Conv2DBackpropInput whose native version is a slow scalar loop (more fast paths below). */
 export const wasmTrainingKernels: tf.KernelConfig[] = [
@@ -20,8 +21,12 @@ export const wasmTrainingKernels: tf.KernelConfig[] = [
   unsortedSegmentSumConfig,
 ];
 
+let registered = false;
+
 /** Registers the wasm training kernels once; later calls do nothing. */
 export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  registered = true;
   for (const config of wasmTrainingKernels) {
     const existing = tf.getKernel(config.kernelName, 'wasm');
     if (existing?.kernelFunc === config.kernelFunc) continue;
@@ -35,4 +40,5 @@ export function registerWasmTrainingKernels(): void {
   // Views instead of copies: the gradient tape clones every tensor it saves, which copied each one on wasm.
   registerOverNative('Identity', identityView);
   registerOverNative('Cast', castToSameDtype);
+  checkXnnFailuresInEveryKernel();
 }
