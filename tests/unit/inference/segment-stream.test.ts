@@ -8,6 +8,7 @@ import { segmentFile, segmentSource, type SegmentOptions } from '../../../src/in
 import { openRaster, readImage, writeTiff } from '../../../src/io/index.ts';
 import type { LoadedModel, ModelMeta } from '../../../src/models/model-dir.ts';
 import { buildUNet, type UNetConfig } from '../../../src/models/unet.ts';
+import { withSeededMathRandom } from '../../../src/training/rng.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { readRaster } from '../../helpers/images.ts';
 
@@ -16,10 +17,11 @@ const height = 45;
 const numClasses = 3;
 const geoTransform = [500000, 0.5, 0, 4100000, 0, -0.5];
 
-function tinyModel(): LoadedModel {
+/** An untrained U-Net, seeded: unseeded, its two filters can both die and leave constant probabilities. */
+async function tinyModel(): Promise<LoadedModel> {
   const config: UNetConfig = { inputChannels: 4, numClasses, depth: 1, baseFilters: 2, dropout: 0, batchNorm: false, upsampling: 'nearest' };
   const meta: ModelMeta = { format: 'segwork-model', formatVersion: 1, architecture: 'unet', config: { ...config }, classes: defaultClasses(numClasses), inputChannels: 4, normalisation: { mean: [0, 0, 0, 0], std: [60, 60, 60, 60] } };
-  return { model: buildUNet(config), meta, dir: '' };
+  return { model: await withSeededMathRandom(4, async () => buildUNet(config)), meta, dir: '' };
 }
 
 async function writeInput(dir: string): Promise<string> {
@@ -38,7 +40,7 @@ for (const refine of [{}, { minIsland: 6 }]) {
     await tf.setBackend('cpu');
     const dir = tempDir(t);
     const input = await writeInput(dir);
-    const loaded = tinyModel();
+    const loaded = await tinyModel();
     t.after(() => loaded.model.dispose());
     const options: SegmentOptions = { probabilities: true, uncertainty: true, tiles, refine };
     const raster = await openRaster(input);
@@ -76,7 +78,7 @@ test('a PNG input keeps PNG mask and uncertainty outputs, equal to the in-memory
   await tf.setBackend('cpu');
   const dir = tempDir(t);
   const input = await writeInput(dir);
-  const loaded = tinyModel();
+  const loaded = await tinyModel();
   t.after(() => loaded.model.dispose());
   const options: SegmentOptions = { uncertainty: true, tiles };
   const raster = await openRaster(input);
@@ -93,7 +95,7 @@ test('a segmentation that stops half-way leaves no output and no temp file', asy
   await tf.setBackend('cpu');
   const dir = tempDir(t);
   const input = await writeInput(dir);
-  const loaded = tinyModel();
+  const loaded = await tinyModel();
   t.after(() => loaded.model.dispose());
   const controller = new AbortController();
   const output = path.join(dir, 'out', 'field.tif');
