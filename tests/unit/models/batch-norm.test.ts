@@ -19,7 +19,6 @@ function assertClose(actual: tf.Tensor, expected: tf.Tensor, tolerance: number, 
   assert.ok(worst <= tolerance, `${what}: worst relative difference ${worst}`);
 }
 
-/** tfjs's composed training pass: moments, then batchNorm, differentiated by autodiff. */
 /** Our training pass, its output only. */
 function ours(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor {
   const { y, mean, variance } = batchNormTraining(x, gamma, beta, EPSILON);
@@ -27,6 +26,7 @@ function ours(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor {
   return y;
 }
 
+/** tfjs's composed training pass: moments, then batchNorm, differentiated by autodiff. */
 function composed(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor {
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
   return tf.batchNorm(x, mean, variance, beta, gamma, EPSILON);
