@@ -33,6 +33,14 @@ export function noteNativeOutput(text: string): void {
 
 const OUT_OF_MEMORY = 'the WebAssembly heap (4 GB at most) is full; lower the batch size or the patch/tile size';
 
+/** XNNPACK could not create or run an operator; `report` is its own line, `during` says what was running. */
+class XnnFailure extends Error {
+  constructor(readonly report: string, readonly during: string) {
+    const cause = / status 6\b/.test(report) ? `: ${OUT_OF_MEMORY}` : '';
+    super(`the wasm backend failed during ${during}${cause} (${report})`);
+  }
+}
+
 /**
  * Throws if XNNPACK reported a failure since the last check, then forgets it. After a failed operator tfjs returns
  * an output it never wrote, and the work would go on with garbage; status 6 is out of memory.
@@ -40,9 +48,7 @@ const OUT_OF_MEMORY = 'the WebAssembly heap (4 GB at most) is full; lower the ba
 export function throwIfXnnFailed(during: string): void {
   const failure = xnnFailure;
   xnnFailure = null;
-  if (failure == null) return;
-  const cause = / status 6\b/.test(failure) ? `: ${OUT_OF_MEMORY}` : '';
-  throw new Error(`the wasm backend failed during ${during}${cause} (${failure})`);
+  if (failure != null) throw new XnnFailure(failure, during);
 }
 
 /**
@@ -54,9 +60,9 @@ export async function checkedStep<T>(during: string, step: () => Promise<T>): Pr
   try {
     value = await step();
   } catch (error) {
+    if (error instanceof XnnFailure) throw new XnnFailure(error.report, `${during}, in ${error.during}`);
     const message = (error as Error).message;
     if (/^Aborted\(/.test(message)) throw new Error(`the wasm backend aborted during ${during}, most often because ${OUT_OF_MEMORY} (${message})`);
-    if (/^the wasm backend failed during /.test(message)) throw new Error(`${message.replace(/ during /, ` during ${during}, in `)}`);
     throw error;
   }
   throwIfXnnFailed(during);

@@ -58,6 +58,18 @@ export class KernelScope {
 /** The argument every kernelFunc receives. */
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
 
+/** The wasm backend's own methods that kernels writing the heap directly use, beyond KernelBackend. */
+export interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
+  incRef(dataId: tf.DataId): void;
+}
+
+/** The kernel's backend as the wasm backend it is. */
+export function wasmHeap(args: KernelArgs): WasmHeapBackend {
+  return args.backend as unknown as WasmHeapBackend;
+}
+
 /** Returns the named kernel input, or throws naming the kernel and the input. */
 export function requireInput(args: KernelArgs, kernelName: string, inputName: string): tf.TensorInfo {
   const input = args.inputs[inputName];

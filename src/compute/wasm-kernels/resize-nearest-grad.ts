@@ -3,11 +3,7 @@
 // The native kernel is a scalar loop; other resizes (align corners, half-pixel centres, fractional scales)
 // go to it.
 import type * as tf from '@tensorflow/tfjs';
-import { KernelScope, requireInput, type KernelArgs } from './kernel-scope.ts';
-
-interface WasmHeapBackend {
-  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
-}
+import { KernelScope, requireInput, wasmHeap, type KernelArgs } from './kernel-scope.ts';
 
 export function resizeNearestGradByPooling(args: KernelArgs): tf.TensorInfo | null {
   const dy = requireInput(args, 'ResizeNearestNeighborGrad', 'dy');
@@ -21,7 +17,7 @@ export function resizeNearestGradByPooling(args: KernelArgs): tf.TensorInfo | nu
   const scope = new KernelScope(args.backend as tf.KernelBackend);
   try {
     const pooled = scope.run('AvgPool', { x: dy }, { filterSize: [fh, fw], strides: [fh, fw], pad: 'valid', dimRoundingMode: undefined });
-    const values = (args.backend as unknown as WasmHeapBackend).typedArrayFromHeap(pooled) as Float32Array;
+    const values = wasmHeap(args).typedArrayFromHeap(pooled) as Float32Array;
     const area = fh * fw;
     for (let i = 0; i < values.length; i++) values[i]! *= area;
     return scope.keep(pooled);

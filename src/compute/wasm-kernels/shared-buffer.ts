@@ -2,14 +2,10 @@
 // buffer and counts one more reference, as Reshape does on wasm and Identity does on cpu and webgl. The native
 // kernels copy the whole tensor; a training step makes dozens of such copies of full-size activations.
 import type * as tf from '@tensorflow/tfjs';
-import { requireInput, type KernelArgs } from './kernel-scope.ts';
-
-interface RefCountingBackend {
-  incRef(dataId: tf.DataId): void;
-}
+import { requireInput, wasmHeap, type KernelArgs } from './kernel-scope.ts';
 
 function shareBuffer(args: KernelArgs, x: tf.TensorInfo): tf.TensorInfo {
-  (args.backend as unknown as RefCountingBackend).incRef(x.dataId);
+  wasmHeap(args).incRef(x.dataId);
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
 }
 

@@ -3,13 +3,7 @@
 // the tensor), then reduces; this path adds rows into per-channel accumulators in one pass over the heap.
 // Every other reduction goes to the native kernel.
 import * as tf from '@tensorflow/tfjs';
-import { requireInput, type KernelArgs } from './kernel-scope.ts';
-
-/** The wasm backend methods this kernel uses beyond KernelBackend. */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
-}
+import { requireInput, wasmHeap, type KernelArgs } from './kernel-scope.ts';
 
 /** How many leading axes `axis` reduces (0 when it is not exactly a non-empty, proper leading prefix). */
 function leadingAxes(axis: number | number[], rank: number): number {
@@ -23,7 +17,7 @@ export function sumLeadingAxes(args: KernelArgs): tf.TensorInfo | null {
   const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
   const prefix = x.dtype === 'float32' ? leadingAxes(axis, x.shape.length) : 0;
   if (prefix === 0) return null;
-  const backend = args.backend as unknown as WasmHeapBackend;
+  const backend = wasmHeap(args);
   const kept = x.shape.slice(prefix);
   const rows = x.shape.slice(0, prefix).reduce((a, b) => a * b, 1);
   const width = kept.reduce((a, b) => a * b, 1);

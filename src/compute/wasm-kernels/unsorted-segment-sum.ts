@@ -1,19 +1,13 @@
 // UnsortedSegmentSum for wasm (the gradient of gather). A plain loop over the rows: it is rarely on a
 // hot path, and a loop is O(rows · row size) where a one-hot matMul would be O(rows · segments · row size).
 import * as tf from '@tensorflow/tfjs';
-import { requireInput, type KernelArgs } from './kernel-scope.ts';
-
-/** The wasm backend methods this kernel uses beyond KernelBackend. */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
-}
+import { requireInput, wasmHeap, type KernelArgs } from './kernel-scope.ts';
 
 function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
   const x = requireInput(args, 'UnsortedSegmentSum', 'x');
   const segmentIds = requireInput(args, 'UnsortedSegmentSum', 'segmentIds');
   const { numSegments } = args.attrs as unknown as { numSegments: number };
-  const backend = args.backend as WasmHeapBackend;
+  const backend = wasmHeap(args);
   if (segmentIds.shape.length !== 1 || segmentIds.shape[0] !== x.shape[0]) {
     throw new Error(`UnsortedSegmentSum: segmentIds must be 1-D with ${x.shape[0]} entries, got shape [${segmentIds.shape}]`);
   }
