@@ -82,7 +82,7 @@ async function chooseBackends(): Promise<string[]> {
 }
 
 function runMeasurement(options: MeasureOptions, threads: number | undefined): Measurement {
-  const env = { ...process.env, ...(threads != null ? { SEGWORK_WASM_THREADS: String(threads) } : {}) };
+  const env = { ...process.env, ...(threads != null ? { SEGWORK_THREADS: String(threads) } : {}) };
   const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'measure-model.ts'), JSON.stringify(options)], {
     env, encoding: 'utf8', maxBuffer: 16 << 20,
   });

@@ -6,7 +6,10 @@
 // One JSON line per run: {run, size, bands, seconds, cpuSeconds, peakRssMB, ...}. Files are deleted at the end.
 // --rows N makes the segmented images SIZE (or PROB_SIZE) wide but N rows tall: the streamed path holds a few tile
 // rows of the full width, so peak RSS depends on the width, and time grows linearly with the rows.
+// --backends runs each segmenting run once per engine (wasm: tfjs's; onnxruntime: the native one), in one run of
+// the bench, so before/after figures come from the same machine in the same minutes.
 //   node --import tsx bench/large-raster.ts [--size 20000] [--prob-size 10000] [--rows N] [--runs view,segment,probabilities,cli]
+//     [--backends wasm,onnxruntime]
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
@@ -16,10 +19,11 @@ import { deflateSync } from 'node:zlib';
 import { defaultClasses } from '../src/api/palette.ts';
 import { initBackend } from '../src/compute/backends.ts';
 import { segmentFile } from '../src/inference/batch.ts';
+import { openInferenceModel } from '../src/inference/inference-model.ts';
 import { openRaster } from '../src/io/index.ts';
 import { renderDisplayImage } from '../src/api/display.ts';
 import { getArchitecture, resolveConfig } from '../src/models/index.ts';
-import { loadModelDir, saveModelDir } from '../src/models/model-dir.ts';
+import { saveModelDir } from '../src/models/model-dir.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -27,6 +31,7 @@ const { values: args } = parseArgs({
     'prob-size': { type: 'string', default: '10000' },
     rows: { type: 'string' },
     runs: { type: 'string', default: 'view,segment,probabilities' },
+    backends: { type: 'string', default: 'wasm,onnxruntime' },
     run: { type: 'string' },
   },
 });
@@ -119,7 +124,7 @@ function buildGeoTiff(file: string, width: number, height: number): void {
   closeSync(fd);
 }
 
-interface Run { kind: 'view' | 'segment' | 'probabilities'; file: string; modelDir: string; outDir: string }
+interface Run { kind: 'view' | 'segment' | 'probabilities'; file: string; modelDir: string; outDir: string; backend?: string }
 
 const FIRST_VIEW_PIXELS = 1024;
 const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -138,11 +143,11 @@ async function runOne(run: Run): Promise<void> {
     await full.close();
     result.shown = `${shown.width}x${shown.height}`;
   } else {
-    await initBackend('wasm');
-    const loaded = await loadModelDir(run.modelDir);
+    const model = await openInferenceModel(run.modelDir, { backend: run.backend });
+    result.engine = model.engine;
     const output = path.join(run.outDir, `${run.kind}.tif`);
     const withProbabilities = run.kind === 'probabilities';
-    await segmentFile(loaded, run.file, output, { probabilities: withProbabilities });
+    await segmentFile(model, run.file, output, { probabilities: withProbabilities });
     result.maskMB = megabytes(output);
     if (withProbabilities) result.probabilitiesMB = megabytes(output.replace(/\.tif$/, '.probabilities.tif'));
   }
@@ -167,20 +172,20 @@ async function makeModel(dir: string): Promise<void> {
 }
 
 /** `segwork segment` on a folder holding the one file, under /usr/bin/time for its peak RSS (maximum resident set, KB). */
-function cli(file: string, modelDir: string, root: string, size: string): void {
-  const input = path.join(root, 'cli-in');
-  const output = path.join(root, 'cli-out');
+function cli(file: string, modelDir: string, root: string, size: string, backend: string): void {
+  const input = path.join(root, `cli-in-${backend}`);
+  const output = path.join(root, `cli-out-${backend}`);
   mkdirSync(input, { recursive: true });
   symlinkSync(file, path.join(input, path.basename(file)));
   const segwork = path.join(import.meta.dirname, '..', 'bin', 'segwork.js');
-  const out = spawnSync('/usr/bin/time', ['-f', 'segwork-time %M %e %U %S', process.execPath, segwork, 'segment', '--model', modelDir, '--in', input, '--out', output, '--backend', 'wasm', '--json'], { encoding: 'utf8' });
+  const out = spawnSync('/usr/bin/time', ['-f', 'segwork-time %M %e %U %S', process.execPath, segwork, 'segment', '--model', modelDir, '--in', input, '--out', output, '--backend', backend, '--json'], { encoding: 'utf8' });
   const timing = /segwork-time (\d+) ([\d.]+) ([\d.]+) ([\d.]+)/.exec(out.stderr ?? '');
   if (out.status !== 0 || !timing) {
-    console.log(JSON.stringify({ run: 'cli', failed: `exit ${out.status ?? out.signal}${out.error ? ` (${out.error.message})` : ''}` }));
+    console.log(JSON.stringify({ run: 'cli', backend, failed: `exit ${out.status ?? out.signal}${out.error ? ` (${out.error.message})` : ''}` }));
     return;
   }
   const [, rssKB, wall, user, sys] = timing.map(Number);
-  console.log(JSON.stringify({ run: 'cli', size, bands: BANDS, seconds: wall, cpuSeconds: Math.round((user! + sys!) * 100) / 100, peakRssMB: Math.round(rssKB! / 1024) }));
+  console.log(JSON.stringify({ run: 'cli', backend, size, bands: BANDS, seconds: wall, cpuSeconds: Math.round((user! + sys!) * 100) / 100, peakRssMB: Math.round(rssKB! / 1024) }));
 }
 
 function child(run: Run): void {
@@ -214,9 +219,11 @@ if (args.run) {
     const probSize = Number(args['prob-size']);
     // The first view is always of the square image: what a user opens.
     if (runs.includes('view')) child({ kind: 'view', file: fileOf(size, size), modelDir, outDir: root });
-    if (runs.includes('segment')) child({ kind: 'segment', file: fileOf(size, rows ?? size), modelDir, outDir: root });
-    if (runs.includes('cli')) cli(fileOf(size, rows ?? size), modelDir, root, `${size}x${rows ?? size}`);
-    if (runs.includes('probabilities')) child({ kind: 'probabilities', file: fileOf(probSize, rows ?? probSize), modelDir, outDir: root });
+    for (const backend of args.backends!.split(',')) {
+      if (runs.includes('segment')) child({ kind: 'segment', file: fileOf(size, rows ?? size), modelDir, outDir: root, backend });
+      if (runs.includes('cli')) cli(fileOf(size, rows ?? size), modelDir, root, `${size}x${rows ?? size}`, backend);
+      if (runs.includes('probabilities')) child({ kind: 'probabilities', file: fileOf(probSize, rows ?? probSize), modelDir, outDir: root, backend });
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -20,9 +20,21 @@ export interface BackendReport {
   reason: string;
 }
 
+export interface OnnxRuntimeReport {
+  available: boolean;
+  /** Why it cannot load, or its version. */
+  reason: string;
+  /** Execution providers, in the order automatic choice tries them. */
+  providers: { name: string; available: boolean; reason: string }[];
+}
+
 export interface DoctorReport {
+  /** The tfjs backend for training, pre-training and CAM. */
   chosen: BackendName;
+  /** What runs forward passes (segment, eval, Predict): "onnxruntime (PROVIDER)" or the tfjs backend. */
+  inference: string;
   backends: BackendReport[];
+  onnxruntime: OnnxRuntimeReport;
   node: string;
   platform: string;
 }

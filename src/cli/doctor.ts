@@ -5,15 +5,18 @@ import { toJson } from './progress.ts';
 
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: 'List compute backends, which are available and why, and the one chosen',
+  summary: 'List compute engines and backends, which are available and why, and the ones chosen',
   usage: `Usage: segwork doctor [--json]
 
-Checks each compute backend, fastest first: tensorflow (tfjs-node-gpu / tfjs-node), webgpu, wasm, cpu.
-Prints available / unavailable with the reason, and the backend training and inference will use.
-SEGWORK_BACKEND or --backend on other commands forces one.
+Forward passes (segment, eval, the workbench's Predict) run on ONNX Runtime when it loads: each of its execution
+providers is listed, GPU ones first, and each that looks available is checked by starting a session on it.
+Training, pre-training and CAM run on a TensorFlow.js backend, fastest first: tensorflow (tfjs-node-gpu /
+tfjs-node), webgpu, wasm, cpu. SEGWORK_BACKEND or --backend on other commands forces one (onnxruntime,
+onnxruntime-PROVIDER, or a tfjs backend).
 
 Options:
-  --json   one JSON object: {chosen, backends: [{name, available, reason}], node, platform}`,
+  --json   one JSON object: {chosen, inference, backends: [{name, available, reason}],
+           onnxruntime: {available, reason, providers: [{name, available, reason}]}, node, platform}`,
   async run(argv, io) {
     const { values } = parse(argv, { json: { type: 'boolean' }, workspace: { type: 'string' } });
     const report = await doctor();
@@ -21,10 +24,14 @@ Options:
       io.stdout.write(toJson(report) + '\n');
       return EXIT_OK;
     }
-    for (const b of report.backends) {
-      io.stdout.write(`${b.name === report.chosen ? '*' : ' '} ${b.name.padEnd(10)} ${b.available ? 'available  ' : 'unavailable'}  ${b.reason}\n`);
-    }
-    io.stdout.write(`\nChosen: ${report.chosen}  (Node ${report.node}, ${report.platform})\n`);
+    const row = (chosen: boolean, name: string, available: boolean, reason: string) =>
+      io.stdout.write(`${chosen ? '*' : ' '} ${name.padEnd(12)} ${available ? 'available  ' : 'unavailable'}  ${reason}\n`);
+    const ort = report.onnxruntime;
+    io.stdout.write(`ONNX Runtime (forward passes): ${ort.available ? ort.reason : `unavailable: ${ort.reason}`}\n`);
+    for (const p of ort.providers) row(report.inference === `onnxruntime (${p.name})`, p.name, p.available, p.reason);
+    io.stdout.write('\nTensorFlow.js backends (training, CAM):\n');
+    for (const b of report.backends) row(b.name === report.chosen, b.name, b.available, b.reason);
+    io.stdout.write(`\nForward passes: ${report.inference}. Training: ${report.chosen}.  (Node ${report.node}, ${report.platform})\n`);
     return EXIT_OK;
   },
 };

@@ -1,22 +1,22 @@
 import * as path from 'node:path';
-import { initBackend } from '../compute/backends.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
-import { DEFAULT_TILE_OPTIONS, modelPredictor } from '../inference/tiler.ts';
+import { openInferenceModel } from '../inference/inference-model.ts';
+import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
 import { getArchitecture } from '../models/index.ts';
-import { loadModelDir } from '../models/model-dir.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
 import { openWorkspace } from '../store/workspace.ts';
 import { loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts';
 import { intListOption, intOption, parse, required } from './args.ts';
 import { EXIT_OK, type Command } from './command.ts';
 import { printMetrics } from './metrics-output.ts';
+import { forwardBackendUsage } from './backend-option.ts';
 import { parseRefineOptions, refineOptionSpec, refineUsage } from './refine-options.ts';
 import { ProgressBar } from './progress.ts';
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Score a model on labeled images: per-class IoU, Dice, precision, recall, confusion',
-  usage: `Usage: segwork eval --model MODEL_DIR --images DIR --labels DIR [options]
+  usage: `Usage: segwork eval --model MODEL_DIR|MODEL.onnx --images DIR --labels DIR [options]
 
 Predicts every image (tiled, any size) and compares with its label mask. Unlabeled pixels (255, or
 --ignore-value) are left out. Label mapping defaults to the one the model was trained with.
@@ -25,7 +25,7 @@ Options:
   --label-values V0,V1…  raw mask values of classes 0,1,…
   --ignore-value V       raw mask value meaning unlabeled
 ${refineUsage}
-  --backend NAME         tensorflow | webgpu | wasm | cpu
+${forwardBackendUsage}
   --json                 one JSON object {pixelAccuracy, meanIoU, frequencyWeightedIoU, perClass, confusion}
   --workspace DIR        where the evaluation is recorded`,
   async run(argv, io) {
@@ -44,21 +44,20 @@ ${refineUsage}
     const modelDir = path.resolve(required(values, 'model'));
     const imagesDir = required(values, 'images');
     const labelsDir = required(values, 'labels');
-    await initBackend(values.backend);
-    const { model, meta } = await loadModelDir(modelDir);
+    const bar = new ProgressBar(io.stderr);
+    const model = await openInferenceModel(modelDir, { backend: values.backend, note: (line) => bar.log(line) });
+    const { meta } = model;
     const labelValues = intListOption(values, 'label-values') ?? meta.labelValues;
     const ignoreValue = values['ignore-value'] !== undefined ? intOption(values, 'ignore-value', 0) : meta.ignoreValue;
     const numClasses = meta.classes.length;
     const { pairs } = await pairImagesWithLabels(imagesDir, labelsDir);
     const items = await loadLabeledImages(pairs, { labelValues, ignoreValue, numClasses, sliceContext: meta.sliceContext });
-    const bar = new ProgressBar(io.stderr);
     const started = Date.now();
     const sizeMultiple = getArchitecture(meta.architecture).sizeMultiple(meta.config);
     let done = 0;
-    const predict = modelPredictor(model);
     const evaluation = await evaluateImages(
-      (x) => {
-        const out = predict(x);
+      async (x) => {
+        const out = await model.predict(x);
         bar.update(++done / Math.max(1, items.length), `${done} tile batch(es)`);
         return out;
       },
@@ -83,7 +82,7 @@ ${refineUsage}
     }
     printMetrics(report, io, Boolean(values.json));
     if (!values.json) io.stderr.write(`${items.length} image(s) in ${seconds.toFixed(1)} s (${(items.length / seconds).toFixed(2)} img/s)\n`);
-    model.dispose();
+    await model.dispose();
     return EXIT_OK;
   },
 };

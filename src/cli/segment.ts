@@ -1,20 +1,22 @@
 import os from 'node:os';
 import * as path from 'node:path';
-import { initBackend } from '../compute/backends.ts';
 import { segmentFolder } from '../inference/batch.ts';
+import { openInferenceModel } from '../inference/inference-model.ts';
 import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
 import { segmentFolderPooled } from '../jobs/segment-pool.ts';
-import { loadModelDir, readModelMeta } from '../models/model-dir.ts';
+import { readModelMeta } from '../models/model-dir.ts';
+import { readBareOnnx } from '../models/onnx/model-file.ts';
 import { intOption, numberOption, parse, required } from './args.ts';
 import type { BatchEvent, BatchSummary } from '../api/types.ts';
 import { EXIT_OK, EXIT_PARTIAL, type Command } from './command.ts';
 import { ProgressBar, formatSeconds, toJson } from './progress.ts';
+import { forwardBackendUsage } from './backend-option.ts';
 import { parseRefineOptions, refineOptionSpec, refineUsage } from './refine-options.ts';
 
 export const segmentCommand: Command = {
   name: 'segment',
   summary: 'Segment every image of a folder with a trained model',
-  usage: `Usage: segwork segment --model MODEL_DIR --in DIR --out DIR [options]
+  usage: `Usage: segwork segment --model MODEL_DIR|MODEL.onnx --in DIR --out DIR [options]
 
 Every readable image gets a mask (8-bit PNG, value = class index) at the same relative path under --out;
 a GeoTIFF gets a GeoTIFF mask with its CRS and transform. A volume gets a label volume with its geometry:
@@ -23,7 +25,7 @@ grouped by series and sorted along the slice normal).
 Images of any size go through overlapping tiles blended with a Gaussian importance map, so memory depends
 on the tile size, not the image size; a (Geo)TIFF's outputs are written strip by strip as rows are done.
 An unreadable file is reported with the reason and the batch goes on; a re-run skips finished files.
-Exit code 2 if any file failed.
+Exit code 2 if any file failed. --model takes a model directory or a .onnx file that segwork exported.
 
 Options:
   --recursive        include sub-folders
@@ -38,7 +40,7 @@ Options:
   --overlap F        overlap between tiles, 0 ≤ F < 1 (default ${DEFAULT_TILE_OPTIONS.overlap})
 ${refineUsage}
   --workers N        images segmented at once, each in its own thread (default: one per core)
-  --backend NAME     tensorflow | webgpu | wasm | cpu
+${forwardBackendUsage}
   --json             progress and the summary as JSON lines`,
   async run(argv, io) {
     const { values } = parse(argv, {
@@ -95,14 +97,13 @@ ${refineUsage}
     };
     let summary: BatchSummary;
     if (workers > 1) {
-      // Fail on a bad model directory before any worker starts.
-      await readModelMeta(modelDir);
-      summary = await segmentFolderPooled(modelDir, { ...batch, workers, ...(values.backend ? { backend: values.backend } : {}) });
+      // Fail on a bad model before any worker starts.
+      if (/\.onnx$/i.test(modelDir)) await readBareOnnx(modelDir);
+      else await readModelMeta(modelDir);
+      summary = await segmentFolderPooled(modelDir, { ...batch, workers, note: (line) => bar.log(line), ...(values.backend ? { backend: values.backend } : {}) });
     } else {
-      await initBackend(values.backend);
-      const loaded = await loadModelDir(modelDir);
-      summary = await segmentFolder(loaded, batch);
-      loaded.model.dispose();
+      const model = await openInferenceModel(modelDir, { backend: values.backend, note: (line) => bar.log(line) });
+      summary = await segmentFolder(model, batch).finally(() => model.dispose());
     }
     bar.clear();
     if (json) {

@@ -4,12 +4,19 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { BackendName, BackendReport, DoctorReport } from '../api/types.ts';
 import { registerCpuKernelFixes } from './cpu-kernels.ts';
+import { firstAutomaticProvider, loadOnnxRuntime, ONNX_PROVIDERS, probeOnnxRuntime, type OnnxProvider } from './onnxruntime.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
 import { registerThreadedWasm, wasmThreadCount } from './wasm-threads.ts';
 import { surveyWebgpuAdapter } from './webgpu-survey.ts';
 
-/** Every backend Segwork knows, fastest first. */
+/** Every tfjs backend Segwork knows, fastest first. */
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+/** ONNX Runtime for forward passes: any provider, or one forced (onnxruntime-cpu, onnxruntime-cuda, …). */
+const ONNX_CHOICES = ['onnxruntime', ...ONNX_PROVIDERS.map((p) => `onnxruntime-${p}`)];
+
+/** What --backend and SEGWORK_BACKEND accept. */
+export const COMPUTE_CHOICES: readonly string[] = [...ONNX_CHOICES, ...BACKEND_NAMES];
 
 registerCpuKernelFixes();
 
@@ -85,7 +92,7 @@ async function probeWasm(): Promise<Probe> {
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     const threads = simd ? wasmThreadCount() : 1;
     if (threads > 1) registerThreadedWasm(threads);
-    const threading = threads > 1 ? `${threads} threads (SEGWORK_WASM_THREADS)` : 'single thread';
+    const threading = threads > 1 ? `${threads} threads (SEGWORK_THREADS)` : 'single thread';
     return { name: 'wasm', available: true, reason: `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${threading}, with Segwork's training kernels`, tfjsName: 'wasm' };
   } catch (error) {
     return { name: 'wasm', available: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${messageOf(error)}`, tfjsName: 'wasm' };
@@ -124,13 +131,18 @@ export async function probeBackends(): Promise<BackendReport[]> {
   return reports;
 }
 
-function parseBackendName(requested: string, origin: string): BackendName {
+/** The user's request (--backend, else SEGWORK_BACKEND), checked against every name Segwork knows. */
+function requestedChoice(forced?: string): { name: string; origin: string } | null {
+  const envChoice = process.env.SEGWORK_BACKEND;
+  const requested = forced ?? (envChoice ? envChoice : undefined);
+  if (requested == null) return null;
+  const origin = forced != null ? '--backend' : 'SEGWORK_BACKEND';
   const name = requested.trim().toLowerCase();
-  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`Unknown backend '${requested}' (${origin}); valid backends: ${BACKEND_NAMES.join(', ')}`);
-  }
-  return name as BackendName;
+  if (!COMPUTE_CHOICES.includes(name)) throw new Error(`Unknown backend '${requested}' (${origin}); valid backends: ${COMPUTE_CHOICES.join(', ')}`);
+  return { name, origin };
 }
+
+const isOnnxChoice = (name: string) => ONNX_CHOICES.includes(name);
 
 async function chooseAutomatically(): Promise<Probe> {
   for (const name of BACKEND_NAMES) {
@@ -140,15 +152,17 @@ async function chooseAutomatically(): Promise<Probe> {
   return probe('cpu');
 }
 
-/** Activates `forced` (or env SEGWORK_BACKEND), else the fastest available backend; cheap when called again. */
+/**
+ * Activates the tfjs backend `forced` (or env SEGWORK_BACKEND) names, else the fastest available one; cheap when
+ * called again. An ONNX Runtime choice concerns forward passes only: tfjs work (training, CAM) then gets the
+ * fastest tfjs backend.
+ */
 export async function initBackend(forced?: string): Promise<BackendName> {
-  const envChoice = process.env.SEGWORK_BACKEND;
-  const requested = forced ?? (envChoice ? envChoice : undefined);
-  const origin = forced != null ? '--backend' : 'SEGWORK_BACKEND';
+  const requested = requestedChoice(forced);
   let choice: Probe;
-  if (requested != null) {
-    choice = await probe(parseBackendName(requested, origin));
-    if (!choice.available) throw new Error(`Backend '${choice.name}' (${origin}) is not available: ${choice.reason}`);
+  if (requested != null && !isOnnxChoice(requested.name)) {
+    choice = await probe(requested.name as BackendName);
+    if (!choice.available) throw new Error(`Backend '${choice.name}' (${requested.origin}) is not available: ${choice.reason}`);
   } else {
     choice = await chooseAutomatically();
   }
@@ -162,9 +176,29 @@ export async function initBackend(forced?: string): Promise<BackendName> {
   return choice.name;
 }
 
-/** Probes every backend, activates the one Segwork would use, and describes the runtime. */
+/** Which engine runs forward passes (segment, eval, Predict): ONNX Runtime, with a forced provider or not, or tfjs. */
+export type ForwardEngine = { kind: 'onnxruntime'; provider?: OnnxProvider } | { kind: 'tfjs' };
+
+/**
+ * ONNX Runtime when it loads, unless a tfjs backend is forced; a forced ONNX Runtime that cannot load is an
+ * error, not a silent fallback.
+ */
+export async function chooseForwardEngine(forced?: string): Promise<ForwardEngine> {
+  const requested = requestedChoice(forced);
+  if (requested != null && !isOnnxChoice(requested.name)) return { kind: 'tfjs' };
+  const ort = await loadOnnxRuntime();
+  if (requested == null) return ort ? { kind: 'onnxruntime' } : { kind: 'tfjs' };
+  if (!ort) throw new Error(`Backend '${requested.name}' (${requested.origin}) is not available: ${(await probeOnnxRuntime()).reason}`);
+  const provider = requested.name.slice('onnxruntime-'.length) as OnnxProvider;
+  return provider ? { kind: 'onnxruntime', provider } : { kind: 'onnxruntime' };
+}
+
+/** Probes every backend and ONNX Runtime's providers, activates the tfjs backend Segwork would use, and describes the runtime. */
 export async function doctor(): Promise<DoctorReport> {
   const backends = await probeBackends();
   const chosen = await initBackend();
-  return { chosen, backends, node: process.version, platform: `${process.platform}-${process.arch}` };
+  const onnxruntime = await probeOnnxRuntime(true);
+  const forward = await chooseForwardEngine();
+  const inference = forward.kind === 'onnxruntime' ? `onnxruntime (${forward.provider ?? firstAutomaticProvider(onnxruntime) ?? 'cpu'})` : chosen;
+  return { chosen, inference, backends, onnxruntime, node: process.version, platform: `${process.platform}-${process.arch}` };
 }

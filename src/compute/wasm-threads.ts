@@ -8,6 +8,7 @@ import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { computeThreads } from './threads.ts';
 
 const require = createRequire(import.meta.url);
 const THREADED = 'tfjs-backend-wasm-threaded-simd';
@@ -69,15 +70,9 @@ export async function checkedStep<T>(during: string, step: () => Promise<T>): Pr
   return value;
 }
 
-/** Threads to use: SEGWORK_WASM_THREADS, else every core, within [1, 8]. */
+/** Threads to use: SEGWORK_THREADS, else every core, at most 8. */
 export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env): number {
-  const requested = env.SEGWORK_WASM_THREADS;
-  if (requested != null && requested !== '') {
-    const n = Number(requested);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`SEGWORK_WASM_THREADS must be a positive integer, got '${requested}'`);
-    return Math.min(n, MAX_WASM_THREADS);
-  }
-  return Math.min(os.availableParallelism(), MAX_WASM_THREADS);
+  return Math.min(computeThreads(env), MAX_WASM_THREADS);
 }
 
 async function instantiateThreaded(threads: number): Promise<EmscriptenModule> {

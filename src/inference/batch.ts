@@ -9,12 +9,13 @@ import { georeferenceOf, listImageSources, openRaster, parseSeriesPath, readMask
 import { writeClassGeoJson } from '../io/geojson.ts';
 import { InputError, type Raster } from '../io/raster.ts';
 import { getArchitecture } from '../models/index.ts';
-import type { LoadedModel } from '../models/model-dir.ts';
+import type { ModelMeta } from '../models/model-dir.ts';
+import type { InferenceModel } from './inference-model.ts';
 import { argmaxClasses } from './argmax.ts';
 import { normalisedEntropy } from './uncertainty.ts';
 import { needsWholeImage, refinedPredictor, refineImage, type RefineOptions } from './refine.ts';
 import { FileSink, MemorySink, outputPaths, type SegmentSink } from './segment-sinks.ts';
-import { DEFAULT_TILE_OPTIONS, modelPredictor, predictStrips, type PixelSource, type TileOptions } from './tiler.ts';
+import { DEFAULT_TILE_OPTIONS, predictStrips, type PixelSource, type TileOptions } from './tiler.ts';
 import { segmentVolume } from './volume.ts';
 
 /** What to produce for one image, and how. */
@@ -54,11 +55,11 @@ export interface SegmentedImage {
 }
 
 /** Segments one image source with tiles into whole-image arrays (the workbench's predictions, evaluation). */
-export async function segmentSource(loaded: LoadedModel, source: PixelSource, options: SegmentOptions = {}): Promise<SegmentedImage> {
+export async function segmentSource(model: InferenceModel, source: PixelSource, options: SegmentOptions = {}): Promise<SegmentedImage> {
   const { width, height } = source;
-  const numClasses = loaded.meta.classes.length;
+  const numClasses = model.meta.classes.length;
   const kept = new MemorySink(width, height, numClasses, options);
-  const { uncertaintyScore } = await segmentRows(loaded, source, options, kept);
+  const { uncertaintyScore } = await segmentRows(model, source, options, kept);
   return { width, height, numClasses, mask: kept.mask, probabilities: kept.probabilities, uncertainty: kept.uncertainty, uncertaintyScore };
 }
 
@@ -67,8 +68,8 @@ export async function segmentSource(loaded: LoadedModel, source: PixelSource, op
  * never whole-image float maps, unless a whole-image refinement (CRF, islands) needs them: then the sink gets the
  * whole image as one block of rows.
  */
-export async function segmentRows(loaded: LoadedModel, source: PixelSource, options: SegmentOptions, sink: SegmentSink): Promise<{ uncertaintyScore: number | null }> {
-  const { meta } = loaded;
+export async function segmentRows(model: InferenceModel, source: PixelSource, options: SegmentOptions, sink: SegmentSink): Promise<{ uncertaintyScore: number | null }> {
+  const { meta } = model;
   const refine = options.refine ?? {};
   const numClasses = meta.classes.length;
   const { width, height } = source;
@@ -88,7 +89,7 @@ export async function segmentRows(loaded: LoadedModel, source: PixelSource, opti
   };
   const whole = needsWholeImage(refine) ? new Float32Array(width * height * numClasses) : null;
   const sizeMultiple = getArchitecture(meta.architecture).sizeMultiple(meta.config);
-  const predict = refinedPredictor(modelPredictor(loaded.model), refine);
+  const predict = refinedPredictor(model.predict, refine);
   await predictStrips(predict, source, meta.normalisation, sizeMultiple, options.tiles ?? DEFAULT_TILE_OPTIONS, async (y, rows, probs, c) => {
     if (whole) whole.set(probs, y * width * c);
     else await sink.rows(y, rows, argmaxClasses(probs, c), probs, uncertaintyOf(probs));
@@ -105,8 +106,8 @@ export async function segmentRows(loaded: LoadedModel, source: PixelSource, opti
 const MAX_CRF_PIXELS = 25_000_000;
 
 /** One slice of a raster as the model reads it: with the model's 2.5D neighbour slices, bands matched. */
-export function modelInput(raster: Raster, loaded: LoadedModel, slice = 0): PixelSource {
-  return matchBands(sliceWithNeighbours(raster, slice, loaded.meta.sliceContext ?? 0), loaded.meta.inputChannels, raster.path);
+export function modelInput(raster: Raster, meta: ModelMeta, slice = 0): PixelSource {
+  return matchBands(sliceWithNeighbours(raster, slice, meta.sliceContext ?? 0), meta.inputChannels, raster.path);
 }
 
 /** Adapts a raster to the model's band count: an extra alpha band is dropped, anything else is an error. */
@@ -163,24 +164,24 @@ function looksGeoreferenced(file: string): boolean {
  * Segments one file into its outputs (see outputPaths): a GeoTIFF input's TIFF outputs are streamed row by row, so
  * the image may be larger than memory. Throws InputError for a file that cannot be read.
  */
-export async function segmentFile(loaded: LoadedModel, file: string, output: string, options: SegmentOptions = {}): Promise<void> {
+export async function segmentFile(model: InferenceModel, file: string, output: string, options: SegmentOptions = {}): Promise<void> {
   const raster = await openRaster(file);
   try {
     if (raster.slices > 1) {
       // A multi-frame file found by a 2D extension still gets a label volume.
-      await segmentVolume(loaded, raster, output.replace(/\.(png|tif)$/, '.nii.gz'), options);
+      await segmentVolume(model, raster, output.replace(/\.(png|tif)$/, '.nii.gz'), options);
       return;
     }
-    const source = modelInput(raster, loaded);
-    const sink = await FileSink.create(outputPaths(output, options), raster, loaded.meta.classes.length);
+    const source = modelInput(raster, model.meta);
+    const sink = await FileSink.create(outputPaths(output, options), raster, model.meta.classes.length);
     try {
-      await segmentRows(loaded, source, options, sink);
+      await segmentRows(model, source, options, sink);
     } catch (error) {
       await sink.abort();
       throw error;
     }
     await sink.finish();
-    if (options.geojson) await writeGeoJsonBeside(output, raster, loaded.meta.classes);
+    if (options.geojson) await writeGeoJsonBeside(output, raster, model.meta.classes);
   } finally {
     await raster.close();
   }
@@ -242,7 +243,7 @@ export function failureReason(e: unknown): string {
 }
 
 /** Segments a folder in this thread; segmentFolderPooled (src/jobs/segment-pool.ts) spreads it over workers. */
-export async function segmentFolder(loaded: LoadedModel, options: BatchOptions): Promise<BatchSummary> {
+export async function segmentFolder(model: InferenceModel, options: BatchOptions): Promise<BatchSummary> {
   const plan = await planBatch(options);
   const tracker = new BatchTracker(plan.total, options.onEvent);
   for (const item of plan.done) tracker.record(item, 'skipped', 0);
@@ -250,7 +251,7 @@ export async function segmentFolder(loaded: LoadedModel, options: BatchOptions):
     if (options.signal?.aborted) break;
     const t0 = Date.now();
     try {
-      await segmentFile(loaded, item.file, item.output, options);
+      await segmentFile(model, item.file, item.output, options);
       tracker.record(item, 'done', (Date.now() - t0) / 1000);
     } catch (e) {
       if (options.signal?.aborted) break;

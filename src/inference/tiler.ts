@@ -1,8 +1,6 @@
 // Sliding-window inference for images of any size: overlapping tiles, blended with a Gaussian importance map
 // (as nnU-Net does), processed one row of tiles at a time. Finished rows stream out, so peak memory depends on
 // tile size × image width, never on image height.
-import * as tf from '@tensorflow/tfjs';
-import { checkedStep } from '../compute/wasm-threads.ts';
 import type { Normalisation } from '../models/model-dir.ts';
 
 /** The part of a Raster the tiler needs: windowed reads of pixel-interleaved values. */
@@ -29,12 +27,17 @@ export interface StripSink {
   (y: number, rows: number, probs: Float32Array, numClasses: number): void | Promise<void>;
 }
 
-/** Turns a batch of normalised tiles [n, h, w, bands] into probabilities [n, h, w, C]. */
-export type TilePredictor = (tiles: tf.Tensor4D) => tf.Tensor4D;
-
-export function modelPredictor(model: tf.LayersModel): TilePredictor {
-  return (tiles) => model.predict(tiles) as tf.Tensor4D;
+/** Tiles, one after another, each pixel-interleaved (NHWC): what goes into an engine and what comes out. */
+export interface TileBatch {
+  data: Float32Array;
+  count: number;
+  height: number;
+  width: number;
+  channels: number;
 }
+
+/** Turns a batch of normalised tiles [n, h, w, bands] into probabilities [n, h, w, C], on whichever engine. */
+export type TilePredictor = (tiles: TileBatch) => Promise<TileBatch>;
 
 export interface ProgressCallback {
   (doneTiles: number, totalTiles: number): void;
@@ -133,13 +136,9 @@ export async function predictStrips(
       for (let i = 0; i < batchXs.length; i++) {
         await readNormalisedTile(source, batchXs[i]!, ty, tileW, tileH, norm, input.subarray(i * tileH * tileW * bands));
       }
-      const probs = await checkedStep(`inference on ${batchXs.length} tile(s) of ${tileW}×${tileH}`, async () => {
-        const probsTensor = tf.tidy(() => predict(tf.tensor4d(input, [batchXs.length, tileH, tileW, bands])));
-        numClasses = probsTensor.shape[3];
-        const values = (await probsTensor.data()) as Float32Array;
-        probsTensor.dispose();
-        return values;
-      });
+      const output = await predict({ data: input, count: batchXs.length, height: tileH, width: tileW, channels: bands });
+      const probs = output.data;
+      numClasses = output.channels;
       acc ??= new Float32Array(capacity * width * numClasses);
       for (let i = 0; i < batchXs.length; i++) {
         const tx = batchXs[i]!;

@@ -2,16 +2,16 @@
 // the source's geometry: NIfTI labels, plus a DICOM SEG for DICOM sources when asked.
 import { hasSegments, labelVolumeExtension, writeLabelVolume } from '../io/index.ts';
 import type { Raster } from '../io/raster.ts';
-import type { LoadedModel } from '../models/model-dir.ts';
+import type { InferenceModel } from './inference-model.ts';
 import { modelInput, segmentSource, type SegmentOptions } from './batch.ts';
 
 /** Labels of every slice, one after another (the order writeLabelVolume takes). */
-export async function segmentVolumeSlices(loaded: LoadedModel, raster: Raster, options: SegmentOptions = {}): Promise<Uint8Array> {
+export async function segmentVolumeSlices(model: InferenceModel, raster: Raster, options: SegmentOptions = {}): Promise<Uint8Array> {
   const plane = raster.width * raster.height;
   const labels = new Uint8Array(plane * raster.slices);
   for (let slice = 0; slice < raster.slices; slice++) {
     if (options.signal?.aborted) throw new Error('cancelled');
-    const result = await segmentSource(loaded, modelInput(raster, loaded, slice), { ...options, probabilities: false, uncertainty: false });
+    const result = await segmentSource(model, modelInput(raster, model.meta, slice), { ...options, probabilities: false, uncertainty: false });
     labels.set(result.mask, slice * plane);
   }
   return labels;
@@ -21,9 +21,9 @@ export async function segmentVolumeSlices(loaded: LoadedModel, raster: Raster, o
  * Segments a volume into `output` (a .nii.gz), and `<stem>.seg.dcm` beside it for a DICOM source with dicomSeg
  * (left out when only background was found: a SEG cannot be empty).
  */
-export async function segmentVolume(loaded: LoadedModel, raster: Raster, output: string, options: SegmentOptions = {}): Promise<void> {
-  const labels = await segmentVolumeSlices(loaded, raster, options);
-  const classes = loaded.meta.classes;
+export async function segmentVolume(model: InferenceModel, raster: Raster, output: string, options: SegmentOptions = {}): Promise<void> {
+  const labels = await segmentVolumeSlices(model, raster, options);
+  const classes = model.meta.classes;
   await writeLabelVolume(output, raster, labels, 'nifti', classes);
   if (options.dicomSeg && raster.format === 'dicom' && hasSegments(labels, classes)) {
     await writeLabelVolume(output.replace(/\.nii\.gz$/, labelVolumeExtension('dicom-seg')), raster, labels, 'dicom-seg', classes, { algorithm: 'AUTOMATIC' });

@@ -1,6 +1,7 @@
 // Atomic file writes: a crash or a full disk never leaves a half-written file under the final name.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { InputError } from './raster.ts';
 
 /** Writes `bytes` (or text) to `<file>.tmp-<pid>` then renames it over `file`; creates parent folders. */
@@ -16,9 +17,12 @@ export async function writeAtomic(file: string, bytes: Uint8Array | string): Pro
   }
 }
 
-/** The name a file is written under before it is renamed into place: beside it, so the rename stays on one disk. */
+/**
+ * The name a file is written under before it is renamed into place: beside it, so the rename stays on one disk;
+ * a worker thread's own name, so threads of one process never write into each other's temp file.
+ */
 export function tempPathFor(file: string): string {
-  return `${file}.tmp-${process.pid}`;
+  return `${file}.tmp-${process.pid}${threadId ? `-${threadId}` : ''}`;
 }
 
 /** A failed write as the user should see it: folder problems and a full disk name the file; anything else as it is. */

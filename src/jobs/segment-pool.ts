@@ -2,21 +2,25 @@
 // where one image's inference cannot use them all (and reading/writing files overlaps with compute).
 // Same contract as segmentFolder in src/inference/batch.ts: a mask per image at the same relative path,
 // files whose mask exists are skipped unless overwrite, failures are reported and the batch goes on.
-// Each worker runs wasm with cores / workers XNNPACK threads (SEGWORK_WASM_THREADS), so threads never
+// Each worker computes with cores / workers threads (SEGWORK_THREADS: XNNPACK or ONNX Runtime), so threads never
 // outnumber cores.
 import * as fs from 'node:fs/promises';
 import os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BatchSummary } from '../api/types.ts';
+import { chooseForwardEngine } from '../compute/backends.ts';
 import { BatchTracker, planBatch, type BatchOptions } from '../inference/batch.ts';
+import { readOnnxModel } from '../models/onnx/model-file.ts';
 import type { PoolReply, PoolRequest, PoolWorkerData } from './segment-pool-protocol.ts';
 
 export interface PoolOptions extends BatchOptions {
   /** Worker threads (default: one per core, at most one per image). */
   workers?: number;
-  /** Backend for the workers (default: the fastest available, as initBackend chooses). */
+  /** Backend for the workers (default: ONNX Runtime when present, else the fastest tfjs backend). */
   backend?: string;
+  /** One line for the user (a model.onnx exported again). */
+  note?: (line: string) => void;
 }
 
 /** Workers for a folder: one per core unless asked otherwise, never more than there are images. */
@@ -35,7 +39,7 @@ interface PoolWorker {
 function startWorker(data: PoolWorkerData, threads: number): PoolWorker {
   const worker = new Worker(new URL('./segment-pool-entry.mjs', import.meta.url), {
     workerData: data,
-    env: { ...process.env, SEGWORK_WASM_THREADS: String(threads) },
+    env: { ...process.env, SEGWORK_THREADS: String(threads) },
   });
   const queue: PoolReply[] = [];
   const waiting: Array<{ resolve: (r: PoolReply) => void; reject: (e: Error) => void }> = [];
@@ -70,6 +74,8 @@ export async function segmentFolderPooled(modelDir: string, options: PoolOptions
   const pending = plan.todo;
   const size = pending.length > 0 ? poolSize(options.workers, pending.length) : 0;
   const threads = Math.max(1, Math.floor(os.availableParallelism() / Math.max(size, 1)));
+  // A missing or stale model.onnx is exported once here, not by every worker at once.
+  if (size > 0 && (await chooseForwardEngine(options.backend)).kind === 'onnxruntime') await readOnnxModel(modelDir, options.note);
   const workers = Array.from({ length: size }, () => startWorker({ modelDir, backend: options.backend }, threads));
   try {
     for (const w of workers) {

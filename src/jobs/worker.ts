@@ -1,15 +1,18 @@
 // The compute worker: training, batch segmentation, prediction, CAM and evaluation, off the main thread so the
 // server (and the painting UI behind it) never waits on tfjs.
+import { stat } from 'node:fs/promises';
+import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../compute/backends.ts';
 import { modelInput, segmentFolder, segmentSource } from '../inference/batch.ts';
 import { camLayerCandidates, computeCam, heatmapToBytes } from '../inference/cam.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
-import { DEFAULT_TILE_OPTIONS, modelPredictor } from '../inference/tiler.ts';
+import { openInferenceModel, type InferenceModel } from '../inference/inference-model.ts';
+import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
 import { openRaster, readSliceWithNeighbours } from '../io/index.ts';
 import { getArchitecture } from '../models/index.ts';
-import { loadModelDir, type LoadedModel } from '../models/model-dir.ts';
+import { loadModelDir, WEIGHTS, type LoadedModel } from '../models/model-dir.ts';
 import { train } from '../training/loop.ts';
 import { splitTrainVal } from '../training/split.ts';
 import { pretrainEncoder } from '../training/pretrain.ts';
@@ -23,24 +26,35 @@ if (!port) throw new Error('worker.ts runs only as a worker thread');
 const controllers = new Map<number, AbortController>();
 const send = (message: FromWorker) => port.postMessage(message);
 
-// Loaded models stay warm between predictions; a retrained directory is reloaded because its mtime changes.
-const modelCache = new Map<string, { stamp: string; loaded: LoadedModel }>();
+/**
+ * Loaded models stay warm between requests, at most three of a kind; a retrained directory is reloaded because
+ * its weights' mtime changes.
+ */
+class ModelCache<T> {
+  private readonly entries = new Map<string, { stamp: string; value: T }>();
 
-async function cachedModel(dir: string): Promise<LoadedModel> {
-  const { stat } = await import('node:fs/promises');
-  const stamp = String((await stat(`${dir}/weights.bin`)).mtimeMs);
-  const hit = modelCache.get(dir);
-  if (hit && hit.stamp === stamp) return hit.loaded;
-  hit?.loaded.model.dispose();
-  const loaded = await loadModelDir(dir);
-  modelCache.set(dir, { stamp, loaded });
-  if (modelCache.size > 3) {
-    const [oldest] = modelCache.keys();
-    modelCache.get(oldest!)!.loaded.model.dispose();
-    modelCache.delete(oldest!);
+  constructor(private readonly open: (dir: string) => Promise<T>, private readonly close: (value: T) => unknown) {}
+
+  async get(dir: string): Promise<T> {
+    const stamp = String((await stat(path.join(dir, WEIGHTS))).mtimeMs);
+    const hit = this.entries.get(dir);
+    if (hit && hit.stamp === stamp) return hit.value;
+    if (hit) await this.close(hit.value);
+    const value = await this.open(dir);
+    this.entries.set(dir, { stamp, value });
+    if (this.entries.size > 3) {
+      const [oldest] = this.entries.keys();
+      await this.close(this.entries.get(oldest!)!.value);
+      this.entries.delete(oldest!);
+    }
+    return value;
   }
-  return loaded;
 }
+
+// Forward passes run on the engine chosen for them (ONNX Runtime when present); CAM needs tfjs's gradients.
+let forwardBackend: string | undefined;
+const inferenceModels = new ModelCache<InferenceModel>((dir) => openInferenceModel(dir, { backend: forwardBackend }), (m) => m.dispose());
+const tfjsModels = new ModelCache<LoadedModel>(loadModelDir, (m) => m.model.dispose());
 
 /** Pixels of each labeled slice, with `sliceContext` neighbour slices as extra bands (2.5D). */
 async function toLabeled(images: JobImage[], sliceContext = 0): Promise<LabeledImage[]> {
@@ -76,10 +90,10 @@ async function runTrain(id: number, request: TrainRequest, backend: string, sign
 }
 
 async function runPredict(request: PredictRequest): Promise<PredictResult> {
-  const loaded = await cachedModel(request.modelDir);
+  const model = await inferenceModels.get(request.modelDir);
   const raster = await openRaster(request.imagePath);
   try {
-    const result = await segmentSource(loaded, modelInput(raster, loaded, request.slice), { probabilities: true, uncertainty: true });
+    const result = await segmentSource(model, modelInput(raster, model.meta, request.slice), { probabilities: true, uncertainty: true });
     return {
       width: result.width,
       height: result.height,
@@ -95,12 +109,12 @@ async function runPredict(request: PredictRequest): Promise<PredictResult> {
 }
 
 async function runCam(request: CamJobRequest): Promise<CamResult> {
-  const loaded = await cachedModel(request.modelDir);
+  const loaded = await tfjsModels.get(request.modelDir);
   const { meta } = loaded;
   const arch = getArchitecture(meta.architecture);
   const raster = await openRaster(request.imagePath);
   try {
-    const source = modelInput(raster, loaded, request.slice);
+    const source = modelInput(raster, loaded.meta, request.slice);
     const layer = request.layer ?? arch.defaultCamLayer(loaded.model, meta.config);
     const cam = await computeCam(loaded.model, source, meta.normalisation, arch.sizeMultiple(meta.config), {
       classIndex: request.classIndex,
@@ -114,7 +128,7 @@ async function runCam(request: CamJobRequest): Promise<CamResult> {
 }
 
 async function runCamLayers(request: CamLayersRequest) {
-  const loaded = await cachedModel(request.modelDir);
+  const loaded = await tfjsModels.get(request.modelDir);
   const defaultLayer = getArchitecture(loaded.meta.architecture).defaultCamLayer(loaded.model, loaded.meta.config);
   return { layers: camLayerCandidates(loaded.model), defaultLayer };
 }
@@ -141,11 +155,11 @@ async function runPretrain(id: number, request: PretrainRequest, backend: string
 }
 
 async function runEvaluate(request: EvaluateRequest, signal: AbortSignal) {
-  const loaded = await cachedModel(request.modelDir);
-  const items = await toLabeled(request.images, loaded.meta.sliceContext);
-  const sizeMultiple = getArchitecture(loaded.meta.architecture).sizeMultiple(loaded.meta.config);
-  const evaluation = await evaluateImages(modelPredictor(loaded.model), items, loaded.meta.normalisation, loaded.meta.classes.length, sizeMultiple, DEFAULT_TILE_OPTIONS, signal);
-  return evaluation.confusion.report(loaded.meta.classes.map((c) => c.name));
+  const { meta, predict } = await inferenceModels.get(request.modelDir);
+  const items = await toLabeled(request.images, meta.sliceContext);
+  const sizeMultiple = getArchitecture(meta.architecture).sizeMultiple(meta.config);
+  const evaluation = await evaluateImages(predict, items, meta.normalisation, meta.classes.length, sizeMultiple, DEFAULT_TILE_OPTIONS, signal);
+  return evaluation.confusion.report(meta.classes.map((c) => c.name));
 }
 
 port.on('message', async (message: ToWorker) => {
@@ -158,15 +172,15 @@ port.on('message', async (message: ToWorker) => {
   controllers.set(id, controller);
   try {
     const backend = await initBackend(message.backend);
+    forwardBackend = message.backend;
     let value: unknown;
     switch (request.kind) {
       case 'train':
         value = await runTrain(id, request, backend, controller.signal);
         break;
       case 'segment': {
-        const loaded = await loadModelDir(request.modelDir);
-        value = await segmentFolder(loaded, { ...request, signal: controller.signal, onEvent: (event) => send({ type: 'batch-event', id, event }) });
-        loaded.model.dispose();
+        const model = await inferenceModels.get(request.modelDir);
+        value = await segmentFolder(model, { ...request, signal: controller.signal, onEvent: (event) => send({ type: 'batch-event', id, event }) });
         break;
       }
       case 'predict':

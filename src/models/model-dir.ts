@@ -1,5 +1,7 @@
 // The model directory: tfjs layers `model.json` + `weights.bin`, and `segwork.json` with everything needed
-// to use the model again (architecture, config, classes, normalisation). Saved to a temp dir, then renamed.
+// to use the model again (architecture, config, classes, normalisation), and `model.onnx`, the same network for
+// ONNX Runtime. Each file is written to a temp file, then renamed.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -8,6 +10,7 @@ import type { ClassDef } from '../api/types.ts';
 import { InputError } from '../io/raster.ts';
 import { writeAtomic } from '../io/write-atomic.ts';
 import './index.ts';
+import { exportOnnx } from './onnx/export.ts';
 import { getArchitecture } from './registry.ts';
 
 export const MODEL_FORMAT = 'segwork-model';
@@ -54,10 +57,18 @@ export interface LoadedModel {
 }
 
 const MODEL_JSON = 'model.json';
-const WEIGHTS = 'weights.bin';
+export const WEIGHTS = 'weights.bin';
+/** The same network as an ONNX graph, for ONNX Runtime and other tools (QGIS Deepness). */
+export const ONNX_FILE = 'model.onnx';
 const META = 'segwork.json';
 
-export async function saveModelDir(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<void> {
+/** SHA-256 of the weights file's bytes: model.onnx records it, so a stale graph is recognised. */
+export function weightsDigest(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Writes the model directory; `onnx: false` leaves out model.onnx (training checkpoints, which only tfjs resumes). */
+export async function saveModelDir(dir: string, model: tf.LayersModel, meta: ModelMeta, options: { onnx?: boolean } = {}): Promise<void> {
   const target = path.resolve(dir);
   try {
     await fs.mkdir(target, { recursive: true });
@@ -78,6 +89,7 @@ export async function saveModelDir(dir: string, model: tf.LayersModel, meta: Mod
       // Each file is replaced atomically; segwork.json goes last, so a reader never sees a new summary over old weights.
       await writeAtomic(path.join(target, WEIGHTS), bytes);
       await writeAtomic(path.join(target, MODEL_JSON), JSON.stringify(modelJson));
+      if (options.onnx !== false) await writeAtomic(path.join(target, ONNX_FILE), exportOnnx(model, meta, { weightsDigest: weightsDigest(bytes) }));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes.byteLength } };
     }),
   );

@@ -34,7 +34,7 @@ export function hasCheckpoint(modelDir: string): boolean {
 
 export async function saveCheckpoint(modelDir: string, model: tf.LayersModel, meta: ModelMeta, optimizer: tf.Optimizer, state: LoopState): Promise<void> {
   const dir = checkpointDir(modelDir);
-  await saveModelDir(dir, model, meta);
+  await saveModelDir(dir, model, meta, { onnx: false });
   // Optimizer slots are saved by position: a model of the same architecture lists its variables in the same order.
   const weights = await optimizer.getWeights();
   const specs = weights.map((w) => ({ shape: w.tensor.shape }));

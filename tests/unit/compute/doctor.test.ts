@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_NAMES, doctor, initBackend } from '../../../src/compute/backends.ts';
+import { BACKEND_NAMES, chooseForwardEngine, doctor, initBackend } from '../../../src/compute/backends.ts';
 
 test('doctor reports all four backends and chooses an available one', async () => {
   const report = await doctor();
@@ -46,4 +46,22 @@ test('SEGWORK_BACKEND picks the backend when nothing is forced', async () => {
   } finally {
     delete process.env.SEGWORK_BACKEND;
   }
+});
+
+test('doctor lists ONNX Runtime\'s providers, each verified by starting a session, and forward passes run on it', async () => {
+  const report = await doctor();
+  assert.ok(report.onnxruntime.available, report.onnxruntime.reason);
+  assert.deepEqual(report.onnxruntime.providers.map((p) => p.name), ['cuda', 'dml', 'coreml', 'webgpu', 'cpu']);
+  assert.ok(report.onnxruntime.providers.find((p) => p.name === 'cpu')?.available, 'the bundled CPU provider starts a session');
+  for (const provider of report.onnxruntime.providers) assert.ok(provider.reason.length > 0, `${provider.name} has no reason`);
+  assert.match(report.inference, /^onnxruntime \((cpu|cuda|dml|coreml)\)$/);
+});
+
+test('--backend picks the engine of forward passes: onnxruntime names force it (and a provider), a tfjs name forces tfjs', async () => {
+  assert.deepEqual(await chooseForwardEngine('onnxruntime'), { kind: 'onnxruntime' });
+  assert.deepEqual(await chooseForwardEngine('onnxruntime-cpu'), { kind: 'onnxruntime', provider: 'cpu' });
+  assert.deepEqual(await chooseForwardEngine('wasm'), { kind: 'tfjs' });
+  // ONNX Runtime runs the forward passes; the tfjs work beside them still gets a tfjs backend.
+  assert.ok(BACKEND_NAMES.includes(await initBackend('onnxruntime')));
+  await assert.rejects(chooseForwardEngine('onnx'), /Unknown backend 'onnx'.*onnxruntime-cuda/);
 });

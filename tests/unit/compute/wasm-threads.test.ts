@@ -7,13 +7,13 @@ import { activeWasmThreads, checkedStep, noteNativeOutput, wasmThreadCount } fro
 import { assertClose } from './gradient-helpers.ts';
 
 // Read when the wasm backend is first probed: two threads even on a one-core machine.
-process.env.SEGWORK_WASM_THREADS = '2';
+process.env.SEGWORK_THREADS = '2';
 
-test('SEGWORK_WASM_THREADS is read, capped at 8, and refused when not a positive integer', () => {
-  assert.equal(wasmThreadCount({ SEGWORK_WASM_THREADS: '3' }), 3);
-  assert.equal(wasmThreadCount({ SEGWORK_WASM_THREADS: '64' }), 8);
+test('SEGWORK_THREADS is read, capped at 8, and refused when not a positive integer', () => {
+  assert.equal(wasmThreadCount({ SEGWORK_THREADS: '3' }), 3);
+  assert.equal(wasmThreadCount({ SEGWORK_THREADS: '64' }), 8);
   assert.ok(wasmThreadCount({}) >= 1);
-  assert.throws(() => wasmThreadCount({ SEGWORK_WASM_THREADS: 'two' }), /SEGWORK_WASM_THREADS must be a positive integer/);
+  assert.throws(() => wasmThreadCount({ SEGWORK_THREADS: 'two' }), /SEGWORK_THREADS must be a positive integer/);
 });
 
 test('wasm starts 2 XNNPACK threads and a conv forward + backward matches cpu', async () => {

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { defaultClasses } from '../../../src/api/palette.ts';
 import { segmentFolder } from '../../../src/inference/batch.ts';
+import { tfjsInferenceModel } from '../../../src/inference/inference-model.ts';
 import { openRaster, writeTiff } from '../../../src/io/index.ts';
 import type { ModelMeta } from '../../../src/models/model-dir.ts';
 import { buildUNet, type UNetConfig } from '../../../src/models/unet.ts';
@@ -20,7 +21,7 @@ test('a GeoTIFF input gets a GeoTIFF mask and probabilities with the same size, 
   const config: UNetConfig = { inputChannels: 4, numClasses: 3, depth: 1, baseFilters: 2, dropout: 0, batchNorm: false, upsampling: 'nearest' };
   const meta: ModelMeta = { format: 'segwork-model', formatVersion: 1, architecture: 'unet', config: { ...config }, classes: defaultClasses(3), inputChannels: 4, normalisation: { mean: [0, 0, 0, 0], std: [100, 100, 100, 100] } };
   const model = buildUNet(config);
-  const summary = await segmentFolder({ model, meta, dir: '' }, { inputDir: path.join(dir, 'in'), outputDir: path.join(dir, 'out'), recursive: false, overwrite: false, probabilities: true });
+  const summary = await segmentFolder(tfjsInferenceModel({ model, meta, dir: '' }, 'cpu'), { inputDir: path.join(dir, 'in'), outputDir: path.join(dir, 'out'), recursive: false, overwrite: false, probabilities: true });
   assert.equal(summary.done, 1, JSON.stringify(summary.failures));
   const mask = await openRaster(path.join(dir, 'out', 'field.tif'));
   assert.deepEqual([mask.width, mask.height, mask.bands], [width, height, 1]);

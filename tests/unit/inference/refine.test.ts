@@ -1,21 +1,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
 import { refinedPredictor, refineImage } from '../../../src/inference/refine.ts';
+import type { TileBatch, TilePredictor } from '../../../src/inference/tiler.ts';
 
 test('test-time augmentation of a predictor that ignores orientation changes nothing; of one that does, it averages', async () => {
-  await tf.setBackend('cpu');
-  const x = tf.tensor4d(Float32Array.from({ length: 16 }, (_, i) => i / 16), [1, 4, 4, 1]);
-  const constant = (t: tf.Tensor4D) => tf.concat([tf.onesLike(t).mul(0.25), tf.onesLike(t).mul(0.75)], 3) as tf.Tensor4D;
-  const same = await refinedPredictor(constant, { tta: ['identity', 'flip-h', 'rot90'] })(x).data();
-  assert.ok(Array.from(same).every((v, i) => Math.abs(v - (i % 2 ? 0.75 : 0.25)) < 1e-6));
-  // A "model" that scores class 1 by column position: flips average it towards 0.5 everywhere.
-  const positional = (t: tf.Tensor4D) => {
-    const col = tf.tile(tf.range(0, t.shape[2]).div(t.shape[2] - 1).reshape([1, 1, t.shape[2], 1]), [t.shape[0], t.shape[1], 1, 1]) as tf.Tensor4D;
-    return tf.concat([tf.sub(1, col), col], 3) as tf.Tensor4D;
+  const x: TileBatch = { data: Float32Array.from({ length: 16 }, (_, i) => i / 16), count: 1, height: 4, width: 4, channels: 1 };
+  const twoClasses = (t: TileBatch, p1: (col: number) => number): TileBatch => {
+    const data = new Float32Array(t.count * t.height * t.width * 2);
+    for (let p = 0; p < data.length / 2; p++) [data[p * 2], data[p * 2 + 1]] = [1 - p1(p % t.width), p1(p % t.width)];
+    return { ...t, channels: 2, data };
   };
-  const averaged = await refinedPredictor(positional, { tta: ['identity', 'flip-h'] })(x).data();
-  assert.ok(Array.from(averaged).every((v) => Math.abs(v - 0.5) < 1e-6));
+  const constant: TilePredictor = async (t) => twoClasses(t, () => 0.75);
+  const same = await refinedPredictor(constant, { tta: ['identity', 'flip-h', 'rot90'] })(x);
+  assert.ok(Array.from(same.data).every((v, i) => Math.abs(v - (i % 2 ? 0.75 : 0.25)) < 1e-6));
+  // A "model" that scores class 1 by column position: flips average it towards 0.5 everywhere.
+  const positional: TilePredictor = async (t) => twoClasses(t, (col) => col / (t.width - 1));
+  const averaged = await refinedPredictor(positional, { tta: ['identity', 'flip-h'] })(x);
+  assert.ok(Array.from(averaged.data).every((v) => Math.abs(v - 0.5) < 1e-6));
 });
 
 test('island removal and the CRF act on the whole image result', () => {

@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { defaultClasses } from '../../../src/api/palette.ts';
 import { segmentFile, segmentSource, type SegmentOptions } from '../../../src/inference/batch.ts';
+import { tfjsInferenceModel, type InferenceModel } from '../../../src/inference/inference-model.ts';
 import { openRaster, readImage, writeTiff } from '../../../src/io/index.ts';
-import type { LoadedModel, ModelMeta } from '../../../src/models/model-dir.ts';
+import type { ModelMeta } from '../../../src/models/model-dir.ts';
 import { buildUNet, type UNetConfig } from '../../../src/models/unet.ts';
 import { withSeededMathRandom } from '../../../src/training/rng.ts';
 import { tempDir } from '../../helpers/tmp.ts';
@@ -18,10 +19,10 @@ const numClasses = 3;
 const geoTransform = [500000, 0.5, 0, 4100000, 0, -0.5];
 
 /** An untrained U-Net, seeded: unseeded, its two filters can both die and leave constant probabilities. */
-async function tinyModel(): Promise<LoadedModel> {
+async function tinyModel(): Promise<InferenceModel> {
   const config: UNetConfig = { inputChannels: 4, numClasses, depth: 1, baseFilters: 2, dropout: 0, batchNorm: false, upsampling: 'nearest' };
   const meta: ModelMeta = { format: 'segwork-model', formatVersion: 1, architecture: 'unet', config: { ...config }, classes: defaultClasses(numClasses), inputChannels: 4, normalisation: { mean: [0, 0, 0, 0], std: [60, 60, 60, 60] } };
-  return { model: await withSeededMathRandom(4, async () => buildUNet(config)), meta, dir: '' };
+  return tfjsInferenceModel({ model: await withSeededMathRandom(4, async () => buildUNet(config)), meta, dir: '' }, 'cpu');
 }
 
 async function writeInput(dir: string): Promise<string> {
@@ -41,7 +42,7 @@ for (const refine of [{}, { minIsland: 6 }]) {
     const dir = tempDir(t);
     const input = await writeInput(dir);
     const loaded = await tinyModel();
-    t.after(() => loaded.model.dispose());
+    t.after(() => loaded.dispose());
     const options: SegmentOptions = { probabilities: true, uncertainty: true, tiles, refine };
     const raster = await openRaster(input);
     const expected = await segmentSource(loaded, raster, options);
@@ -79,7 +80,7 @@ test('a PNG input keeps PNG mask and uncertainty outputs, equal to the in-memory
   const dir = tempDir(t);
   const input = await writeInput(dir);
   const loaded = await tinyModel();
-  t.after(() => loaded.model.dispose());
+  t.after(() => loaded.dispose());
   const options: SegmentOptions = { uncertainty: true, tiles };
   const raster = await openRaster(input);
   const expected = await segmentSource(loaded, raster, options);
@@ -96,7 +97,7 @@ test('a segmentation that stops half-way leaves no output and no temp file', asy
   const dir = tempDir(t);
   const input = await writeInput(dir);
   const loaded = await tinyModel();
-  t.after(() => loaded.model.dispose());
+  t.after(() => loaded.dispose());
   const controller = new AbortController();
   const output = path.join(dir, 'out', 'field.tif');
   let seen: string[] = [];

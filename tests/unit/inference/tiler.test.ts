@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { gaussianImportance, memorySource, modelPredictor, predictStrips, tileOrigins } from '../../../src/inference/tiler.ts';
+import { modelPredictor } from '../../../src/inference/tfjs-predictor.ts';
+import { gaussianImportance, memorySource, predictStrips, tileOrigins } from '../../../src/inference/tiler.ts';
 import { buildUNet } from '../../../src/models/unet.ts';
 import { withSeededMathRandom } from '../../../src/training/rng.ts';
 

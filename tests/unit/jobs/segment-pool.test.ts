@@ -10,8 +10,9 @@ import { defaultClasses } from '../../../src/api/palette.ts';
 import type { BatchEvent } from '../../../src/api/types.ts';
 import { initBackend } from '../../../src/compute/backends.ts';
 import { segmentFolder } from '../../../src/inference/batch.ts';
+import { openInferenceModel } from '../../../src/inference/inference-model.ts';
 import { poolSize, segmentFolderPooled } from '../../../src/jobs/segment-pool.ts';
-import { loadModelDir, saveModelDir } from '../../../src/models/model-dir.ts';
+import { saveModelDir } from '../../../src/models/model-dir.ts';
 import { buildUNet, type UNetConfig } from '../../../src/models/unet.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
@@ -53,10 +54,10 @@ test('the pool writes the same masks as segmentFolder, reports the broken file a
   const { root, modelDir, images } = await fixture(t);
   const single = path.join(root, 'single');
   const pooled = path.join(root, 'pooled');
-  const loaded = await loadModelDir(modelDir);
+  const model = await openInferenceModel(modelDir);
   const tiles = { tile: 32, overlap: 0.25, batch: 2 };
-  const expected = await segmentFolder(loaded, { inputDir: images, outputDir: single, recursive: true, overwrite: false, probabilities: false, tiles });
-  loaded.model.dispose();
+  const expected = await segmentFolder(model, { inputDir: images, outputDir: single, recursive: true, overwrite: false, probabilities: false, tiles });
+  await model.dispose();
 
   const events: BatchEvent[] = [];
   const summary = await segmentFolderPooled(modelDir, {

@@ -1,0 +1,54 @@
+// A model opened for forward passes only (segment, eval, the workbench's Predict): its description and a tile
+// predictor on the engine chosen for it, ONNX Runtime when present, else the tfjs backend.
+import { chooseForwardEngine, initBackend } from '../compute/backends.ts';
+import { createOnnxSession } from '../compute/onnxruntime.ts';
+import { InputError } from '../io/raster.ts';
+import { loadModelDir, type LoadedModel, type ModelMeta } from '../models/model-dir.ts';
+import { readOnnxModel } from '../models/onnx/model-file.ts';
+import { onnxPredictor } from './onnx-predictor.ts';
+import { modelPredictor } from './tfjs-predictor.ts';
+import type { TilePredictor } from './tiler.ts';
+
+export interface InferenceModel {
+  meta: ModelMeta;
+  /** The model directory or .onnx file it was opened from. */
+  path: string;
+  /** What runs the forward passes: "onnxruntime (cpu)", "tfjs (wasm)", … */
+  engine: string;
+  predict: TilePredictor;
+  dispose(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** --backend / SEGWORK_BACKEND: an ONNX Runtime choice or a tfjs backend; automatic when absent. */
+  backend?: string;
+  /** One line for what the user should know (a regenerated model.onnx, a provider that fell back). */
+  note?: (line: string) => void;
+}
+
+/** Opens a model directory, or a bare .onnx file exported by Segwork, on the engine for forward passes. */
+export async function openInferenceModel(modelPath: string, options: OpenOptions = {}): Promise<InferenceModel> {
+  const engine = await chooseForwardEngine(options.backend);
+  if (engine.kind === 'onnxruntime') {
+    const note = options.note ?? ((line: string) => console.error(line));
+    const { bytes, meta } = await readOnnxModel(modelPath, note);
+    const session = await createOnnxSession(bytes, { provider: engine.provider, warn: note });
+    return { meta, path: modelPath, engine: `onnxruntime (${session.provider})`, predict: onnxPredictor(session), dispose: async () => void (await session.session.release()) };
+  }
+  if (/\.onnx$/i.test(modelPath)) throw new InputError(modelPath, 'a bare .onnx model runs on ONNX Runtime only; choose --backend onnxruntime, or give the model directory');
+  const backend = await initBackend(options.backend);
+  return tfjsInferenceModel(await loadModelDir(modelPath), backend);
+}
+
+/** A tfjs model already in memory (training's validation) as an inference model. */
+export function tfjsInferenceModel(loaded: LoadedModel, backend: string): InferenceModel {
+  return {
+    meta: loaded.meta,
+    path: loaded.dir,
+    engine: `tfjs (${backend})`,
+    predict: modelPredictor(loaded.model),
+    dispose: async () => {
+      loaded.model.dispose();
+    },
+  };
+}
