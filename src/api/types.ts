@@ -50,6 +50,20 @@ export interface MetricsReport {
 
 export type ArchitectureName = 'unet' | 'segnet' | 'segnet-basic' | 'deeplab';
 
+/** An architecture as a front end offers it: its presets, smallest first, and the one a fresh choice starts at. */
+export interface ArchitectureInfo {
+  name: string;
+  description: string;
+  presets: string[];
+  /** The first preset (quickest to train); null when the architecture has none and trains on its defaults. */
+  defaultPreset: string | null;
+}
+
+/** What the core offers to choose from; front ends show these and keep no list of their own. */
+export interface Catalogue {
+  architectures: ArchitectureInfo[];
+}
+
 export interface TrainOptions {
   architecture: string;
   preset?: string;
