@@ -60,7 +60,7 @@ export class AppState {
 
   async start(): Promise<void> {
     await this.attempt(async () => {
-      await this.refreshProjects();
+      await Promise.all([this.refreshProjects(), this.training.loadCatalogue()]);
       if (this.projectId === null && this.projects.length > 0) await this.selectProject(this.projects[0].id);
     });
     void this.api.doctor().then((d) => (this.doctor = d)).catch(() => {});

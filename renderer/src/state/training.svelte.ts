@@ -1,11 +1,8 @@
 // A training run as the panel shows it: options, the job, and per-epoch loss and IoU from job events.
 // Live mode fine-tunes the newest model in the background after the user paints, then refreshes the prediction.
 import type { EncoderInfo, PretrainEvent } from '../../../src/api/service.ts';
-import type { EpochMetrics, TrainEvent } from '../../../src/api/types.ts';
+import type { ArchitectureInfo, EpochMetrics, TrainEvent } from '../../../src/api/types.ts';
 import type { AppState } from './app.svelte.ts';
-
-export const ARCHITECTURES = ['unet', 'segnet', 'segnet-basic', 'deeplab'] as const;
-export const PRESETS = ['tiny', 'small', 'standard'] as const;
 
 /** Pre-training is offered when unlabeled images outnumber labeled ones this many times, and are at least this many. */
 const PRETRAIN_RATIO = 2;
@@ -15,8 +12,11 @@ const PRETRAIN_MIN_UNLABELED = 4;
 const LIVE_IDLE_MS = 3000;
 
 export class TrainingState {
-  architecture = $state<string>('unet');
-  preset = $state<string>('tiny');
+  /** The core's catalogue: what may be chosen (empty until it has arrived). */
+  architectures = $state.raw<ArchitectureInfo[]>([]);
+  architecture = $state('');
+  /** One of the chosen architecture's presets; '' when it has none. */
+  preset = $state('');
   epochs = $state(5);
   /** 2.5D for volumes: neighbour slices on each side given to the model as extra bands (0: plain 2D). */
   sliceContext = $state(0);
@@ -33,6 +33,7 @@ export class TrainingState {
   encoders = $state.raw<EncoderInfo[]>([]);
   private liveTimer: ReturnType<typeof setTimeout> | undefined;
 
+  presets = $derived(this.architectures.find((a) => a.name === this.architecture)?.presets ?? []);
   running = $derived(this.job !== null);
   pretraining = $derived(this.pretrainJob !== null);
   offerPretraining = $derived.by(() => {
@@ -61,6 +62,18 @@ export class TrainingState {
     });
   }
 
+  /** Asks the core what may be chosen, and starts at its first architecture. */
+  async loadCatalogue(): Promise<void> {
+    this.architectures = (await this.app.api.catalogue()).architectures;
+    if (!this.architectures.some((a) => a.name === this.architecture) && this.architectures.length > 0) this.chooseArchitecture(this.architectures[0].name);
+  }
+
+  /** Presets belong to one architecture: a new architecture starts at its own default preset. */
+  chooseArchitecture(name: string): void {
+    this.architecture = name;
+    this.preset = this.architectures.find((a) => a.name === name)?.defaultPreset ?? '';
+  }
+
   async train(baseModelId?: number, epochs = this.epochs): Promise<void> {
     const projectId = this.app.projectId;
     if (projectId === null || this.job !== null) return;
@@ -69,7 +82,8 @@ export class TrainingState {
       this.history = [];
       this.stepLoss = [];
       this.status = 'Starting…';
-      const options = baseModelId === undefined ? { architecture: this.architecture, preset: this.preset, epochs, sliceContext: this.sliceContext } : { baseModelId, epochs };
+      const fresh = { architecture: this.architecture, ...(this.preset ? { preset: this.preset } : {}), epochs, sliceContext: this.sliceContext };
+      const options = baseModelId === undefined ? fresh : { baseModelId, epochs };
       const { job, initEncoderDir } = await this.app.api.startTraining(projectId, options);
       this.job = job;
       this.initEncoderDir = initEncoderDir ?? null;
