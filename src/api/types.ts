@@ -95,6 +95,7 @@ export type TrainEvent =
 /** Progress events of a batch segmentation. */
 export type BatchEvent =
   | { type: 'start'; total: number }
+  /** `index` counts the files reported so far, from 1: the last file's index is `total`. */
   | { type: 'file'; index: number; total: number; path: string; status: 'done' | 'skipped' | 'failed'; reason?: string; output?: string; seconds: number }
   | { type: 'end'; done: number; skipped: number; failed: number; seconds: number };
 

@@ -1,11 +1,11 @@
 // Every architecture from the training panel, as a new user meets it: the panel offers the chosen architecture's
-// own presets (from the core's catalogue) and starts at its default, so Train just works.
+// own presets (from the core's catalogue) and starts at its default, so Train just works; the model it makes then
+// segments a folder from the batch panel, whose counter ends at "N / N".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { Catalogue } from '../../src/api/types.ts';
-import type { RunInfo } from '../../src/api/types.ts';
+import type { Catalogue, RunInfo } from '../../src/api/types.ts';
 import { chromiumMissing, closeWorkbench, ensureRendererBuilt, labeledDiscProject, openWorkbench, startServe, tempDir, type Served } from './harness.ts';
 
 const SIZE = 64;
@@ -55,5 +55,16 @@ test('DeepLab trains from the panel with the first preset it offers', { skip: sk
   // Back to U-Net: its own presets again, from its default.
   await page.getByLabel('Architecture').selectOption('unet');
   assert.equal(await page.getByLabel('Preset').inputValue(), 'tiny');
+  assert.deepEqual(errors, []);
+});
+
+test('the batch panel counts files from 1: a folder of two ends at "2 / 2"', { skip: skipReason ?? false, timeout: 120_000 }, async () => {
+  await page.getByRole('button', { name: 'Batch' }).click();
+  await page.getByLabel('Input folder').fill(path.join(dir, 'images'));
+  await page.getByLabel('Output folder').fill(path.join(dir, 'out'));
+  await page.getByRole('button', { name: 'Segment folder' }).click();
+  await page.getByText(/^Done 2, skipped 0, failed 0/).waitFor({ timeout: 100_000 });
+  assert.equal(await page.getByLabel('Batch count').innerText(), '2 / 2');
+  assert.equal(await page.getByLabel('Batch progress').getAttribute('value'), '2');
   assert.deepEqual(errors, []);
 });
