@@ -191,11 +191,7 @@ export class AppState {
     if (this.editor.imageId === null) return this.error('Open an image to predict');
     if (this.editor.axis !== 2) return this.error('Predict works on the volume’s own slices: switch the view back to Axial');
     this.predicting = true;
-    const slice = this.editor.slice;
-    await this.attempt(async () => {
-      const prediction = await this.api.predict(model.id, this.editor.imageId!, slice);
-      if (slice === this.editor.slice) this.editor.setPrediction(prediction);
-    });
+    await this.attempt(() => this.editor.predict(model.id));
     this.predicting = false;
   }
 

@@ -79,6 +79,8 @@ export class EditorState {
   private saving: Promise<void> | null = null;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private loadToken = 0;
+  /** Counts prediction requests: a slow answer to an older one never replaces a newer one. */
+  private predictRequest = 0;
 
   constructor(private readonly api: ApiClient, private readonly onSaved: (imageId: number) => void, private readonly onError: (text: string) => void) {}
 
@@ -219,9 +221,19 @@ export class EditorState {
     this.showOverlay();
   }
 
+  /** The model's prediction of the open slice. Only the newest request is shown, and only on the view it was asked for. */
+  async predict(modelId: number): Promise<void> {
+    const view = this.view();
+    if (view.imageId === null) return;
+    const request = ++this.predictRequest;
+    const payload = await this.api.predict(modelId, view.imageId, view.slice);
+    if (request === this.predictRequest && this.showing(view)) this.setPrediction(payload);
+  }
+
   /** Grad-CAM of the overlay class at the chosen layer, inside the polygon's bounding box when one is drawn. */
   async computeCam(modelId: number): Promise<void> {
-    const imageId = this.imageId;
+    const view = this.view();
+    const imageId = view.imageId;
     if (imageId === null) return;
     this.camBusy = true;
     try {
@@ -232,14 +244,22 @@ export class EditorState {
         this.camLayer = defaultLayer;
       }
       const region = this.polygonBounds();
-      const slice = this.slice;
-      const payload = await this.api.cam({ modelId, imageId, slice, classIndex: this.overlayClass, layer: this.camLayer, ...(region ? { region } : {}) });
-      if (imageId !== this.imageId || slice !== this.slice) return;
+      const payload = await this.api.cam({ modelId, imageId, slice: view.slice, classIndex: this.overlayClass, layer: this.camLayer, ...(region ? { region } : {}) });
+      if (!this.showing(view)) return;
       this.cam = { width: payload.width, height: payload.height, heatmap: base64ToBytes(payload.heatmap), layer: payload.layer, region };
       this.showOverlay();
     } finally {
       this.camBusy = false;
     }
+  }
+
+  /** What is shown now: results computed for it may be laid over it only while it still is. */
+  private view(): { imageId: number | null; slice: number; axis: VolumeAxis } {
+    return { imageId: this.imageId, slice: this.slice, axis: this.axis };
+  }
+
+  private showing(view: { imageId: number | null; slice: number; axis: VolumeAxis }): boolean {
+    return view.imageId === this.imageId && view.slice === this.slice && view.axis === this.axis;
   }
 
   private polygonBounds(): Rect | null {
