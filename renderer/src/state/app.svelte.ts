@@ -78,8 +78,14 @@ export class AppState {
   }
 
   async selectProject(id: number): Promise<void> {
+    // The open image, its overlays and the training charts belong to the last project: they go before the new
+    // project's classes and models arrive, so nothing of one is shown or painted under the other's.
+    await this.editor.close();
     this.projectId = id;
     this.imageId = null;
+    this.models = [];
+    this.runs = [];
+    this.training.projectChanged();
     await Promise.all([this.refreshImages(), this.refreshModels(), this.training.refreshEncoders()]);
   }
 

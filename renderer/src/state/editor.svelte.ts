@@ -150,6 +150,40 @@ export class EditorState {
     }
   }
 
+  /**
+   * Closes the open image (the project changed): stores what is pending first, then forgets its pixels, labels,
+   * history and overlays, so nothing of it is shown or painted under another project's classes.
+   */
+  async close(): Promise<void> {
+    // A load still on its way must not reopen an image of the old project.
+    const token = ++this.loadToken;
+    this.loading = true;
+    try {
+      await this.flush();
+      if (token !== this.loadToken) return;
+      this.imageId = null;
+      this.map = null;
+      this.editor = null;
+      this.volume = null;
+      this.axis = 2;
+      this.slice = 0;
+      this.slices = 1;
+      this.labeledSlices = [];
+      this.prediction = null;
+      this.cam = null;
+      this.hover = null;
+      this.overlay = 'none';
+      this.displayWindow = null;
+      this.windowName = 'file';
+      this.bands = null;
+      this.stage?.clear();
+      this.updateUndo();
+      this.version++;
+    } finally {
+      if (token === this.loadToken) this.loading = false;
+    }
+  }
+
   /** Copies the reactive tool settings into the pure editor before each pointer-down. */
   syncEditorSettings(): void {
     if (!this.editor) return;

@@ -1,6 +1,6 @@
 // A training run as the panel shows it: options, the job, and per-epoch loss and IoU from job events.
 // Live mode fine-tunes the newest model in the background after the user paints, then refreshes the prediction.
-import type { EncoderInfo, PretrainEvent } from '../../../src/api/service.ts';
+import type { EncoderInfo, JobEvent, PretrainEvent } from '../../../src/api/service.ts';
 import type { ArchitectureInfo, EpochMetrics, TrainEvent } from '../../../src/api/types.ts';
 import type { AppState } from './app.svelte.ts';
 
@@ -32,6 +32,9 @@ export class TrainingState {
   pretrainStatus = $state('');
   encoders = $state.raw<EncoderInfo[]>([]);
   private liveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The projects the running jobs train on: the panel shows a job's progress only while its project is open. */
+  private jobProject: number | null = null;
+  private pretrainProject: number | null = null;
 
   presets = $derived(this.architectures.find((a) => a.name === this.architecture)?.presets ?? []);
   running = $derived(this.job !== null);
@@ -48,11 +51,13 @@ export class TrainingState {
   constructor(private readonly app: AppState) {
     app.onJobEvent((event) => {
       if (this.pretrainJob !== null && event.job === this.pretrainJob) {
+        if (this.pretrainProject !== this.app.projectId) return this.endOutOfSight(event, 'Pre-training');
         if (event.kind === 'pretrain') this.onPretrainEvent(event.event);
         else if (event.kind === 'error') this.pretrainFailed(event.message);
         return;
       }
       if (event.job !== this.job) return;
+      if (this.jobProject !== this.app.projectId) return this.endOutOfSight(event, 'Training');
       if (event.kind === 'train') this.onTrainEvent(event.event);
       else if (event.kind === 'error') {
         this.status = `Training failed: ${event.message}`;
@@ -60,6 +65,32 @@ export class TrainingState {
         this.job = null;
       }
     });
+  }
+
+  /**
+   * Another project was opened: the last one's status and charts are not this one's, so they go. A job still
+   * running for the last project goes on out of sight (Stop still stops it).
+   */
+  projectChanged(): void {
+    this.history = [];
+    this.stepLoss = [];
+    this.initEncoderDir = null;
+    this.status = this.job !== null ? 'Training of another project continues in the background' : '';
+    this.pretrainStatus = this.pretrainJob !== null ? 'Pre-training of another project continues in the background' : '';
+  }
+
+  /** A job of a project that is not open: only its end matters here, so the next one may start. */
+  private endOutOfSight(event: JobEvent, what: string): void {
+    const ended = event.kind === 'error' || (event.kind === 'train' && event.event.type === 'end') || (event.kind === 'pretrain' && event.event.type === 'end');
+    if (!ended) return;
+    if (event.kind === 'error') this.app.error(`${what} of another project failed: ${event.message}`);
+    if (event.job === this.job) {
+      this.job = null;
+      this.status = '';
+    } else {
+      this.pretrainJob = null;
+      this.pretrainStatus = '';
+    }
   }
 
   /** Asks the core what may be chosen, and starts at its first architecture. */
@@ -86,6 +117,7 @@ export class TrainingState {
       const options = baseModelId === undefined ? fresh : { baseModelId, epochs };
       const { job, initEncoderDir } = await this.app.api.startTraining(projectId, options);
       this.job = job;
+      this.jobProject = projectId;
       this.initEncoderDir = initEncoderDir ?? null;
     });
     if (this.job === null) this.status = '';
@@ -104,6 +136,7 @@ export class TrainingState {
       this.pretrainStatus = 'Starting pre-training…';
       const { job } = await this.app.api.startPretraining(projectId, { architecture: this.architecture, preset: this.preset, timeBudgetSeconds: this.pretrainSeconds });
       this.pretrainJob = job;
+      this.pretrainProject = projectId;
     });
     if (this.pretrainJob === null) this.pretrainStatus = '';
   }
