@@ -2,6 +2,7 @@
 // from this interface; nothing else of the core is reachable from the UI.
 import type {
   BatchSummary,
+  Catalogue,
   ClassDef,
   DoctorReport,
   ImageInfo,
@@ -137,6 +138,8 @@ export type JobEvent =
 
 export interface SegworkService {
   doctor(): Promise<DoctorReport>;
+  /** What a front end may offer: architectures with their presets and default preset. */
+  catalogue(): Promise<Catalogue>;
 
   listProjects(): Promise<ProjectInfo[]>;
   createProject(name: string, classes: Omit<ClassDef, 'index'>[]): Promise<ProjectInfo>;
@@ -170,9 +173,9 @@ export interface SegworkService {
   exportLabels(imageId: number, format: LabelExportFormat): Promise<LabelExportPayload>;
 
   listModels(projectId?: number): Promise<ModelInfo[]>;
-  /** Starts training on the project's labels in a worker; progress arrives as JobEvents. */
   /**
-   * Starts training on the project's labels in a worker; progress arrives as JobEvents. A fresh model starts from
+   * Starts training on the project's labels in a worker; progress arrives as JobEvents. No preset means the
+   * architecture's default one; an unknown architecture or preset is a UserError. A fresh model starts from
    * `initEncoderDir`, else from the project's recorded pre-trained encoder of that architecture and preset if any;
    * the reply names the encoder used.
    */

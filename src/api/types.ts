@@ -62,6 +62,20 @@ export interface MetricsReport {
 
 export type ArchitectureName = 'unet' | 'segnet' | 'segnet-basic' | 'deeplab';
 
+/** An architecture as a front end offers it: its presets, smallest first, and the one a fresh choice starts at. */
+export interface ArchitectureInfo {
+  name: string;
+  description: string;
+  presets: string[];
+  /** The first preset (quickest to train); null when the architecture has none and trains on its defaults. */
+  defaultPreset: string | null;
+}
+
+/** What the core offers to choose from; front ends show these and keep no list of their own. */
+export interface Catalogue {
+  architectures: ArchitectureInfo[];
+}
+
 export interface TrainOptions {
   architecture: string;
   preset?: string;
@@ -93,6 +107,7 @@ export type TrainEvent =
 /** Progress events of a batch segmentation. */
 export type BatchEvent =
   | { type: 'start'; total: number }
+  /** `index` counts the files reported so far, from 1: the last file's index is `total`. */
   | { type: 'file'; index: number; total: number; path: string; status: 'done' | 'skipped' | 'failed'; reason?: string; output?: string; seconds: number }
   | { type: 'end'; done: number; skipped: number; failed: number; seconds: number };
 

@@ -11,11 +11,13 @@ import { resliced } from '../io/reslice.ts';
 import { InputError } from '../io/raster.ts';
 import { ComputeWorker } from '../jobs/compute-worker.ts';
 import type { JobImage } from '../jobs/protocol.ts';
-import { getArchitecture, resolveConfig } from '../models/index.ts';
+import { getArchitecture } from '../models/index.ts';
 import type { Workspace } from '../store/workspace.ts';
 import { openWorkspace } from '../store/workspace.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../training/loop.ts';
+import { catalogue, checkedModelChoice } from './catalogue.ts';
 import { renderDisplayImage, type DisplayImage } from './display.ts';
+import { UserError } from './errors.ts';
 import { exportImageLabels, exportPath, LABEL_EXPORT_FORMATS } from './label-export.ts';
 import { LruCache } from './lru-cache.ts';
 import { maskAlong, savePatchesAlong } from './volume-masks.ts';
@@ -120,6 +122,10 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
 
     doctor: () => doctor(),
 
+    async catalogue() {
+      return catalogue();
+    },
+
     async listProjects() {
       return ws.projects.list();
     },
@@ -216,19 +222,22 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     async startTraining(projectId, request) {
       const project = ws.projects.require(projectId);
       const images = labeledImages(projectId);
-      if (images.length === 0) throw new Error(`project "${project.name}" has no labeled pixels yet: paint a few strokes per class first`);
+      if (images.length === 0) throw new UserError(`project "${project.name}" has no labeled pixels yet: paint a few strokes per class first`);
       const base = request.baseModelId !== undefined ? requireModel(request.baseModelId) : null;
+      // Fine-tuning keeps the base model's architecture and preset; a fresh model takes the request's, where no preset
+      // means the architecture's default. Checked here, so a wrong choice fails in the caller's request.
+      const architecture = base?.architecture ?? request.architecture ?? DEFAULT_TRAIN_OPTIONS.architecture;
+      const requestedPreset = base ? (base.config.preset as string | undefined) : request.preset;
+      const { preset } = checkedModelChoice(architecture, requestedPreset, { inputChannels: 1, numClasses: project.classes.length }, request.modelConfig);
       const trainOptions: TrainOptions = {
         ...DEFAULT_TRAIN_OPTIONS,
-        preset: 'tiny',
         patchSize: 64,
         epochs: 10,
         valSplit: images.length >= 5 ? 0.2 : 0,
         ...Object.fromEntries(Object.entries(request).filter(([k]) => k in DEFAULT_TRAIN_OPTIONS || ['stepsPerEpoch', 'timeBudgetSeconds', 'modelConfig', 'sliceContext'].includes(k))),
-        ...(base ? { architecture: base.architecture } : {}),
+        architecture,
+        preset,
       };
-      // Fail fast, in the caller's request, on an unknown architecture or preset.
-      resolveConfig(trainOptions.architecture, { inputChannels: 1, numClasses: project.classes.length }, trainOptions.preset, trainOptions.modelConfig);
       const name = request.name ?? `${project.name} ${trainOptions.architecture} ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
       const outDir = base?.directory ?? path.join(ws.dir, 'models', `${projectId}-${Date.now()}`);
       const initEncoderDir = base
@@ -272,19 +281,19 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     async startPretraining(projectId, request) {
       const project = ws.projects.require(projectId);
       const { architecture, preset, timeBudgetSeconds } = request;
-      if (!(timeBudgetSeconds > 0)) throw new Error(`pre-training needs a positive time budget, got ${timeBudgetSeconds}`);
+      if (!(timeBudgetSeconds > 0)) throw new UserError(`pre-training needs a positive time budget, got ${timeBudgetSeconds}`);
       const images = ws.images.query({ projectId }).images;
-      if (images.length === 0) throw new Error(`project "${project.name}" has no images to pre-train on`);
+      if (images.length === 0) throw new UserError(`project "${project.name}" has no images to pre-train on`);
       // One band count per encoder: the most common one among the project's images.
       const counts = new Map<number, number>();
       for (const image of images) counts.set(image.channels, (counts.get(image.channels) ?? 0) + 1);
       const channels = [...counts.entries()].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
       const usable = images.filter((i) => i.channels === channels);
-      const config = resolveConfig(architecture, { inputChannels: channels, numClasses: project.classes.length }, preset);
+      const { config } = checkedModelChoice(architecture, preset, { inputChannels: channels, numClasses: project.classes.length });
       const multiple = getArchitecture(architecture).sizeMultiple(config);
       const smallest = Math.min(64, ...usable.map((i) => Math.min(i.width, i.height)));
       const patchSize = Math.floor(smallest / multiple) * multiple;
-      if (patchSize < multiple) throw new Error(`project "${project.name}": images of ${smallest}px are smaller than the ${multiple}px ${architecture} needs`);
+      if (patchSize < multiple) throw new UserError(`project "${project.name}": images of ${smallest}px are smaller than the ${multiple}px ${architecture} needs`);
       const outDir = path.join(encodersDir(projectId), `${architecture}__${preset}__${Date.now()}`);
       await fs.mkdir(path.dirname(outDir), { recursive: true });
       return {

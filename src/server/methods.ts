@@ -7,6 +7,7 @@ export type ServiceMethod = Exclude<keyof SegworkService, 'onJobEvent'>;
 
 const TABLE: { [K in ServiceMethod]: true } = {
   doctor: true,
+  catalogue: true,
   listProjects: true,
   createProject: true,
   updateClasses: true,

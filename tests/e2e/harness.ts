@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { ImageInfo, ProjectInfo } from '../../src/api/types.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ARTIFACTS = path.join(REPO_ROOT, 'tests', 'e2e', 'artifacts');
@@ -138,6 +139,19 @@ export function writeDiscImages(dir: string, names: string[], size = 96): void {
     png.data = grey;
     writeFileSync(path.join(dir, name), PNG.sync.write(png, { colorType: 0, inputColorType: 0 }));
   });
+}
+
+/**
+ * A two-class project of disc images (see writeDiscImages) made through the API, each image labeled with a
+ * background square in a corner and a disc square at the centre: enough for a model to train on at once.
+ */
+export async function labeledDiscProject(served: Served, name: string, folder: string, names: string[], size: number): Promise<{ project: ProjectInfo; images: ImageInfo[] }> {
+  writeDiscImages(folder, names, size);
+  const project = await served.call<ProjectInfo>('createProject', name, [{ name: 'background', color: '#4caf50' }, { name: 'disc', color: '#e91e63' }]);
+  const { added } = await served.call<{ added: ImageInfo[] }>('addImages', project.id, [folder]);
+  const square = (x: number, y: number, side: number, value: number) => ({ x, y, width: side, height: side, data: Buffer.alloc(side * side, value).toString('base64') });
+  for (const image of added) await served.call('saveMaskPatches', image.id, 0, [square(0, 0, size / 4, 0), square(size / 2 - 4, size / 2 - 4, 8, 1)]);
+  return { project, images: added.sort((a, b) => a.name.localeCompare(b.name)) };
 }
 
 /** Screen position of an image pixel centre, for an image fitted into the "Image canvas" surface. */

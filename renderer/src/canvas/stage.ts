@@ -52,6 +52,20 @@ export class LabelStage {
     this.imageLayer.batchDraw();
   }
 
+  /** Shows nothing, as when no image is open: no pixels, labels, overlay or polygon of the last one remain. */
+  clear(): void {
+    const previous = this.imageNode.image();
+    if (previous instanceof ImageBitmap) previous.close();
+    this.imageNode.image(undefined);
+    this.imageWidth = 0;
+    this.imageHeight = 0;
+    this.labelLayer.destroyChildren();
+    this.labelTiles = [];
+    this.overlayNode.visible(false);
+    this.polygonNode.points([]);
+    this.stage.batchDraw();
+  }
+
   /** Recolours the whole label map (after loading, or when class colours change). */
   setLabels(map: LabelMap, lut: Uint32Array): void {
     // Tiles, not one big canvas: the browser snapshots a canvas it draws from after each change, and a

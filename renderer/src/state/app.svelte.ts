@@ -60,7 +60,7 @@ export class AppState {
 
   async start(): Promise<void> {
     await this.attempt(async () => {
-      await this.refreshProjects();
+      await Promise.all([this.refreshProjects(), this.training.loadCatalogue()]);
       if (this.projectId === null && this.projects.length > 0) await this.selectProject(this.projects[0].id);
     });
     void this.api.doctor().then((d) => (this.doctor = d)).catch(() => {});
@@ -78,8 +78,14 @@ export class AppState {
   }
 
   async selectProject(id: number): Promise<void> {
+    // The open image, its overlays and the training charts belong to the last project: they go before the new
+    // project's classes and models arrive, so nothing of one is shown or painted under the other's.
+    await this.editor.close();
     this.projectId = id;
     this.imageId = null;
+    this.models = [];
+    this.runs = [];
+    this.training.projectChanged();
     await Promise.all([this.refreshImages(), this.refreshModels(), this.training.refreshEncoders()]);
   }
 
@@ -191,11 +197,7 @@ export class AppState {
     if (this.editor.imageId === null) return this.error('Open an image to predict');
     if (this.editor.axis !== 2) return this.error('Predict works on the volume’s own slices: switch the view back to Axial');
     this.predicting = true;
-    const slice = this.editor.slice;
-    await this.attempt(async () => {
-      const prediction = await this.api.predict(model.id, this.editor.imageId!, slice);
-      if (slice === this.editor.slice) this.editor.setPrediction(prediction);
-    });
+    await this.attempt(() => this.editor.predict(model.id));
     this.predicting = false;
   }
 

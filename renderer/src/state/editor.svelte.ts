@@ -79,6 +79,8 @@ export class EditorState {
   private saving: Promise<void> | null = null;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private loadToken = 0;
+  /** Counts prediction requests: a slow answer to an older one never replaces a newer one. */
+  private predictRequest = 0;
 
   constructor(private readonly api: ApiClient, private readonly onSaved: (imageId: number) => void, private readonly onError: (text: string) => void) {}
 
@@ -141,6 +143,40 @@ export class EditorState {
       this.stage?.setLabels(this.map, this.lut);
       this.showOverlay();
       if (!sameImage || axis !== previousAxis) this.stage?.fit();
+      this.updateUndo();
+      this.version++;
+    } finally {
+      if (token === this.loadToken) this.loading = false;
+    }
+  }
+
+  /**
+   * Closes the open image (the project changed): stores what is pending first, then forgets its pixels, labels,
+   * history and overlays, so nothing of it is shown or painted under another project's classes.
+   */
+  async close(): Promise<void> {
+    // A load still on its way must not reopen an image of the old project.
+    const token = ++this.loadToken;
+    this.loading = true;
+    try {
+      await this.flush();
+      if (token !== this.loadToken) return;
+      this.imageId = null;
+      this.map = null;
+      this.editor = null;
+      this.volume = null;
+      this.axis = 2;
+      this.slice = 0;
+      this.slices = 1;
+      this.labeledSlices = [];
+      this.prediction = null;
+      this.cam = null;
+      this.hover = null;
+      this.overlay = 'none';
+      this.displayWindow = null;
+      this.windowName = 'file';
+      this.bands = null;
+      this.stage?.clear();
       this.updateUndo();
       this.version++;
     } finally {
@@ -219,9 +255,19 @@ export class EditorState {
     this.showOverlay();
   }
 
+  /** The model's prediction of the open slice. Only the newest request is shown, and only on the view it was asked for. */
+  async predict(modelId: number): Promise<void> {
+    const view = this.view();
+    if (view.imageId === null) return;
+    const request = ++this.predictRequest;
+    const payload = await this.api.predict(modelId, view.imageId, view.slice);
+    if (request === this.predictRequest && this.showing(view)) this.setPrediction(payload);
+  }
+
   /** Grad-CAM of the overlay class at the chosen layer, inside the polygon's bounding box when one is drawn. */
   async computeCam(modelId: number): Promise<void> {
-    const imageId = this.imageId;
+    const view = this.view();
+    const imageId = view.imageId;
     if (imageId === null) return;
     this.camBusy = true;
     try {
@@ -232,14 +278,22 @@ export class EditorState {
         this.camLayer = defaultLayer;
       }
       const region = this.polygonBounds();
-      const slice = this.slice;
-      const payload = await this.api.cam({ modelId, imageId, slice, classIndex: this.overlayClass, layer: this.camLayer, ...(region ? { region } : {}) });
-      if (imageId !== this.imageId || slice !== this.slice) return;
+      const payload = await this.api.cam({ modelId, imageId, slice: view.slice, classIndex: this.overlayClass, layer: this.camLayer, ...(region ? { region } : {}) });
+      if (!this.showing(view)) return;
       this.cam = { width: payload.width, height: payload.height, heatmap: base64ToBytes(payload.heatmap), layer: payload.layer, region };
       this.showOverlay();
     } finally {
       this.camBusy = false;
     }
+  }
+
+  /** What is shown now: results computed for it may be laid over it only while it still is. */
+  private view(): { imageId: number | null; slice: number; axis: VolumeAxis } {
+    return { imageId: this.imageId, slice: this.slice, axis: this.axis };
+  }
+
+  private showing(view: { imageId: number | null; slice: number; axis: VolumeAxis }): boolean {
+    return view.imageId === this.imageId && view.slice === this.slice && view.axis === this.axis;
   }
 
   private polygonBounds(): Rect | null {

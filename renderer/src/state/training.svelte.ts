@@ -1,11 +1,8 @@
 // A training run as the panel shows it: options, the job, and per-epoch loss and IoU from job events.
 // Live mode fine-tunes the newest model in the background after the user paints, then refreshes the prediction.
-import type { EncoderInfo, PretrainEvent } from '../../../src/api/service.ts';
-import type { EpochMetrics, TrainEvent } from '../../../src/api/types.ts';
+import type { EncoderInfo, JobEvent, PretrainEvent } from '../../../src/api/service.ts';
+import type { ArchitectureInfo, EpochMetrics, TrainEvent } from '../../../src/api/types.ts';
 import type { AppState } from './app.svelte.ts';
-
-export const ARCHITECTURES = ['unet', 'segnet', 'segnet-basic', 'deeplab'] as const;
-export const PRESETS = ['tiny', 'small', 'standard'] as const;
 
 /** Pre-training is offered when unlabeled images outnumber labeled ones this many times, and are at least this many. */
 const PRETRAIN_RATIO = 2;
@@ -15,8 +12,11 @@ const PRETRAIN_MIN_UNLABELED = 4;
 const LIVE_IDLE_MS = 3000;
 
 export class TrainingState {
-  architecture = $state<string>('unet');
-  preset = $state<string>('tiny');
+  /** The core's catalogue: what may be chosen (empty until it has arrived). */
+  architectures = $state.raw<ArchitectureInfo[]>([]);
+  architecture = $state('');
+  /** One of the chosen architecture's presets; '' when it has none. */
+  preset = $state('');
   epochs = $state(5);
   /** 2.5D for volumes: neighbour slices on each side given to the model as extra bands (0: plain 2D). */
   sliceContext = $state(0);
@@ -32,7 +32,11 @@ export class TrainingState {
   pretrainStatus = $state('');
   encoders = $state.raw<EncoderInfo[]>([]);
   private liveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The projects the running jobs train on: the panel shows a job's progress only while its project is open. */
+  private jobProject: number | null = null;
+  private pretrainProject: number | null = null;
 
+  presets = $derived(this.architectures.find((a) => a.name === this.architecture)?.presets ?? []);
   running = $derived(this.job !== null);
   pretraining = $derived(this.pretrainJob !== null);
   offerPretraining = $derived.by(() => {
@@ -47,11 +51,13 @@ export class TrainingState {
   constructor(private readonly app: AppState) {
     app.onJobEvent((event) => {
       if (this.pretrainJob !== null && event.job === this.pretrainJob) {
+        if (this.pretrainProject !== this.app.projectId) return this.endOutOfSight(event, 'Pre-training');
         if (event.kind === 'pretrain') this.onPretrainEvent(event.event);
         else if (event.kind === 'error') this.pretrainFailed(event.message);
         return;
       }
       if (event.job !== this.job) return;
+      if (this.jobProject !== this.app.projectId) return this.endOutOfSight(event, 'Training');
       if (event.kind === 'train') this.onTrainEvent(event.event);
       else if (event.kind === 'error') {
         this.status = `Training failed: ${event.message}`;
@@ -59,6 +65,44 @@ export class TrainingState {
         this.job = null;
       }
     });
+  }
+
+  /**
+   * Another project was opened: the last one's status and charts are not this one's, so they go. A job still
+   * running for the last project goes on out of sight (Stop still stops it).
+   */
+  projectChanged(): void {
+    this.history = [];
+    this.stepLoss = [];
+    this.initEncoderDir = null;
+    this.status = this.job !== null ? 'Training of another project continues in the background' : '';
+    this.pretrainStatus = this.pretrainJob !== null ? 'Pre-training of another project continues in the background' : '';
+  }
+
+  /** A job of a project that is not open: only its end matters here, so the next one may start. */
+  private endOutOfSight(event: JobEvent, what: string): void {
+    const ended = event.kind === 'error' || (event.kind === 'train' && event.event.type === 'end') || (event.kind === 'pretrain' && event.event.type === 'end');
+    if (!ended) return;
+    if (event.kind === 'error') this.app.error(`${what} of another project failed: ${event.message}`);
+    if (event.job === this.job) {
+      this.job = null;
+      this.status = '';
+    } else {
+      this.pretrainJob = null;
+      this.pretrainStatus = '';
+    }
+  }
+
+  /** Asks the core what may be chosen, and starts at its first architecture. */
+  async loadCatalogue(): Promise<void> {
+    this.architectures = (await this.app.api.catalogue()).architectures;
+    if (!this.architectures.some((a) => a.name === this.architecture) && this.architectures.length > 0) this.chooseArchitecture(this.architectures[0].name);
+  }
+
+  /** Presets belong to one architecture: a new architecture starts at its own default preset. */
+  chooseArchitecture(name: string): void {
+    this.architecture = name;
+    this.preset = this.architectures.find((a) => a.name === name)?.defaultPreset ?? '';
   }
 
   async train(baseModelId?: number, epochs = this.epochs): Promise<void> {
@@ -69,9 +113,11 @@ export class TrainingState {
       this.history = [];
       this.stepLoss = [];
       this.status = 'Starting…';
-      const options = baseModelId === undefined ? { architecture: this.architecture, preset: this.preset, epochs, sliceContext: this.sliceContext } : { baseModelId, epochs };
+      const fresh = { architecture: this.architecture, ...(this.preset ? { preset: this.preset } : {}), epochs, sliceContext: this.sliceContext };
+      const options = baseModelId === undefined ? fresh : { baseModelId, epochs };
       const { job, initEncoderDir } = await this.app.api.startTraining(projectId, options);
       this.job = job;
+      this.jobProject = projectId;
       this.initEncoderDir = initEncoderDir ?? null;
     });
     if (this.job === null) this.status = '';
@@ -90,6 +136,7 @@ export class TrainingState {
       this.pretrainStatus = 'Starting pre-training…';
       const { job } = await this.app.api.startPretraining(projectId, { architecture: this.architecture, preset: this.preset, timeBudgetSeconds: this.pretrainSeconds });
       this.pretrainJob = job;
+      this.pretrainProject = projectId;
     });
     if (this.pretrainJob === null) this.pretrainStatus = '';
   }
