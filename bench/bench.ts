@@ -1,8 +1,9 @@
 // Training and inference speed per architecture × backend, beside PyTorch on the same CPU.
-//   npm run bench -- [--json] [--models unet,segnet,deeplab] [--backends wasm,cpu,webgpu,tensorflow]
+//   npm run bench -- [--json] [--models unet,segnet,deeplab] [--backends onnxruntime,wasm,cpu,webgpu,tensorflow]
 //                    [--size 256] [--batch 4] [--steps 3] [--warmup 1] [--threads 1,2] [--no-torch]
 // Each model × backend (× wasm thread count) runs in its own process (measure-model.ts), so peak RSS is its
 // own. bench/torch_reference.py runs with /usr/bin/python3 when it can import torch, one process per model.
+// onnxruntime measures inference only (training on it is yet to come) with its automatic provider.
 // Without --backends, every available backend except cpu (minutes per step at 256²) and software WebGPU.
 // --json prints one object per line: {model, backend, size, batch, trainImagesPerSecond, inferImagesPerSecond,
 // peakRssMB, …, torchTrainImagesPerSecond, torchInferImagesPerSecond, trainRatio, inferRatio}.
@@ -12,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { probeBackends } from '../src/compute/backends.ts';
+import { probeOnnxRuntime } from '../src/compute/onnxruntime.ts';
 import type { Measurement, MeasureOptions } from './measure-model.ts';
 
 /** Bench names → registry entries (issue 7: U-Net 4 levels / 32 filters, SegNet-Basic, DeepLab v3+). */
@@ -67,8 +69,10 @@ const steps = positiveInt(args.steps!, 'steps');
 const warmup = Number(args.warmup);
 const threadCounts = list(args.threads)?.map((t) => positiveInt(t, 'threads')) ?? [undefined];
 
+/** tfjs backends and, first, ONNX Runtime (forward passes only, for now). */
 async function chooseBackends(): Promise<string[]> {
-  const reports = await probeBackends();
+  const onnx = await probeOnnxRuntime();
+  const reports = [{ name: 'onnxruntime', available: onnx.available, reason: onnx.reason }, ...(await probeBackends())];
   const requested = list(args.backends);
   if (requested) {
     for (const name of requested) {

@@ -1,10 +1,16 @@
-// Measures one architecture on one backend in its own process (so peak RSS and the wasm build are its own):
+// Measures one architecture on one backend (a tfjs backend, or onnxruntime for inference) in its own process (so peak RSS and the wasm build are its own):
 // the training loop's exact step (Adam, segmentationLoss, optimizer.minimize over the trainable weights,
 // model.apply with training: true) and model.predict, each timed as the median over steps after warm-up.
 // Prints one JSON line. Run by bench.ts: node --import tsx bench/measure-model.ts '<json options>'
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
+import { defaultClasses } from '../src/api/palette.ts';
 import { initBackend } from '../src/compute/backends.ts';
+import { createOnnxSession, type OnnxProvider } from '../src/compute/onnxruntime.ts';
+import { computeThreads } from '../src/compute/threads.ts';
+import { onnxPredictor } from '../src/inference/onnx-predictor.ts';
+import type { ModelMeta } from '../src/models/model-dir.ts';
+import { exportOnnx } from '../src/models/onnx/export.ts';
 import { activeWasmThreads } from '../src/compute/wasm-threads.ts';
 import { architectureNames, getArchitecture, resolveConfig } from '../src/models/index.ts';
 import { segmentationLoss } from '../src/training/losses.ts';
@@ -66,11 +72,42 @@ function peakRssMB(): number {
   return round(process.resourceUsage().maxRSS / 1024, 1);
 }
 
+/** ONNX Runtime runs forward passes only (training on it is issue 13): the exported graph through the predictor
+ * the product uses, NHWC ↔ NCHW copies included. */
+async function measureOnnx(o: MeasureOptions, base: Omit<Measurement, 'trainImagesPerSecond' | 'inferImagesPerSecond' | 'peakRssMB'>): Promise<Measurement> {
+  await initBackend(o.backend);
+  const config = resolveConfig(o.architecture, { inputChannels: o.channels, numClasses: o.classes }, o.preset);
+  const model = getArchitecture(o.architecture).build(config);
+  const meta: ModelMeta = {
+    format: 'segwork-model', formatVersion: 1, architecture: o.architecture, config, classes: defaultClasses(o.classes), inputChannels: o.channels,
+    normalisation: { mean: Array(o.channels).fill(0), std: Array(o.channels).fill(1) },
+  };
+  const provider = o.backend === 'onnxruntime' ? undefined : (o.backend.slice('onnxruntime-'.length) as OnnxProvider);
+  const session = await createOnnxSession(exportOnnx(model, meta), { provider });
+  const parameters = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+  model.dispose();
+  const predict = onnxPredictor(session);
+  const tiles = { data: Float32Array.from({ length: o.batch * o.size * o.size * o.channels }, () => Math.random() * 2 - 1), count: o.batch, height: o.size, width: o.size, channels: o.channels };
+  const inferBatchMs = await timeMedian(o.warmup, o.steps, async () => void (await predict(tiles)));
+  await session.session.release();
+  return {
+    ...base,
+    backend: `onnxruntime (${session.provider})`,
+    trainImagesPerSecond: null,
+    inferImagesPerSecond: round((o.batch * 1000) / inferBatchMs, 3),
+    peakRssMB: peakRssMB(),
+    parameters,
+    threads: computeThreads(),
+    inferBatchMs: round(inferBatchMs, 1),
+  };
+}
+
 export async function measure(o: MeasureOptions): Promise<Measurement> {
   const base = { model: o.model, backend: o.backend, size: o.size, batch: o.batch, architecture: o.architecture, preset: o.preset, steps: o.steps, loadAverage: round(os.loadavg()[0]!) };
   if (!architectureNames().includes(o.architecture)) {
     return { ...base, trainImagesPerSecond: null, inferImagesPerSecond: null, peakRssMB: peakRssMB(), skipped: `architecture '${o.architecture}' is not registered` };
   }
+  if (o.backend.startsWith('onnxruntime')) return measureOnnx(o, base);
   await initBackend(o.backend);
   const config = resolveConfig(o.architecture, { inputChannels: o.channels, numClasses: o.classes }, o.preset);
   const model = getArchitecture(o.architecture).build(config);

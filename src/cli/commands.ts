@@ -12,6 +12,7 @@ export async function commands(): Promise<Command[]> {
     import('./explain.ts').then((m) => m.explainCommand),
     import('./import.ts').then((m) => m.importCommand),
     import('./export.ts').then((m) => m.exportCommand),
+    import('./export-model.ts').then((m) => m.exportModelCommand),
     import('./inspect.ts').then((m) => m.inspectCommand),
     import('./models.ts').then((m) => m.modelsCommand),
     import('./serve.ts').then((m) => m.serveCommand),
