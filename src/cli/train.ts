@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { defaultClasses } from '../api/palette.ts';
 import type { TrainEvent, TrainOptions } from '../api/types.ts';
-import { initBackend } from '../compute/backends.ts';
+import { chooseEngine, initBackend } from '../compute/backends.ts';
 import { architectureNames } from '../models/index.ts';
 import { openWorkspace } from '../store/workspace.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
@@ -48,7 +48,8 @@ Training:
   --patience N           early stopping after N epochs without a better validation mIoU (default ${d.earlyStoppingPatience})
   --no-augment           no flips, rotations, scale, brightness/contrast or noise
   --seed N               makes runs repeatable (default ${d.seed})
-  --backend NAME         tensorflow | webgpu | wasm | cpu (default: fastest available)
+  --backend NAME         onnxruntime (the default where it loads; onnxruntime-PROVIDER forces a provider), or a
+                         tfjs backend: tensorflow | webgpu | wasm | cpu
   --resume               continue from MODEL_DIR/checkpoint after a kill or Ctrl-C
 Output:
   --out MODEL_DIR        model directory (model.json, weights.bin, segwork.json; best epoch's weights)
@@ -121,18 +122,20 @@ Output:
       throw new UsageError(`--label-values lists ${labelValues.length} values but ${values.classes} has ${classesFromFile.length} classes`);
     }
     const backend = await initBackend(values.backend);
+    const engine = await chooseEngine(values.backend);
     const { train: trainItems, val } = splitTrainVal(items, options.valSplit, options.seed);
 
     const json = Boolean(values.json);
     const bar = new ProgressBar(io.stderr);
     const say = (line: string) => (json ? undefined : bar.log(line));
     if (unpaired.length > 0) say(`${unpaired.length} image(s) have no label and are left out (e.g. ${path.basename(unpaired[0]!)})`);
-    say(`Training ${architecture} (${options.preset}) on ${trainItems.length} image(s), validating on ${val.length}, ${classes.length} classes, backend ${backend}`);
+    say(`Training ${architecture} (${options.preset}) on ${trainItems.length} image(s), validating on ${val.length}, ${classes.length} classes`);
 
     const ws = openWorkspace(resolveWorkspaceDir(values.workspace));
     const runId = ws.runs.start({ projectId: null, modelId: null, config: { ...options, imagesDir: path.resolve(imagesDir), labelsDir: path.resolve(labelsDir), outDir }, backend });
     const onEvent = (event: TrainEvent) => {
       if (json) io.stdout.write(toJson(event) + '\n');
+      if (event.type === 'start') say(`Steps run on ${event.backend} (${event.parameters.toLocaleString('en')} parameters)`);
       if (event.type === 'step') {
         const done = ((event.epoch - 1) * event.stepsPerEpoch + event.step) / (options.epochs * event.stepsPerEpoch);
         const budgetDone = timeBudget ? 1 - (event.etaSeconds ?? 0) / timeBudget : 0;
@@ -144,7 +147,7 @@ Output:
       }
     };
     try {
-      const result = await train({ train: trainItems, val, classes, options, outDir, backend, resume: Boolean(values.resume), labelValues, ignoreValue, signal: io.signal, onEvent, ...(values['init-encoder'] ? { initEncoderDir: values['init-encoder'] } : {}) });
+      const result = await train({ train: trainItems, val, classes, options, outDir, backend, engine, note: (line) => bar.log(line), resume: Boolean(values.resume), labelValues, ignoreValue, signal: io.signal, onEvent, ...(values['init-encoder'] ? { initEncoderDir: values['init-encoder'] } : {}) });
       const modelId = ws.models.add({ projectId: null, name: path.basename(outDir), architecture, config: result.meta.config, classes, directory: outDir }).id;
       ws.runs.setModel(runId, modelId);
       ws.runs.finish(runId, result.end.reason === 'cancelled' ? 'cancelled' : 'completed', { ...result.end });

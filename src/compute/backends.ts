@@ -176,14 +176,14 @@ export async function initBackend(forced?: string): Promise<BackendName> {
   return choice.name;
 }
 
-/** Which engine runs forward passes (segment, eval, Predict): ONNX Runtime, with a forced provider or not, or tfjs. */
-export type ForwardEngine = { kind: 'onnxruntime'; provider?: OnnxProvider } | { kind: 'tfjs' };
+/** Which engine runs forward passes and training steps: ONNX Runtime, with a forced provider or not, or tfjs. */
+export type EngineChoice = { kind: 'onnxruntime'; provider?: OnnxProvider } | { kind: 'tfjs' };
 
 /**
  * ONNX Runtime when it loads, unless a tfjs backend is forced; a forced ONNX Runtime that cannot load is an
  * error, not a silent fallback.
  */
-export async function chooseForwardEngine(forced?: string): Promise<ForwardEngine> {
+export async function chooseEngine(forced?: string): Promise<EngineChoice> {
   const requested = requestedChoice(forced);
   if (requested != null && !isOnnxChoice(requested.name)) return { kind: 'tfjs' };
   const ort = await loadOnnxRuntime();
@@ -198,7 +198,7 @@ export async function doctor(): Promise<DoctorReport> {
   const backends = await probeBackends();
   const chosen = await initBackend();
   const onnxruntime = await probeOnnxRuntime(true);
-  const forward = await chooseForwardEngine();
+  const forward = await chooseEngine();
   const inference = forward.kind === 'onnxruntime' ? `onnxruntime (${forward.provider ?? firstAutomaticProvider(onnxruntime) ?? 'cpu'})` : chosen;
   return { chosen, inference, backends, onnxruntime, node: process.version, platform: `${process.platform}-${process.arch}` };
 }

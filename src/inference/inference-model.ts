@@ -1,6 +1,6 @@
 // A model opened for forward passes only (segment, eval, the workbench's Predict): its description and a tile
 // predictor on the engine chosen for it, ONNX Runtime when present, else the tfjs backend.
-import { chooseForwardEngine, initBackend } from '../compute/backends.ts';
+import { chooseEngine, initBackend } from '../compute/backends.ts';
 import { createOnnxSession } from '../compute/onnxruntime.ts';
 import { InputError } from '../io/raster.ts';
 import { loadModelDir, type LoadedModel, type ModelMeta } from '../models/model-dir.ts';
@@ -28,7 +28,7 @@ export interface OpenOptions {
 
 /** Opens a model directory, or a bare .onnx file exported by Segwork, on the engine for forward passes. */
 export async function openInferenceModel(modelPath: string, options: OpenOptions = {}): Promise<InferenceModel> {
-  const engine = await chooseForwardEngine(options.backend);
+  const engine = await chooseEngine(options.backend);
   if (engine.kind === 'onnxruntime') {
     const note = options.note ?? ((line: string) => console.error(line));
     const { bytes, meta } = await readOnnxModel(modelPath, note);

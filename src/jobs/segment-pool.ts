@@ -9,7 +9,7 @@ import os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BatchSummary } from '../api/types.ts';
-import { chooseForwardEngine } from '../compute/backends.ts';
+import { chooseEngine } from '../compute/backends.ts';
 import { BatchTracker, planBatch, type BatchOptions } from '../inference/batch.ts';
 import { readOnnxModel } from '../models/onnx/model-file.ts';
 import type { PoolReply, PoolRequest, PoolWorkerData } from './segment-pool-protocol.ts';
@@ -75,7 +75,7 @@ export async function segmentFolderPooled(modelDir: string, options: PoolOptions
   const size = pending.length > 0 ? poolSize(options.workers, pending.length) : 0;
   const threads = Math.max(1, Math.floor(os.availableParallelism() / Math.max(size, 1)));
   // A missing or stale model.onnx is exported once here, not by every worker at once.
-  if (size > 0 && (await chooseForwardEngine(options.backend)).kind === 'onnxruntime') await readOnnxModel(modelDir, options.note);
+  if (size > 0 && (await chooseEngine(options.backend)).kind === 'onnxruntime') await readOnnxModel(modelDir, options.note);
   const workers = Array.from({ length: size }, () => startWorker({ modelDir, backend: options.backend }, threads));
   try {
     for (const w of workers) {

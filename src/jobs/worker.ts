@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../compute/backends.ts';
+import { chooseEngine, initBackend } from '../compute/backends.ts';
 import { modelInput, segmentFolder, segmentSource } from '../inference/batch.ts';
 import { camLayerCandidates, computeCam, heatmapToBytes } from '../inference/cam.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
@@ -80,6 +80,7 @@ async function runTrain(id: number, request: TrainRequest, backend: string, sign
     options,
     outDir: request.outDir,
     backend: backend as never,
+    engine: await chooseEngine(forwardBackend),
     signal,
     ...(initial ? { initial } : {}),
     ...(request.initEncoderDir ? { initEncoderDir: request.initEncoderDir } : {}),

@@ -8,6 +8,7 @@ import { writeAtomic } from '../io/write-atomic.ts';
 import type { EpochMetrics } from '../api/types.ts';
 import { InputError } from '../io/raster.ts';
 import { loadModelDir, saveModelDir, type LoadedModel, type ModelMeta } from '../models/model-dir.ts';
+import type { NamedTensor } from './step-engine.ts';
 
 export interface LoopState {
   /** Epochs completed. */
@@ -32,11 +33,11 @@ export function hasCheckpoint(modelDir: string): boolean {
   return existsSync(path.join(checkpointDir(modelDir), STATE));
 }
 
-export async function saveCheckpoint(modelDir: string, model: tf.LayersModel, meta: ModelMeta, optimizer: tf.Optimizer, state: LoopState): Promise<void> {
+export async function saveCheckpoint(modelDir: string, model: tf.LayersModel, meta: ModelMeta, weights: NamedTensor[], state: LoopState): Promise<void> {
   const dir = checkpointDir(modelDir);
   await saveModelDir(dir, model, meta, { onnx: false });
-  // Optimizer slots are saved by position: a model of the same architecture lists its variables in the same order.
-  const weights = await optimizer.getWeights();
+  // Optimizer slots (tfjs Adam's layout, whichever engine trained) are saved by position: a model of the same
+  // architecture lists its variables in the same order.
   const specs = weights.map((w) => ({ shape: w.tensor.shape }));
   const arrays = await Promise.all(weights.map((w) => w.tensor.data() as Promise<Float32Array>));
   const total = arrays.reduce((n, a) => n + a.length, 0);

@@ -5,15 +5,20 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeAtomic } from '../io/write-atomic.ts';
 import type { BackendName, ClassDef, EpochMetrics, TrainEvent, TrainOptions } from '../api/types.ts';
-import { checkedStep } from '../compute/wasm-threads.ts';
+import type { EngineChoice } from '../compute/backends.ts';
+import { createOnnxSession } from '../compute/onnxruntime.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
+import { onnxPredictor } from '../inference/onnx-predictor.ts';
 import { modelPredictor } from '../inference/tfjs-predictor.ts';
-import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
+import { DEFAULT_TILE_OPTIONS, type TilePredictor } from '../inference/tiler.ts';
 import { loadModelDir, readModelMeta, saveModelDir, type LoadedModel, type ModelMeta, type Normalisation } from '../models/model-dir.ts';
 import { getArchitecture, resolveConfig } from '../models/index.ts';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { classCounts, computeNormalisation, medianFrequencyWeights, type LabeledImage } from './dataset.ts';
-import { segmentationLoss } from './losses.ts';
+import type { LossOptions } from './losses.ts';
+import { exportOnnx } from '../models/onnx/export.ts';
+import { OnnxTrainer } from './onnx-trainer.ts';
+import { TfjsStepEngine, type NamedTensor, type StepEngine } from './step-engine.ts';
 import { Rng, withSeededMathRandom } from './rng.ts';
 import { PatchSampler } from './sampler.ts';
 
@@ -38,7 +43,12 @@ export interface TrainJob {
   classes: ClassDef[];
   options: TrainOptions;
   outDir: string;
+  /** The tfjs backend in use (the engine when ONNX Runtime is not chosen or cannot compile the model). */
   backend: BackendName;
+  /** ONNX Runtime runs the steps when chosen here and it can compile the model; tfjs otherwise. */
+  engine?: EngineChoice;
+  /** One line the user should know (an engine that fell back). */
+  note?: (line: string) => void;
   resume?: boolean;
   /** Start from these weights (fine-tuning, live mode) instead of a fresh model. */
   initial?: LoadedModel;
@@ -76,7 +86,7 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
   let normalisation: Normalisation;
   let config: ModelMeta['config'];
   let state: LoopState = { epoch: 0, bestMeanIoU: null, bestEpoch: 0, elapsedSeconds: 0, history: [], optionsKey: key };
-  const optimizer = tf.train.adam(options.learningRate);
+  let resumeOptimizer: NamedTensor[] | null = null;
 
   if (job.resume && hasCheckpoint(job.outDir)) {
     const checkpoint = await loadCheckpoint(job.outDir);
@@ -87,7 +97,7 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
     normalisation = checkpoint.loaded.meta.normalisation;
     config = checkpoint.loaded.meta.config;
     state = checkpoint.state;
-    await optimizer.setWeights(checkpoint.optimizerWeights);
+    resumeOptimizer = checkpoint.optimizerWeights;
   } else if (job.initial) {
     model = job.initial.model;
     normalisation = job.initial.meta.normalisation;
@@ -107,7 +117,9 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
   const stepsPerEpoch = options.stepsPerEpoch ?? Math.min(200, Math.max(4, Math.ceil(totalPixels / (patchSize * patchSize * options.batchSize))));
   const rng = new Rng(options.seed + state.epoch * 7919);
   const sampler = new PatchSampler(job.train, patchSize, normalisation, rng, options.augment);
-  const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const lossOptions = { numClasses, classWeights: weights, diceWeight: options.diceWeight };
+  const engine = await createStepEngine(job, model, { patchSize, bands, lossOptions });
+  if (resumeOptimizer) await engine.setOptimizerWeights(resumeOptimizer);
   const parameters = model.countParams();
   const evalImages = job.val.length > 0 ? job.val : job.train.slice(0, 4);
   const tiles = { ...DEFAULT_TILE_OPTIONS, tile: Math.max(patchSize, 256), batch: 2 };
@@ -127,7 +139,7 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
       epochs: state.epoch,
       bestMeanIoU: state.bestMeanIoU,
       seconds: state.elapsedSeconds,
-      backend: job.backend,
+      backend: engine.name,
       patchSize,
       endReason,
       trainedAt: new Date().toISOString(),
@@ -136,7 +148,7 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
     },
   });
 
-  emit({ type: 'start', backend: job.backend, totalEpochs: options.epochs, stepsPerEpoch, trainImages: job.train.length, valImages: job.val.length, parameters });
+  emit({ type: 'start', backend: engine.name, totalEpochs: options.epochs, stepsPerEpoch, trainImages: job.train.length, valImages: job.val.length, parameters });
 
   let reason: Extract<TrainEvent, { type: 'end' }>['reason'] = 'completed';
   const budgetMs = options.timeBudgetSeconds !== undefined ? options.timeBudgetSeconds * 1000 : Infinity;
@@ -152,21 +164,7 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
     for (let step = 1; step <= stepsPerEpoch; step++) {
       const t0 = Date.now();
       const batch = sampler.nextBatch(options.batchSize);
-      const loss = await checkedStep(`training step ${step} of epoch ${epoch} (batch ${options.batchSize} of ${patchSize}² patches)`, async () => {
-        const lossValue = tf.tidy(() => {
-          const x = tf.tensor4d(batch.images, [batch.batchSize, batch.size, batch.size, batch.bands]);
-          const y = tf.tensor3d(batch.masks, [batch.batchSize, batch.size, batch.size], 'int32');
-          const stepLoss = optimizer.minimize(
-            () => segmentationLoss(model.apply(x, { training: true }) as tf.Tensor4D, y, { numClasses, classWeights: weights, diceWeight: options.diceWeight }),
-            true,
-            varList,
-          );
-          return stepLoss!;
-        });
-        const value = (await lossValue.data())[0]!;
-        lossValue.dispose();
-        return value;
-      });
+      const loss = await engine.step(batch, `training step ${step} of epoch ${epoch} (batch ${options.batchSize} of ${patchSize}² patches)`);
       if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch}, step ${step} (loss ${loss}); try a lower learning rate`);
       lossSum += loss;
       steps++;
@@ -198,7 +196,8 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
       }
     }
     // A partial epoch (budget or cancel) still gets validated and saved, so the time spent is never lost.
-    const evaluation = await evaluateImages(modelPredictor(model), evalImages, normalisation, numClasses, sizeMultiple, tiles);
+    await engine.sync();
+    const evaluation = await withValidationPredictor(model, metaFor('validation'), engine, (predict) => evaluateImages(predict, evalImages, normalisation, numClasses, sizeMultiple, tiles));
     const report = evaluation.confusion.report(classes.map((c) => c.name));
     const metrics: EpochMetrics = {
       epoch,
@@ -215,7 +214,7 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
     };
     const improved = state.bestMeanIoU === null || (metrics.meanIoU ?? -1) > state.bestMeanIoU;
     if (improved) state = { ...state, bestMeanIoU: metrics.meanIoU, bestEpoch: epoch };
-    await saveCheckpoint(job.outDir, model, metaFor('checkpoint'), optimizer, state);
+    await saveCheckpoint(job.outDir, model, metaFor('checkpoint'), await engine.optimizerWeights(), state);
     if (improved || !savedAny) {
       await saveModelDir(job.outDir, model, metaFor('best'));
       savedAny = true;
@@ -231,11 +230,42 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
   // The model directory keeps the best epoch's weights; its summary records how the run ended.
   const finalMeta = { ...(await readModelMeta(job.outDir)), training: { ...metaFor(reason).training!, epochs: state.epoch } };
   await writeAtomic(path.join(job.outDir, 'segwork.json'), JSON.stringify(finalMeta, null, 2) + '\n');
-  optimizer.dispose();
+  engine.dispose();
   if (!job.initial) model.dispose();
   const end = { type: 'end' as const, reason, epochs: state.epoch, bestMeanIoU: state.bestMeanIoU, seconds: state.elapsedSeconds };
   emit(end);
   return { meta: finalMeta, end, history: state.history };
+}
+
+/**
+ * ONNX Runtime's step when it is chosen and compiles this model (one line says why not otherwise), else tfjs's.
+ * Either way the loop's behaviour (patches, validation, checkpoints, resume) is the same.
+ */
+async function createStepEngine(job: TrainJob, model: tf.LayersModel, shape: { patchSize: number; bands: number; lossOptions: LossOptions }): Promise<StepEngine> {
+  const { options } = job;
+  if (job.engine?.kind === 'onnxruntime') {
+    try {
+      return await OnnxTrainer.create(model, {
+        batchSize: options.batchSize, patchSize: shape.patchSize, bands: shape.bands, learningRate: options.learningRate, loss: shape.lossOptions,
+        ...(job.engine.provider ? { provider: job.engine.provider } : {}),
+        ...(job.note ? { warn: job.note } : {}),
+      });
+    } catch (error) {
+      (job.note ?? console.error)(`training on ${job.backend} instead of ONNX Runtime: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  return new TfjsStepEngine(model, job.backend, options.learningRate, shape.lossOptions);
+}
+
+/** Validation's forward passes on the training engine's side: ONNX Runtime's graph of the current weights, or tfjs. */
+async function withValidationPredictor<T>(model: tf.LayersModel, meta: ModelMeta, engine: StepEngine, run: (predict: TilePredictor) => Promise<T>): Promise<T> {
+  if (!(engine instanceof OnnxTrainer)) return run(modelPredictor(model));
+  const session = await createOnnxSession(exportOnnx(model, meta), { provider: engine.provider });
+  try {
+    return await run(onnxPredictor(session));
+  } finally {
+    await session.session.release();
+  }
 }
 
 /** Copies the weights of every encoder layer present (by name) in a pre-trained encoder's model directory. */

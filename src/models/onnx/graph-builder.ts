@@ -12,13 +12,27 @@ export const ONNX_IR_VERSION = 7;
 /** int, ints, string, float, floats. */
 export type AttributeValue = number | number[] | string | { float: number } | { floats: number[] };
 
-/** A graph input or output: float32 tensor with named (symbolic) or fixed dimensions. */
+/** A graph input or output: a tensor (float32 unless said) with named (symbolic) or fixed dimensions. */
 export interface ValueSpec {
   name: string;
   dims: Array<number | string>;
+  type?: 'float' | 'int64';
 }
 
-const DATA_TYPE = { float: onnx.TensorProto.DataType.FLOAT, int64: onnx.TensorProto.DataType.INT64 } as const;
+/** A layer weight as the graph sees it: a constant for inference, an input (with its start value) for training. */
+export interface Parameter {
+  layer: string;
+  /** The tfjs weight's name within its layer: kernel, bias, gamma, … */
+  suffix: string;
+  /** The graph tensor that holds it. */
+  name: string;
+  dims: number[];
+  values: Float32Array;
+  /** Its values in tfjs's layout again (a conv kernel goes back from OIHW to [kh, kw, cin, cout]). */
+  toTfjs: (values: Float32Array) => Float32Array;
+}
+
+const DATA_TYPE = { float: onnx.TensorProto.DataType.FLOAT, int64: onnx.TensorProto.DataType.INT64, bool: onnx.TensorProto.DataType.BOOL } as const;
 
 function attribute(name: string, value: AttributeValue): onnxProto.onnx.IAttributeProto {
   const { AttributeType } = onnx.AttributeProto;
@@ -29,15 +43,15 @@ function attribute(name: string, value: AttributeValue): onnxProto.onnx.IAttribu
   return { name, type: AttributeType.FLOATS, floats: value.floats };
 }
 
-function valueInfo({ name, dims }: ValueSpec): onnxProto.onnx.IValueInfoProto {
+function valueInfo({ name, dims, type = 'float' }: ValueSpec): onnxProto.onnx.IValueInfoProto {
   const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
-  return { name, type: { tensorType: { elemType: DATA_TYPE.float, shape: { dim } } } };
+  return { name, type: { tensorType: { elemType: DATA_TYPE[type], shape: { dim } } } };
 }
 
 export class OnnxGraphBuilder {
-  private readonly nodes: onnxProto.onnx.INodeProto[] = [];
-  private readonly initializers: onnxProto.onnx.ITensorProto[] = [];
-  private readonly used = new Set<string>();
+  protected readonly nodes: onnxProto.onnx.INodeProto[] = [];
+  protected readonly initializers: onnxProto.onnx.ITensorProto[] = [];
+  protected readonly used = new Set<string>();
 
   /** A tensor name not used yet, based on `base`. */
   fresh(base: string): string {
@@ -77,11 +91,23 @@ export class OnnxGraphBuilder {
     return name;
   }
 
+  /** A layer weight; here a constant (training/graph.ts makes it a graph input). */
+  parameter(spec: Omit<Parameter, 'name'>): string {
+    return this.floats(`${spec.layer}_${spec.suffix}`, spec.dims, spec.values);
+  }
+
   /** An int64 constant (shapes, axes, slice bounds). */
   int64s(base: string, values: number[]): string {
     const name = this.fresh(base);
     const data = BigInt64Array.from(values.map((v) => BigInt(v)));
     this.initializers.push({ name, dims: [values.length], dataType: DATA_TYPE.int64, rawData: new Uint8Array(data.buffer) });
+    return name;
+  }
+
+  /** A boolean scalar constant. */
+  bool(base: string, value: boolean): string {
+    const name = this.fresh(base);
+    this.initializers.push({ name, dims: [], dataType: DATA_TYPE.bool, rawData: new Uint8Array([value ? 1 : 0]) });
     return name;
   }
 

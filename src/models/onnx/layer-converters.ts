@@ -20,32 +20,32 @@ export interface ConvertContext {
 }
 
 /** Returns the layer's outputs, in the order of its tfjs outputs. */
-type Converter = (ctx: ConvertContext) => OnnxValue[];
+export type Converter = (ctx: ConvertContext) => OnnxValue[];
 
-type Pair = [number, number];
+export type Pair = [number, number];
 
-const pair = (v: unknown, fallback: number): Pair => {
+export const pair = (v: unknown, fallback: number): Pair => {
   if (v == null) return [fallback, fallback];
   if (Array.isArray(v)) return [Number(v[0]), Number(v[1] ?? v[0])];
   return [Number(v), Number(v)];
 };
 
 /** The layer's weight whose tfjs name ends in `/suffix` (kernel, bias, gamma, moving_mean, …). */
-function weight(layer: tf.layers.Layer, suffix: string): { shape: number[]; values: Float32Array } | null {
+export function weight(layer: tf.layers.Layer, suffix: string): { shape: number[]; values: Float32Array } | null {
   const found = layer.weights.find((w) => w.originalName.endsWith(`/${suffix}`));
   if (!found) return null;
   const tensor = found.read();
   return { shape: tensor.shape, values: tensor.dataSync() as Float32Array };
 }
 
-function requiredWeight(layer: tf.layers.Layer, suffix: string): { shape: number[]; values: Float32Array } {
+export function requiredWeight(layer: tf.layers.Layer, suffix: string): { shape: number[]; values: Float32Array } {
   const found = weight(layer, suffix);
   if (!found) throw new Error(`ONNX export: layer ${layer.name} has no "${suffix}" weight`);
   return found;
 }
 
 /** [kh, kw, cin, cout] → [cout, cin, kh, kw]. */
-function kernelToOihw(shape: number[], values: Float32Array): { dims: number[]; values: Float32Array } {
+export function kernelToOihw(shape: number[], values: Float32Array): { dims: number[]; values: Float32Array } {
   const [kh, kw, cin, cout] = shape as [number, number, number, number];
   const out = new Float32Array(values.length);
   for (let y = 0; y < kh; y++) {
@@ -56,6 +56,19 @@ function kernelToOihw(shape: number[], values: Float32Array): { dims: number[]; 
     }
   }
   return { dims: [cout, cin, kh, kw], values: out };
+}
+
+/** [cout, cin, kh, kw] → [kh, kw, cin, cout]: kernelToOihw undone. */
+export function oihwToKernel(values: Float32Array, [kh, kw, cin, cout]: number[]): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let y = 0; y < kh!; y++) {
+    for (let x = 0; x < kw!; x++) {
+      for (let i = 0; i < cin!; i++) {
+        for (let o = 0; o < cout!; o++) out[((y * kw! + x) * cin! + i) * cout! + o] = values[((o * cin! + i) * kh! + y) * kw! + x]!;
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -81,6 +94,8 @@ function activation(graph: OnnxGraphBuilder, x: string, name: unknown, layerName
 }
 
 interface ConvSpec {
+  /** The tfjs weight names: kernel (or depthwise_kernel) and bias. */
+  kernelSuffix: string;
   kernel: { shape: number[]; values: Float32Array };
   bias: { shape: number[]; values: Float32Array } | null;
   depthwise: boolean;
@@ -93,11 +108,11 @@ interface ConvSpec {
 function emitConv({ graph, layer, inputs }: ConvertContext, spec: ConvSpec): OnnxValue[] {
   const [kh, kw, cin, last] = spec.kernel.shape as [number, number, number, number];
   // A depthwise kernel [kh, kw, cin, multiplier] is a grouped conv of cin groups: output channel c·m + j in both.
-  const oihw = spec.depthwise
-    ? kernelToOihw([kh, kw, 1, cin * last], spec.kernel.values)
-    : kernelToOihw(spec.kernel.shape, spec.kernel.values);
-  const inputsOf = [inputs[0]!.name, graph.floats(`${layer.name}_W`, oihw.dims, oihw.values)];
-  if (spec.bias) inputsOf.push(graph.floats(`${layer.name}_B`, [spec.bias.values.length], spec.bias.values));
+  const tfjsShape = spec.depthwise ? [kh, kw, 1, cin * last] : spec.kernel.shape;
+  const oihw = kernelToOihw(tfjsShape, spec.kernel.values);
+  const kernel = graph.parameter({ layer: layer.name, suffix: spec.kernelSuffix, dims: oihw.dims, values: oihw.values, toTfjs: (v) => oihwToKernel(v, tfjsShape) });
+  const inputsOf = [inputs[0]!.name, kernel];
+  if (spec.bias) inputsOf.push(graph.parameter({ layer: layer.name, suffix: 'bias', dims: [spec.bias.values.length], values: spec.bias.values, toTfjs: (v) => v }));
   const [y] = graph.node('Conv', inputsOf, spec.activation && spec.activation !== 'linear' ? `${layer.name}_conv` : layer.name, {
     kernel_shape: [kh, kw],
     strides: spec.strides,
@@ -110,13 +125,14 @@ function emitConv({ graph, layer, inputs }: ConvertContext, spec: ConvSpec): Onn
 
 const identity: Converter = ({ inputs }) => [inputs[0]!];
 
-const CONVERTERS: Record<string, Converter> = {
+export const CONVERTERS: Record<string, Converter> = {
   InputLayer: identity,
   SegworkSizeCheck: identity,
   Dropout: identity,
 
   Conv2D: (ctx) =>
     emitConv(ctx, {
+      kernelSuffix: 'kernel',
       kernel: requiredWeight(ctx.layer, 'kernel'),
       bias: weight(ctx.layer, 'bias'),
       depthwise: false,
@@ -128,6 +144,7 @@ const CONVERTERS: Record<string, Converter> = {
 
   DepthwiseConv2D: (ctx) =>
     emitConv(ctx, {
+      kernelSuffix: 'depthwise_kernel',
       kernel: requiredWeight(ctx.layer, 'depthwise_kernel'),
       bias: weight(ctx.layer, 'bias'),
       depthwise: true,
@@ -140,6 +157,7 @@ const CONVERTERS: Record<string, Converter> = {
   // Segwork's trainable atrous conv: one Conv with dilations; the taps that read only padding stay (they add 0).
   AtrousConv2D: (ctx) =>
     emitConv(ctx, {
+      kernelSuffix: 'kernel',
       kernel: requiredWeight(ctx.layer, 'kernel'),
       bias: weight(ctx.layer, 'bias'),
       depthwise: ctx.config.depthwise === true,

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_NAMES, chooseForwardEngine, doctor, initBackend } from '../../../src/compute/backends.ts';
+import { BACKEND_NAMES, chooseEngine, doctor, initBackend } from '../../../src/compute/backends.ts';
 
 test('doctor reports all four backends and chooses an available one', async () => {
   const report = await doctor();
@@ -58,10 +58,10 @@ test('doctor lists ONNX Runtime\'s providers, each verified by starting a sessio
 });
 
 test('--backend picks the engine of forward passes: onnxruntime names force it (and a provider), a tfjs name forces tfjs', async () => {
-  assert.deepEqual(await chooseForwardEngine('onnxruntime'), { kind: 'onnxruntime' });
-  assert.deepEqual(await chooseForwardEngine('onnxruntime-cpu'), { kind: 'onnxruntime', provider: 'cpu' });
-  assert.deepEqual(await chooseForwardEngine('wasm'), { kind: 'tfjs' });
+  assert.deepEqual(await chooseEngine('onnxruntime'), { kind: 'onnxruntime' });
+  assert.deepEqual(await chooseEngine('onnxruntime-cpu'), { kind: 'onnxruntime', provider: 'cpu' });
+  assert.deepEqual(await chooseEngine('wasm'), { kind: 'tfjs' });
   // ONNX Runtime runs the forward passes; the tfjs work beside them still gets a tfjs backend.
   assert.ok(BACKEND_NAMES.includes(await initBackend('onnxruntime')));
-  await assert.rejects(chooseForwardEngine('onnx'), /Unknown backend 'onnx'.*onnxruntime-cuda/);
+  await assert.rejects(chooseEngine('onnx'), /Unknown backend 'onnx'.*onnxruntime-cuda/);
 });
