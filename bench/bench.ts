@@ -3,7 +3,7 @@
 //                    [--size 256] [--batch 4] [--steps 3] [--warmup 1] [--threads 1,2] [--no-torch]
 // Each model × backend (× wasm thread count) runs in its own process (measure-model.ts), so peak RSS is its
 // own. bench/torch_reference.py runs with /usr/bin/python3 when it can import torch, one process per model.
-// onnxruntime measures inference only (training on it is yet to come) with its automatic provider.
+// onnxruntime: training (the step graph of src/models/onnx/training) and inference, on its automatic provider.
 // Without --backends, every available backend except cpu (minutes per step at 256²) and software WebGPU.
 // --json prints one object per line: {model, backend, size, batch, trainImagesPerSecond, inferImagesPerSecond,
 // peakRssMB, …, torchTrainImagesPerSecond, torchInferImagesPerSecond, trainRatio, inferRatio}.

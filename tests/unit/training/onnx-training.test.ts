@@ -31,12 +31,12 @@ async function model(name: string, preset: string, bands: number, overrides: Rec
 
 /** tfjs's loss and gradients on the batch, by variable name. */
 function tfjsStep(m: tf.LayersModel, batch: Batch, loss: LossOptions): { loss: number; grads: Map<string, Float32Array> } {
-  return tf.tidy(() => {
-    const x = tf.tensor4d(batch.images, [batch.batchSize, batch.size, batch.size, batch.bands]);
-    const y = tf.tensor3d(batch.masks, [batch.batchSize, batch.size, batch.size], 'int32');
-    const { value, grads } = tf.variableGrads(() => segmentationLoss(m.apply(x, { training: true }) as tf.Tensor4D, y, loss), m.trainableWeights.map((w) => w.read() as tf.Variable));
-    return { loss: value.dataSync()[0]!, grads: new Map(Object.entries(grads).map(([k, g]) => [k, g.dataSync() as Float32Array])) };
-  });
+  const x = tf.tensor4d(batch.images, [batch.batchSize, batch.size, batch.size, batch.bands]);
+  const y = tf.tensor3d(batch.masks, [batch.batchSize, batch.size, batch.size], 'int32');
+  const { value, grads } = tf.variableGrads(() => segmentationLoss(m.apply(x, { training: true }) as tf.Tensor4D, y, loss), m.trainableWeights.map((w) => w.read() as tf.Variable));
+  const result = { loss: value.dataSync()[0]!, grads: new Map(Object.entries(grads).map(([k, g]) => [k, g.dataSync() as Float32Array])) };
+  tf.dispose([x, y, value, ...Object.values(grads)]);
+  return result;
 }
 
 const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
@@ -127,11 +127,11 @@ test('Adam on ONNX Runtime moves the weights as tfjs\'s Adam does, and its saved
   assert.equal(saved.length, reference.length);
   assert.equal(saved[0]!.tensor.dataSync()[0], 1);
   for (let i = 1; i < saved.length; i++) {
-    const a = saved[i]!.tensor.dataSync();
-    const b = reference[i]!.tensor.dataSync();
+    const a = saved[i]!.tensor.dataSync() as Float32Array;
+    const b = reference[i]!.tensor.dataSync() as Float32Array;
     assert.deepEqual(saved[i]!.tensor.shape, reference[i]!.tensor.shape);
     const diff = a.reduce((d, v, j) => Math.max(d, Math.abs(v - b[j]!)), 0);
-    assert.ok(diff <= 1e-2 * maxAbs(b as Float32Array) + 1e-9, `${reference[i]!.name}: moments differ by ${diff.toExponential(2)} (scale ${maxAbs(b as Float32Array).toExponential(2)})`);
+    assert.ok(diff <= 1e-2 * maxAbs(b) + 1e-9, `${reference[i]!.name}: moments differ by ${diff.toExponential(2)} (scale ${maxAbs(b).toExponential(2)})`);
   }
   // Resume: another trainer given this state continues where the first stopped.
   const resumed = await OnnxTrainer.create(ours, { batchSize: 2, patchSize: 32, bands: 1, learningRate: 1e-2, loss });
