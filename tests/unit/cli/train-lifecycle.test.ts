@@ -15,8 +15,9 @@ interface Events {
   done: Promise<number>;
 }
 
-function trainProcess(args: string[]): Events {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/segwork.js'), 'train', ...args, '--json'], { env: { ...process.env, SEGWORK_BACKEND: 'wasm' } });
+/** `segwork train ARGS --json` with its steps on `backend`: tfjs's wasm, or ONNX Runtime's compiled step graph. */
+function trainProcess(args: string[], backend = 'wasm'): Events {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/segwork.js'), 'train', ...args, '--json'], { env: { ...process.env, SEGWORK_BACKEND: backend } });
   const events: Events['events'] = [];
   const waiters: { type: string; resolve: () => void }[] = [];
   let buffer = '';
@@ -70,10 +71,11 @@ test('Ctrl-C cancels cleanly: the run ends as cancelled and the model is saved',
   readFileSync(path.join(dir, 'model', 'weights.bin'));
 });
 
-test('after a kill, --resume continues from the last checkpoint', async (t) => {
+for (const backend of ['wasm', 'onnxruntime']) test(`after a kill, --resume continues from the last checkpoint (${backend})`, async (t) => {
   const dir = tempDir(t);
-  const args = baseArgs(dir, ['--epochs', '4', '--steps', '3', '--patience', '10']);
-  const first = trainProcess(args);
+  // ONNX Runtime's steps on these tiny patches take milliseconds: longer epochs leave time to kill it mid-run.
+  const args = baseArgs(dir, ['--epochs', '4', '--steps', backend === 'wasm' ? '3' : '300', '--patience', '10']);
+  const first = trainProcess(args, backend);
   await first.waitFor('epoch');
   await new Promise((r) => setTimeout(r, 300)); // the checkpoint is written before the epoch event
   first.child.kill('SIGKILL');
@@ -81,8 +83,9 @@ test('after a kill, --resume continues from the last checkpoint', async (t) => {
   const killedAfter = first.events.filter((e) => e.type === 'epoch').length;
   assert.ok(killedAfter >= 1 && killedAfter < 4);
 
-  const resumed = trainProcess([...args, '--resume']);
+  const resumed = trainProcess([...args, '--resume'], backend);
   assert.equal(await resumed.done, 0);
+  assert.match(String(resumed.events.find((e) => e.type === 'start')!.backend), new RegExp(`^${backend}`));
   const epochs = resumed.events.filter((e) => e.type === 'epoch').map((e) => e.epoch);
   assert.equal(epochs[0], killedAfter + 1, 'resumes with the epoch after the last checkpoint');
   assert.equal(epochs.at(-1), 4);
