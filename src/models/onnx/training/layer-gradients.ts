@@ -157,7 +157,7 @@ function convGeometry(record: ForwardRecord): ConvGeometry {
 }
 
 /**
- * A convolution's gradients. Input: ConvTranspose of the output gradient with the same weights. Filter: one
+ * A convolution's gradients. Input: the transposed convolution of the output gradient with the same weights. Filter: one
  * slice of the padded input per kernel tap, each a batched GEMM with the output gradient (K = H·W), summed over
  * the batch; depthwise taps are elementwise products summed over batch and space.
  */
@@ -183,10 +183,22 @@ const convBackward: Backward = ({ graph, record, dims, dOutputs }) => {
   const group = geometry.depthwise ? cin! : 1;
   const dWeights: Record<string, string> = {};
 
-  const outputPadding = [H! - ((Ho! - 1) * sh + effH - pt - pb), W! - ((Wo! - 1) * sw + effW - pl - pr)];
-  const dx = one(graph, 'ConvTranspose', [dz, kernel], `${n}_dx`, {
-    kernel_shape: [kh!, kw!], strides: [sh, sw], dilations: [dh, dw], group, pads: [pt, pl, pb, pr], output_padding: outputPadding,
-  });
+  let dx: string;
+  if (sh === 1 && sw === 1) {
+    // Stride 1: the input gradient is itself a convolution of dz with the kernel flipped in space and its channel
+    // axes swapped, which ONNX Runtime runs on its fast convolution path (ConvTranspose's is slower).
+    const last = Number.MIN_SAFE_INTEGER;
+    const flipped = one(graph, 'Slice', [kernel, graph.int64s(`${n}_flip_start`, [-1, -1]), graph.int64s(`${n}_flip_end`, [last, last]), graph.int64s(`${n}_flip_axes`, [2, 3]), graph.int64s(`${n}_flip_steps`, [-1, -1])], `${n}_kernel_flipped`);
+    const swapped = geometry.depthwise ? flipped : one(graph, 'Transpose', [flipped], `${n}_kernel_t`, { perm: [1, 0, 2, 3] });
+    dx = one(graph, 'Conv', [dz, swapped], `${n}_dx`, {
+      kernel_shape: [kh!, kw!], dilations: [dh, dw], group, pads: [effH - 1 - pt, effW - 1 - pl, effH - 1 - pb, effW - 1 - pr],
+    });
+  } else {
+    const outputPadding = [H! - ((Ho! - 1) * sh + effH - pt - pb), W! - ((Wo! - 1) * sw + effW - pl - pr)];
+    dx = one(graph, 'ConvTranspose', [dz, kernel], `${n}_dx`, {
+      kernel_shape: [kh!, kw!], strides: [sh, sw], dilations: [dh, dw], group, pads: [pt, pl, pb, pr], output_padding: outputPadding,
+    });
+  }
 
   if (record.layer.weights.some((w) => w.originalName.endsWith('/bias'))) dWeights.bias = reduceSum(graph, dz, AXES_NHW, `${n}_dbias`);
 
