@@ -81,8 +81,10 @@ for (const c of cases) {
     const worst = [...errors].sort((a, b) => b[1] - a[1])[0]!;
     if (c.strict) assert.ok(worst[1] <= 1e-3, `gradient of ${worst[0]} off by ${worst[1].toExponential(2)} of its largest value`);
     // Non-strict cases: VGG SegNet's gradients differ from tfjs's by up to a few percent of a weight's largest
-    // gradient on some seeds, from a decoder level downwards, while the loss agrees to 1e-6 (deeper SegNet-Basic
-    // shows it too, shallow ones never). The direction of the whole gradient still agrees.
+    // gradient on some seeds while the loss agrees to 1e-6. tfjs's own cpu and wasm backends differ from each other
+    // as much (0.2–10% over four seeds at 64²): a window whose two largest values are within rounding of each other
+    // unpools to another position on another engine, and 26 batch-normed layers amplify it. The whole gradient's
+    // direction agrees.
     const all = (m: Map<string, Float32Array>) => Float32Array.from([...expected.grads.keys()].flatMap((k) => [...m.get(k)!]));
     const [a, b] = [all(trainer.lastGradients), all(expected.grads)];
     const cosine = a.reduce((s, v, i) => s + v * b[i]!, 0) / Math.sqrt(a.reduce((s, v) => s + v * v, 0) * b.reduce((s, v) => s + v * v, 0));
