@@ -123,6 +123,8 @@ export interface BatchSummary {
   failures: BatchFailure[];
   seconds: number;
   imagesPerSecond: number;
+  /** What ran the forward passes: "onnxruntime (cpu)", "tfjs (wasm)", … (absent when nothing was segmented). */
+  engine?: string;
 }
 
 // ---- workspace records (as the API returns them) ----

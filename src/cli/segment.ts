@@ -109,7 +109,7 @@ ${forwardBackendUsage}
     if (json) {
       io.stdout.write(toJson({ type: 'summary', ...summary }) + '\n');
     } else {
-      io.stdout.write(`${summary.done} segmented, ${summary.skipped} skipped (already done), ${summary.failed} failed in ${formatSeconds(summary.seconds)} (${summary.imagesPerSecond.toFixed(2)} img/s). Masks: ${outputDir}\n`);
+      io.stdout.write(`${summary.done} segmented, ${summary.skipped} skipped (already done), ${summary.failed} failed in ${formatSeconds(summary.seconds)} (${summary.imagesPerSecond.toFixed(2)} img/s${summary.engine ? ` on ${summary.engine}` : ''}). Masks: ${outputDir}\n`);
       for (const f of summary.failures) io.stdout.write(`  failed: ${f.path}: ${f.reason}\n`);
     }
     return summary.failed > 0 ? EXIT_PARTIAL : EXIT_OK;

@@ -258,5 +258,5 @@ export async function segmentFolder(model: InferenceModel, options: BatchOptions
       tracker.record(item, 'failed', (Date.now() - t0) / 1000, failureReason(e));
     }
   }
-  return tracker.finish();
+  return { ...tracker.finish(), engine: model.engine };
 }

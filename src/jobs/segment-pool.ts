@@ -76,11 +76,13 @@ export async function segmentFolderPooled(modelDir: string, options: PoolOptions
   const threads = Math.max(1, Math.floor(os.availableParallelism() / Math.max(size, 1)));
   // A missing or stale model.onnx is exported once here, not by every worker at once.
   if (size > 0 && (await chooseEngine(options.backend)).kind === 'onnxruntime') await readOnnxModel(modelDir, options.note);
+  let engine: string | undefined;
   const workers = Array.from({ length: size }, () => startWorker({ modelDir, backend: options.backend }, threads));
   try {
     for (const w of workers) {
       const reply = await w.next();
       if (reply.type !== 'ready') throw new Error(`segment worker did not start: ${JSON.stringify(reply)}`);
+      engine = reply.backend;
     }
     let nextFile = 0;
     // Each worker pulls the next file when it finishes one, so a slow image never holds the others up.
@@ -101,5 +103,5 @@ export async function segmentFolderPooled(modelDir: string, options: PoolOptions
   } finally {
     await Promise.all(workers.map((w) => w.worker.terminate()));
   }
-  return tracker.finish();
+  return { ...tracker.finish(), ...(engine ? { engine } : {}) };
 }
