@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { toErrorPayload } from '../api/errors.ts';
 import { chooseEngine, initBackend } from '../compute/backends.ts';
 import { modelInput, segmentFolder, segmentSource } from '../inference/batch.ts';
 import { camLayerCandidates, computeCam, heatmapToBytes } from '../inference/cam.ts';
@@ -202,7 +203,7 @@ port.on('message', async (message: ToWorker) => {
     }
     send({ type: 'result', id, value });
   } catch (e) {
-    send({ type: 'error', id, message: (e as Error).message });
+    send({ type: 'error', id, error: toErrorPayload(e) });
   } finally {
     controllers.delete(id);
   }
