@@ -18,12 +18,12 @@ import { DEFAULT_TRAIN_OPTIONS } from '../training/loop.ts';
 import { catalogue, checkedModelChoice } from './catalogue.ts';
 import { renderDisplayImage, type DisplayImage } from './display.ts';
 import { NotFoundError, UserError } from './errors.ts';
-import { exportImageLabels, exportPath, LABEL_EXPORT_FORMATS } from './label-export.ts';
+import { exportImageLabels, exportPath } from './label-export.ts';
 import { LruCache } from './lru-cache.ts';
 import { maskAlong, savePatchesAlong } from './volume-masks.ts';
 import { expandPaths, importImages } from './importing.ts';
 import { seedSampleProject } from './sample.ts';
-import type { EncoderInfo, JobEvent, MaskPatch, MaskPayload, SegworkService } from './service.ts';
+import { LABEL_EXPORT_FORMATS, type EncoderInfo, type JobEvent, type MaskPatch, type MaskPayload, type SegworkService } from './service.ts';
 import { UNLABELED, type BatchSummary, type TrainOptions } from './types.ts';
 
 export interface WorkbenchOptions {
