@@ -27,3 +27,15 @@ test('a user error thrown in a worker arrives in the main thread with its kind a
   assert.match(error.message, /not a Segwork model directory/);
   assert.equal(httpStatusOf(error), 400);
 });
+
+test('a model folder that is gone is an InputError from the worker, not a crash', async (t) => {
+  const modelDir = path.join(tempDir(t), 'deleted-model');
+  const worker = new ComputeWorker('cpu');
+  t.after(() => worker.terminate());
+  const error = await worker.call({ kind: 'cam-layers', modelDir }).then(
+    () => assert.fail('cam-layers should fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof InputError, `got ${String(error)}`);
+  assert.equal(error.message, `${modelDir}: model directory does not exist`);
+});
