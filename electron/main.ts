@@ -6,6 +6,7 @@ import { app, BrowserWindow, ipcMain, protocol, session, type IpcMainInvokeEvent
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { toErrorPayload } from '../src/api/errors.ts';
 import { createWorkbench, type Workbench } from '../src/api/workbench.ts';
 import { callServiceMethod } from '../src/server/methods.ts';
 import { CONTENT_SECURITY_POLICY } from '../src/server/server.ts';
@@ -69,7 +70,12 @@ app.whenReady().then(async () => {
   ipcMain.handle('segwork:call', async (event, method: unknown, args: unknown) => {
     if (!fromOurPage(event)) throw new Error('refused: the call did not come from the Segwork page');
     if (typeof method !== 'string') throw new TypeError('method name must be a string');
-    return callServiceMethod(workbench!, method, args);
+    // Electron keeps only a thrown error's message, so a failed call is a reply that carries the error's kind.
+    try {
+      return { result: await callServiceMethod(workbench!, method, args) };
+    } catch (error) {
+      return { error: toErrorPayload(error) };
+    }
   });
   createWindow(workbench);
   app.on('activate', () => {

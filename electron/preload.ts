@@ -10,6 +10,7 @@ function cleanError(error: unknown): Error {
 }
 
 contextBridge.exposeInMainWorld('segwork', {
+  /** Resolves with main's reply ({ result } or { error } with its kind, a plain object the bridge copies whole). */
   invoke(method: string, args: unknown[]): Promise<unknown> {
     return ipcRenderer.invoke('segwork:call', method, args).catch((e: unknown) => {
       throw cleanError(e);

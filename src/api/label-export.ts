@@ -9,8 +9,6 @@ import type { Workspace } from '../store/workspace.ts';
 import type { LabelExportFormat } from './service.ts';
 import { UNLABELED } from './types.ts';
 
-export const LABEL_EXPORT_FORMATS: readonly LabelExportFormat[] = ['png', 'geotiff', 'geojson', 'nifti', 'dicom-seg'];
-
 /** NIfTI for volumes, GeoTIFF for GeoTIFFs, PNG for other images. */
 export function defaultExportFormat(image: ImageRecord): LabelExportFormat {
   if (image.slices > 1) return 'nifti';

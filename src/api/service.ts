@@ -76,7 +76,8 @@ export interface DisplayImageOptions {
   axis?: VolumeAxis;
 }
 
-export type LabelExportFormat = 'png' | 'geotiff' | 'geojson' | 'nifti' | 'dicom-seg';
+export const LABEL_EXPORT_FORMATS = ['png', 'geotiff', 'geojson', 'nifti', 'dicom-seg'] as const;
+export type LabelExportFormat = (typeof LABEL_EXPORT_FORMATS)[number];
 
 export interface LabelExportPayload {
   /** Suggested file name: the image's stem and the format's extension, e.g. "ct.nii.gz". */

@@ -76,6 +76,8 @@ export interface Catalogue {
   architectures: ArchitectureInfo[];
 }
 
+export const CLASS_WEIGHTINGS = ['none', 'median-frequency'] as const;
+
 export interface TrainOptions {
   architecture: string;
   preset?: string;
@@ -90,7 +92,7 @@ export interface TrainOptions {
   seed: number;
   timeBudgetSeconds?: number;
   earlyStoppingPatience: number;
-  classWeighting: 'none' | 'median-frequency';
+  classWeighting: (typeof CLASS_WEIGHTINGS)[number];
   diceWeight: number;
   augment: boolean;
   /** 2.5D for volumes: this many neighbour slices on each side become extra input bands (0: plain 2D). */
@@ -141,7 +143,8 @@ export interface ProjectInfo {
 /** A volume's axes: 2 = its slices (k), 1 = rows (j), 0 = columns (i). */
 export type VolumeAxis = 0 | 1 | 2;
 
-export type LabelStatus = 'unlabeled' | 'partial' | 'labeled';
+export const LABEL_STATUSES = ['unlabeled', 'partial', 'labeled'] as const;
+export type LabelStatus = (typeof LABEL_STATUSES)[number];
 
 export interface ImageInfo {
   id: number;
@@ -162,11 +165,14 @@ export interface ImageInfo {
   predicted: boolean;
 }
 
+export const IMAGE_SORTS = ['name', 'labeledFraction', 'uncertainty', 'addedAt'] as const;
+export type ImageSort = (typeof IMAGE_SORTS)[number];
+
 export interface ImageQuery {
   projectId: number;
   status?: LabelStatus;
   nameContains?: string;
-  sort?: 'name' | 'labeledFraction' | 'uncertainty' | 'addedAt';
+  sort?: ImageSort;
   descending?: boolean;
   offset?: number;
   limit?: number;

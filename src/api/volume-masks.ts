@@ -4,6 +4,7 @@
 import { planeAlong, sliceOfRow } from '../io/reslice.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
+import { UserError } from './errors.ts';
 import { UNLABELED, type VolumeAxis } from './types.ts';
 
 export interface PlanePatch {
@@ -56,7 +57,7 @@ export function savePatchesAlong(ws: Workspace, image: ImageRecord, axis: Volume
   };
   for (const patch of patches) {
     if (patch.x < 0 || patch.y < 0 || patch.x + patch.width > plane.width || patch.y + patch.height > plane.height || patch.data.length !== patch.width * patch.height) {
-      throw new Error(`${image.name}: a label patch (${patch.x},${patch.y} ${patch.width}×${patch.height}) does not fit the ${plane.width}×${plane.height} plane`);
+      throw new UserError(`${image.name}: a label patch (${patch.x},${patch.y} ${patch.width}×${patch.height}) does not fit the ${plane.width}×${plane.height} plane`);
     }
     for (let r = 0; r < patch.height; r++) {
       const row = patch.y + r;
@@ -72,6 +73,6 @@ export function savePatchesAlong(ws: Workspace, image: ImageRecord, axis: Volume
 }
 
 function checkIndex(image: ImageRecord, axis: VolumeAxis, index: number, count: number): void {
-  if (![0, 1, 2].includes(axis)) throw new Error(`${image.name}: axis must be 0, 1 or 2, got ${axis}`);
-  if (!Number.isInteger(index) || index < 0 || index >= count) throw new Error(`${image.name}: slice ${index} is outside 0..${count - 1} along axis ${axis}`);
+  if (![0, 1, 2].includes(axis)) throw new UserError(`${image.name}: axis must be 0, 1 or 2, got ${axis}`);
+  if (!Number.isInteger(index) || index < 0 || index >= count) throw new UserError(`${image.name}: slice ${index} is outside 0..${count - 1} along axis ${axis}`);
 }

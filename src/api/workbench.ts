@@ -17,13 +17,13 @@ import { openWorkspace } from '../store/workspace.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../training/loop.ts';
 import { catalogue, checkedModelChoice } from './catalogue.ts';
 import { renderDisplayImage, type DisplayImage } from './display.ts';
-import { UserError } from './errors.ts';
-import { exportImageLabels, exportPath, LABEL_EXPORT_FORMATS } from './label-export.ts';
+import { NotFoundError, UserError } from './errors.ts';
+import { exportImageLabels, exportPath } from './label-export.ts';
 import { LruCache } from './lru-cache.ts';
 import { maskAlong, savePatchesAlong } from './volume-masks.ts';
 import { expandPaths, importImages } from './importing.ts';
 import { seedSampleProject } from './sample.ts';
-import type { EncoderInfo, JobEvent, MaskPatch, MaskPayload, SegworkService } from './service.ts';
+import { LABEL_EXPORT_FORMATS, type EncoderInfo, type JobEvent, type MaskPatch, type MaskPayload, type SegworkService } from './service.ts';
 import { UNLABELED, type BatchSummary, type TrainOptions } from './types.ts';
 
 export interface WorkbenchOptions {
@@ -86,12 +86,12 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
 
   const requireImage = (imageId: number) => {
     const image = ws.images.get(imageId);
-    if (!image) throw new Error(`no image ${imageId} in the workspace`);
+    if (!image) throw new NotFoundError(`image ${imageId}`);
     return image;
   };
   const requireModel = (modelId: number) => {
     const model = ws.models.get(modelId);
-    if (!model) throw new Error(`no model ${modelId} in the workspace`);
+    if (!model) throw new NotFoundError(`model ${modelId}`);
     return model;
   };
 
@@ -203,7 +203,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
 
     async exportLabels(imageId, format) {
       const image = requireImage(imageId);
-      if (!LABEL_EXPORT_FORMATS.includes(format)) throw new Error(`unknown label format "${format}" (${LABEL_EXPORT_FORMATS.join(', ')})`);
+      if (!LABEL_EXPORT_FORMATS.includes(format)) throw new UserError(`unknown label format "${format}" (${LABEL_EXPORT_FORMATS.join(', ')})`);
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'segwork-export-'));
       try {
         const file = exportPath(dir, image, format);
@@ -361,8 +361,9 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
 
     async evaluate(modelId, projectId) {
       const model = requireModel(modelId);
+      const project = ws.projects.require(projectId);
       const images = labeledImages(projectId);
-      if (images.length === 0) throw new Error('the project has no labeled images to evaluate on');
+      if (images.length === 0) throw new UserError(`project "${project.name}" has no labeled images to evaluate on`);
       const report = await interactiveWorker().call({ kind: 'evaluate', modelDir: model.directory, images });
       ws.evaluations.add(modelId, projectId, report, []);
       return report;

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { defaultExportFormat, exportImageLabels, exportPath, LABEL_EXPORT_FORMATS } from '../api/label-export.ts';
-import type { LabelExportFormat } from '../api/service.ts';
+import { defaultExportFormat, exportImageLabels, exportPath } from '../api/label-export.ts';
+import { LABEL_EXPORT_FORMATS, type LabelExportFormat } from '../api/service.ts';
 import { InputError } from '../io/index.ts';
 import { checkWritableDir } from '../inference/batch.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';

@@ -35,10 +35,5 @@ export interface ImageData2D {
   data: Float32Array;
 }
 
-/** Error for input a user gave us: always names the file and what is wrong with it. */
-export class InputError extends Error {
-  constructor(readonly file: string, readonly problem: string) {
-    super(`${file}: ${problem}`);
-    this.name = 'InputError';
-  }
-}
+// Readers throw the contract's InputError; it is re-exported here because io's callers have always found it here.
+export { InputError } from '../api/errors.ts';

@@ -1,6 +1,7 @@
 // The main thread's handle on one compute worker thread: typed calls that resolve with the job's result,
 // progress events on the way, and cancellation.
 import { Worker } from 'node:worker_threads';
+import { fromErrorPayload } from '../api/errors.ts';
 import type { BatchEvent, TrainEvent } from '../api/types.ts';
 import type { FromWorker, JobRequest, JobResults, PretrainProgress } from './protocol.ts';
 
@@ -77,7 +78,7 @@ export class ComputeWorker {
         break;
       case 'error':
         this.pending.delete(message.id);
-        pending.reject(new Error(message.message));
+        pending.reject(fromErrorPayload(message.error));
         break;
     }
   }

@@ -1,5 +1,6 @@
 // Messages between the main thread and a compute worker. Typed unions both ways; every request has an id,
 // and its replies carry it, so several requests can be in flight and a cancel names what it stops.
+import type { ErrorPayload } from '../api/errors.ts';
 import type { DecodedPrediction } from '../api/service.ts';
 import type { BatchEvent, BatchSummary, ClassDef, MetricsReport, TrainEvent, TrainOptions } from '../api/types.ts';
 
@@ -111,4 +112,5 @@ export type FromWorker =
   | { type: 'batch-event'; id: number; event: BatchEvent }
   | { type: 'pretrain-event'; id: number; event: PretrainProgress }
   | { type: 'result'; id: number; value: unknown }
-  | { type: 'error'; id: number; message: string };
+  /** The job's error with its kind, so a user's mistake made in the worker stays one in the main thread. */
+  | { type: 'error'; id: number; error: ErrorPayload };

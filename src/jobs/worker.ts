@@ -1,9 +1,11 @@
 // The compute worker: training, batch segmentation, prediction, CAM and evaluation, off the main thread so the
 // server (and the painting UI behind it) never waits on tfjs.
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { InputError, toErrorPayload } from '../api/errors.ts';
 import { chooseEngine, initBackend } from '../compute/backends.ts';
 import { modelInput, segmentFolder, segmentSource } from '../inference/batch.ts';
 import { camLayerCandidates, computeCam, heatmapToBytes } from '../inference/cam.ts';
@@ -36,7 +38,11 @@ class ModelCache<T> {
   constructor(private readonly open: (dir: string) => Promise<T>, private readonly close: (value: T) => unknown) {}
 
   async get(dir: string): Promise<T> {
-    const stamp = String((await stat(path.join(dir, WEIGHTS))).mtimeMs);
+    // A model whose folder was moved or deleted is the user's to fix, not a crash.
+    const weights = await stat(path.join(dir, WEIGHTS)).catch(() => {
+      throw new InputError(dir, existsSync(dir) ? `not a Segwork model directory: ${WEIGHTS} is missing` : 'model directory does not exist');
+    });
+    const stamp = String(weights.mtimeMs);
     const hit = this.entries.get(dir);
     if (hit && hit.stamp === stamp) return hit.value;
     if (hit) await this.close(hit.value);
@@ -202,7 +208,7 @@ port.on('message', async (message: ToWorker) => {
     }
     send({ type: 'result', id, value });
   } catch (e) {
-    send({ type: 'error', id, message: (e as Error).message });
+    send({ type: 'error', id, error: toErrorPayload(e) });
   } finally {
     controllers.delete(id);
   }

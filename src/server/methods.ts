@@ -1,36 +1,111 @@
-// The one table of callable service methods. Every carrier (HTTP routes, Electron IPC) accepts exactly these
-// names; the mapped type makes the compiler fail here when the SegworkService interface gains or loses a method.
-import type { SegworkService } from '../api/service.ts';
+// The one table of callable service methods and their arguments. Every carrier (HTTP routes, Electron IPC) accepts
+// exactly these names and checks the arguments here before the core sees them; the mapped type makes the compiler
+// fail here when the SegworkService interface gains or loses a method or a parameter changes type.
+import { ArgumentError, NotFoundError, UserError } from '../api/errors.ts';
+import { LABEL_EXPORT_FORMATS, type SegworkService } from '../api/service.ts';
+import { CLASS_WEIGHTINGS, IMAGE_SORTS, LABEL_STATUSES } from '../api/types.ts';
+import { anyObject, array, boolean, integer, number, object, oneOf, optional, string, type Check } from './argument-checks.ts';
 
 /** Every request/response method of the service; onJobEvent travels as an event stream instead. */
 export type ServiceMethod = Exclude<keyof SegworkService, 'onJobEvent'>;
 
-const TABLE: { [K in ServiceMethod]: true } = {
-  doctor: true,
-  catalogue: true,
-  listProjects: true,
-  createProject: true,
-  updateClasses: true,
-  addImages: true,
-  uploadImage: true,
-  listImages: true,
-  displayImage: true,
-  getMask: true,
-  saveMaskPatches: true,
-  labeledSlices: true,
-  exportLabels: true,
-  listModels: true,
-  startTraining: true,
-  startPretraining: true,
-  listEncoders: true,
-  cancelJob: true,
-  predict: true,
-  cam: true,
-  camLayers: true,
-  evaluate: true,
-  listRuns: true,
-  segmentFolder: true,
-  lastBatchSummary: true,
+/** Each parameter of a method as [name, check], in order. */
+type Arguments<P extends unknown[]> = { [I in keyof P]: readonly [name: string, check: Check<P[I]>] };
+
+const id = integer;
+const axis = oneOf([0, 1, 2]);
+const rect = object({ x: integer, y: integer, width: integer, height: integer });
+
+const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } = {
+  doctor: [],
+  catalogue: [],
+  listProjects: [],
+  createProject: [['name', string], ['classes', array(object({ name: string, color: string }))]],
+  updateClasses: [['projectId', id], ['classes', array(object({ index: integer, name: string, color: string }))]],
+  addImages: [['projectId', id], ['paths', array(string)]],
+  uploadImage: [['projectId', id], ['fileName', string], ['base64', string]],
+  listImages: [
+    [
+      'query',
+      object({
+        projectId: id,
+        status: optional(oneOf(LABEL_STATUSES)),
+        nameContains: optional(string),
+        sort: optional(oneOf(IMAGE_SORTS)),
+        descending: optional(boolean),
+        offset: optional(integer),
+        limit: optional(integer),
+      }),
+    ],
+  ],
+  displayImage: [
+    ['imageId', id],
+    [
+      'options',
+      optional(
+        object({
+          window: optional(object({ center: number, width: number })),
+          bands: optional(array(integer)),
+          maxSize: optional(integer),
+          slice: optional(integer),
+          axis: optional(axis),
+        }),
+      ),
+    ],
+  ],
+  getMask: [['imageId', id], ['slice', optional(integer)], ['axis', optional(axis)]],
+  saveMaskPatches: [
+    ['imageId', id],
+    ['baseRevision', integer],
+    ['patches', array(object({ x: integer, y: integer, width: integer, height: integer, data: string }))],
+    ['slice', optional(integer)],
+    ['axis', optional(axis)],
+  ],
+  labeledSlices: [['imageId', id]],
+  exportLabels: [['imageId', id], ['format', oneOf(LABEL_EXPORT_FORMATS)]],
+  listModels: [['projectId', optional(id)]],
+  startTraining: [
+    ['projectId', id],
+    [
+      'options',
+      object({
+        architecture: optional(string),
+        preset: optional(string),
+        modelConfig: optional(anyObject),
+        patchSize: optional(integer),
+        batchSize: optional(integer),
+        epochs: optional(integer),
+        stepsPerEpoch: optional(integer),
+        learningRate: optional(number),
+        valSplit: optional(number),
+        seed: optional(integer),
+        timeBudgetSeconds: optional(number),
+        earlyStoppingPatience: optional(integer),
+        classWeighting: optional(oneOf(CLASS_WEIGHTINGS)),
+        diceWeight: optional(number),
+        augment: optional(boolean),
+        sliceContext: optional(integer),
+        name: optional(string),
+        baseModelId: optional(id),
+        initEncoderDir: optional(string),
+      }),
+    ],
+  ],
+  startPretraining: [['projectId', id], ['options', object({ architecture: string, preset: string, timeBudgetSeconds: number })]],
+  listEncoders: [['projectId', id]],
+  cancelJob: [['job', id]],
+  predict: [['modelId', id], ['imageId', id], ['slice', optional(integer)]],
+  cam: [
+    [
+      'request',
+      object({ modelId: id, imageId: id, classIndex: integer, slice: optional(integer), layer: optional(string), region: optional(rect) }),
+    ],
+  ],
+  camLayers: [['modelId', id]],
+  evaluate: [['modelId', id], ['projectId', id]],
+  listRuns: [['projectId', optional(id)]],
+  segmentFolder: [['modelId', id], ['inputDir', string], ['outputDir', string]],
+  lastBatchSummary: [['job', id]],
 };
 
 export const SERVICE_METHODS: readonly ServiceMethod[] = Object.keys(TABLE) as ServiceMethod[];
@@ -39,17 +114,35 @@ export function isServiceMethod(name: string): name is ServiceMethod {
   return Object.hasOwn(TABLE, name);
 }
 
-/** Calls a method by name with JSON arguments, after checking the name against the table. */
-export async function callServiceMethod(service: SegworkService, name: string, args: unknown): Promise<unknown> {
-  if (!isServiceMethod(name)) throw new UnknownMethodError(name);
-  if (!Array.isArray(args)) throw new TypeError(`arguments of ${name} must be a JSON array`);
-  const method = service[name] as (...a: unknown[]) => Promise<unknown>;
-  return method.apply(service, args);
+/**
+ * The arguments of a call, checked against the method's parameters; throws an ArgumentError naming the first wrong
+ * one. JSON cannot leave an argument out in the middle of an array, so null stands for "not given" (undefined).
+ */
+export function checkedArguments(name: ServiceMethod, args: unknown): unknown[] {
+  if (!Array.isArray(args)) throw new UserError(`arguments of ${name} must be a JSON array`);
+  const parameters = TABLE[name] as readonly (readonly [string, Check<unknown>])[];
+  if (args.length > parameters.length) {
+    throw new UserError(`${name}(${parameters.map(([n]) => n).join(', ')}) was called with ${args.length} arguments`);
+  }
+  const values = args.map((a: unknown) => (a === null ? undefined : a));
+  parameters.forEach(([parameter, check], i) => {
+    const found = check(values[i]);
+    if (found) throw new ArgumentError(name, parameter + found.path, found.problem);
+  });
+  return values;
 }
 
-export class UnknownMethodError extends Error {
+/** Calls a method by name with JSON arguments, after checking the name and the arguments against the table. */
+export async function callServiceMethod(service: SegworkService, name: string, args: unknown): Promise<unknown> {
+  if (!isServiceMethod(name)) throw new UnknownMethodError(name);
+  const method = service[name] as (...a: unknown[]) => Promise<unknown>;
+  return method.apply(service, checkedArguments(name, args));
+}
+
+/** A carrier was asked for a method the service does not have. */
+export class UnknownMethodError extends NotFoundError {
   constructor(readonly method: string) {
-    super(`unknown API method "${method}"`);
+    super(`API method "${method}"`);
     this.name = 'UnknownMethodError';
   }
 }

@@ -3,7 +3,9 @@
 import { createReadStream } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { toErrorPayload } from '../api/errors.ts';
 import type { JobEvent, SegworkService } from '../api/service.ts';
+import { httpStatusOf } from './error-status.ts';
 import { callServiceMethod, isServiceMethod, UnknownMethodError } from './methods.ts';
 import { hostAllowed, newToken, originAllowed, presentedToken, tokenCookie, tokenMatches } from './security.ts';
 import { contentType, resolveStatic } from './static-files.ts';
@@ -85,7 +87,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   async function callApi(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
-    if (!isServiceMethod(method)) return sendJson(res, 404, { error: new UnknownMethodError(method).message });
+    if (!isServiceMethod(method)) return sendError(res, new UnknownMethodError(method));
     let args: unknown;
     try {
       const body = await readBody(req);
@@ -97,8 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const result = await callServiceMethod(await service, method, args);
       sendJson(res, 200, { result: result ?? null });
     } catch (error) {
-      const name = error instanceof Error ? error.name : 'Error';
-      sendJson(res, name === 'Error' ? 500 : 400, { error: messageOf(error), name });
+      sendError(res, error);
     }
   }
 
@@ -164,6 +165,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
   res.end(text);
+}
+
+/** A failed call: status by the error's kind; the body keeps the message as `error` and adds the kind to rebuild it. */
+function sendError(res: ServerResponse, error: unknown): void {
+  const { message, ...kind } = toErrorPayload(error);
+  sendJson(res, httpStatusOf(error), { error: message, ...kind });
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {

@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import type Database from 'better-sqlite3';
 import { UNLABELED, type LabelStatus } from '../api/types.ts';
 import { nowIso } from './columns.ts';
-import { NotFoundError, StaleRevisionError } from './errors.ts';
+import { NotFoundError, StaleRevisionError, UserError } from '../api/errors.ts';
 
 export interface StoredMask {
   revision: number;
@@ -75,7 +75,7 @@ export class MaskRepository {
   save(imageId: number, mask: Uint8Array, width: number, height: number, options: SaveMaskOptions = {}): number {
     const { slice = 0, expectedRevision } = options;
     if (mask.length !== width * height) {
-      throw new Error(`mask for image ${imageId} has ${mask.length} bytes, expected ${width}×${height} = ${width * height}`);
+      throw new UserError(`mask for image ${imageId} has ${mask.length} bytes, expected ${width}×${height} = ${width * height}`);
     }
     // Scan and compress before taking the write lock, so other writers wait only for the inserts.
     let labeled = 0;
@@ -94,13 +94,13 @@ export class MaskRepository {
       const image = this.selectImage.get(imageId);
       if (!image) throw new NotFoundError(`image ${imageId}`);
       if (image.width !== width || image.height !== height) {
-        throw new Error(`mask for image ${imageId} is ${width}×${height} but the image is ${image.width}×${image.height}`);
+        throw new UserError(`mask for image ${imageId} is ${width}×${height} but the image is ${image.width}×${image.height}`);
       }
       if (largestClass >= image.class_count) {
-        throw new Error(`mask for image ${imageId} uses class ${largestClass} but the project has ${image.class_count} classes (0..${image.class_count - 1}, ${UNLABELED} unlabeled)`);
+        throw new UserError(`mask for image ${imageId} uses class ${largestClass} but the project has ${image.class_count} classes (0..${image.class_count - 1}, ${UNLABELED} unlabeled)`);
       }
       if (!Number.isInteger(slice) || slice < 0 || slice >= image.slices) {
-        throw new Error(`mask for image ${imageId} is for slice ${slice} but the image has ${image.slices} slice(s) (0..${image.slices - 1})`);
+        throw new UserError(`mask for image ${imageId} is for slice ${slice} but the image has ${image.slices} slice(s) (0..${image.slices - 1})`);
       }
       const current = this.selectCurrentRevision.get(imageId, slice)!;
       if (expectedRevision !== undefined && expectedRevision !== current) throw new StaleRevisionError(imageId, expectedRevision, current);

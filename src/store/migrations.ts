@@ -2,7 +2,7 @@
 // transaction together with the version bump, so a failed or interrupted migration leaves the previous version intact.
 // Never edit a released migration: add the next one.
 import type Database from 'better-sqlite3';
-import { WorkspaceVersionError } from './errors.ts';
+import { WorkspaceVersionError } from '../api/errors.ts';
 
 export interface Migration {
   version: number;

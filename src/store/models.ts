@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { ClassDef, ModelInfo } from '../api/types.ts';
 import { fromJson, nowIso, toJson } from './columns.ts';
-import { NotFoundError } from './errors.ts';
+import { NotFoundError } from '../api/errors.ts';
 import { requireRow } from './references.ts';
 
 export interface NewModel {

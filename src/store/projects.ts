@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { ClassDef, ProjectInfo } from '../api/types.ts';
 import { nowIso } from './columns.ts';
-import { NotFoundError } from './errors.ts';
+import { NotFoundError } from '../api/errors.ts';
 
 interface ProjectRow {
   id: number;

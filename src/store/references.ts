@@ -1,7 +1,7 @@
 // Checks that a referenced row exists, so a bad id fails as "model 7 does not exist" rather than SQLite's
 // anonymous "FOREIGN KEY constraint failed". The foreign keys still guard the data; this only names the culprit.
 import type Database from 'better-sqlite3';
-import { NotFoundError } from './errors.ts';
+import { NotFoundError } from '../api/errors.ts';
 
 const LABELS = { projects: 'project', models: 'model', images: 'image', training_runs: 'training run', evaluations: 'evaluation' } as const;
 export type ReferencedTable = keyof typeof LABELS;

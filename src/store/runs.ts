@@ -3,7 +3,7 @@ import os from 'node:os';
 import type Database from 'better-sqlite3';
 import type { EpochMetrics, RunInfo } from '../api/types.ts';
 import { fromJson, nowIso, realOrNull, toJson } from './columns.ts';
-import { NotFoundError } from './errors.ts';
+import { NotFoundError } from '../api/errors.ts';
 import { requireRow } from './references.ts';
 
 function processAlive(pid: number): boolean {

@@ -1,11 +1,13 @@
 // The renderer's one door to the core: the SegworkService, carried over HTTP + server-sent events in serve mode
 // or over the Electron preload bridge. Method names are not listed here: both carriers check them against the
 // core's table, so the client follows the interface without a second list to keep in step.
+import { fromErrorPayload, type ErrorPayload } from '../../../src/api/errors.ts';
 import type { JobEvent, SegworkService } from '../../../src/api/service.ts';
 
 /** What electron/preload.ts exposes as window.segwork. */
 export interface SegworkBridge {
-  invoke(method: string, args: unknown[]): Promise<unknown>;
+  /** A failed call resolves with its error's kind: errors thrown across the bridge keep only their message. */
+  invoke(method: string, args: unknown[]): Promise<{ result: unknown } | { error: ErrorPayload }>;
   onJobEvent(listener: (event: JobEvent) => void): () => void;
 }
 
@@ -42,7 +44,12 @@ function asService(call: (method: string, args: unknown[]) => Promise<unknown>, 
 }
 
 function bridgeClient(bridge: SegworkBridge): ApiClient {
-  return asService((method, args) => bridge.invoke(method, args), {
+  const call = async (method: string, args: unknown[]) => {
+    const reply = await bridge.invoke(method, args);
+    if ('error' in reply) throw fromErrorPayload(reply.error);
+    return reply.result;
+  };
+  return asService(call, {
     onJobEvent: (listener) => bridge.onJobEvent(listener),
     // In Electron the core lives in the same app; the connection cannot drop.
     onConnection: () => () => {},
@@ -105,13 +112,13 @@ function httpClient(): ApiClient {
       throw new ConnectionError(method);
     }
     const text = await response.text();
-    let body: { result?: unknown; error?: string };
+    let body: { result?: unknown; error?: string; name?: string; fields?: Record<string, unknown> };
     try {
       body = JSON.parse(text);
     } catch {
       throw new Error(`${method}: ${response.status} ${text.trim()}`);
     }
-    if (!response.ok) throw new Error(body.error ?? `${method} failed with status ${response.status}`);
+    if (!response.ok) throw fromErrorPayload({ name: body.name ?? 'Error', message: body.error ?? `${method} failed with status ${response.status}`, fields: body.fields });
     return body.result;
   };
 

@@ -109,7 +109,7 @@ test('API calls must be POST and name a method of the service', async () => {
   assert.equal((await request('/api/listProjects', { headers: auth })).status, 405);
   const unknown = await request('/api/close', { method: 'POST', headers: auth });
   assert.equal(unknown.status, 404);
-  assert.equal(JSON.parse(unknown.body).error, 'unknown API method "close"');
+  assert.equal(JSON.parse(unknown.body).error, 'API method "close" does not exist');
   assert.ok(SERVICE_METHODS.includes('saveMaskPatches'));
   assert.ok(!(SERVICE_METHODS as readonly string[]).includes('onJobEvent'), 'events travel over /api/events, not as a call');
 });

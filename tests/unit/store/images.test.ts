@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ImageQuery } from '../../../src/api/types.ts';
-import { NotFoundError } from '../../../src/store/errors.ts';
+import { NotFoundError } from '../../../src/api/errors.ts';
 import { buildImageQuery, type NewImage } from '../../../src/store/images.ts';
 import type { Workspace } from '../../../src/store/workspace.ts';
 import { tempWorkspace } from './temp-workspace.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NotFoundError, StaleRevisionError } from '../../../src/store/errors.ts';
+import { NotFoundError, StaleRevisionError } from '../../../src/api/errors.ts';
 import type { Workspace } from '../../../src/store/workspace.ts';
 import { tempWorkspace } from './temp-workspace.ts';
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { InputError } from '../../../src/io/raster.ts';
-import { WorkspaceVersionError } from '../../../src/store/errors.ts';
+import { WorkspaceVersionError } from '../../../src/api/errors.ts';
 import { MIGRATIONS, migrate, schemaVersion } from '../../../src/store/migrations.ts';
 import { openWorkspace, WORKSPACE_FILE } from '../../../src/store/workspace.ts';
 import { tempDir } from './temp-workspace.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NotFoundError } from '../../../src/store/errors.ts';
+import { NotFoundError } from '../../../src/api/errors.ts';
 import { tempWorkspace } from './temp-workspace.ts';
 
 const CLASSES = [

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { EpochMetrics } from '../../../src/api/types.ts';
 import { ConfusionMatrix } from '../../../src/metrics/confusion.ts';
-import { NotFoundError } from '../../../src/store/errors.ts';
+import { NotFoundError } from '../../../src/api/errors.ts';
 import type { Workspace } from '../../../src/store/workspace.ts';
 import { tempWorkspace } from './temp-workspace.ts';
 
