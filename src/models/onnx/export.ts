@@ -4,17 +4,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelMeta } from '../model-dir.ts';
 import { OnnxGraphBuilder } from './graph-builder.ts';
-import { converterFor, type OnnxValue } from './layer-converters.ts';
+import { converterFor, inboundValues, type OnnxValue } from './layer-converters.ts';
 import { onnxMetadata, type OnnxExportHints } from './metadata.ts';
 
 export const ONNX_INPUT = 'image';
 export const ONNX_OUTPUT = 'probabilities';
-
-/** tfjs's Node of the layer graph: which layer outputs feed a layer's call. */
-interface InboundNode {
-  inboundLayers: tf.layers.Layer[];
-  tensorIndices: number[];
-}
 
 /** The layer graph as ONNX nodes; returns the graph builder and the name of the model's output. */
 function convertLayers(model: tf.LayersModel): { graph: OnnxGraphBuilder; output: string } {
@@ -25,16 +19,8 @@ function convertLayers(model: tf.LayersModel): { graph: OnnxGraphBuilder; output
   graph.reserve(ONNX_INPUT);
   graph.reserve(ONNX_OUTPUT);
   const outputs = new Map<string, OnnxValue[]>();
-  // tfjs keeps a functional model's layers sorted from inputs to outputs, so every inbound layer comes first.
   for (const layer of model.layers) {
-    const node = (layer as unknown as { inboundNodes: InboundNode[] }).inboundNodes[0];
-    const inputs = node && node.inboundLayers.length > 0
-      ? node.inboundLayers.map((inbound, i) => {
-        const value = outputs.get(inbound.name)?.[node.tensorIndices[i]!];
-        if (!value) throw new Error(`ONNX export: layer ${layer.name} reads ${inbound.name}, which was not converted yet`);
-        return value;
-      })
-      : [{ name: ONNX_INPUT, rank: 4 }];
+    const inputs = inboundValues(layer, outputs, { name: ONNX_INPUT, rank: 4 });
     const config = layer.getConfig() as Record<string, unknown>;
     outputs.set(layer.name, converterFor(layer)({ graph, layer, config, inputs }));
   }

@@ -31,21 +31,21 @@ export const pair = (v: unknown, fallback: number): Pair => {
 };
 
 /** The layer's weight whose tfjs name ends in `/suffix` (kernel, bias, gamma, moving_mean, …). */
-export function weight(layer: tf.layers.Layer, suffix: string): { shape: number[]; values: Float32Array } | null {
+function weight(layer: tf.layers.Layer, suffix: string): { shape: number[]; values: Float32Array } | null {
   const found = layer.weights.find((w) => w.originalName.endsWith(`/${suffix}`));
   if (!found) return null;
   const tensor = found.read();
   return { shape: tensor.shape, values: tensor.dataSync() as Float32Array };
 }
 
-export function requiredWeight(layer: tf.layers.Layer, suffix: string): { shape: number[]; values: Float32Array } {
+function requiredWeight(layer: tf.layers.Layer, suffix: string): { shape: number[]; values: Float32Array } {
   const found = weight(layer, suffix);
   if (!found) throw new Error(`ONNX export: layer ${layer.name} has no "${suffix}" weight`);
   return found;
 }
 
 /** [kh, kw, cin, cout] → [cout, cin, kh, kw]. */
-export function kernelToOihw(shape: number[], values: Float32Array): { dims: number[]; values: Float32Array } {
+function kernelToOihw(shape: number[], values: Float32Array): { dims: number[]; values: Float32Array } {
   const [kh, kw, cin, cout] = shape as [number, number, number, number];
   const out = new Float32Array(values.length);
   for (let y = 0; y < kh; y++) {
@@ -59,7 +59,7 @@ export function kernelToOihw(shape: number[], values: Float32Array): { dims: num
 }
 
 /** [cout, cin, kh, kw] → [kh, kw, cin, cout]: kernelToOihw undone. */
-export function oihwToKernel(values: Float32Array, [kh, kw, cin, cout]: number[]): Float32Array {
+function oihwToKernel(values: Float32Array, [kh, kw, cin, cout]: number[]): Float32Array {
   const out = new Float32Array(values.length);
   for (let y = 0; y < kh!; y++) {
     for (let x = 0; x < kw!; x++) {
@@ -283,6 +283,26 @@ export const CONVERTERS: Record<string, Converter> = {
     return [{ name: y!, rank: 4 }];
   },
 };
+
+/** tfjs's Node of the layer graph: which layer outputs feed a layer's call. */
+interface InboundNode {
+  inboundLayers: tf.layers.Layer[];
+  tensorIndices: number[];
+}
+
+/**
+ * The graph values a layer reads: the outputs of its inbound layers (tfjs keeps a functional model's layers sorted
+ * from inputs to outputs, so those are converted first), or `input` for the input layer.
+ */
+export function inboundValues(layer: tf.layers.Layer, converted: Map<string, OnnxValue[]>, input: OnnxValue): OnnxValue[] {
+  const node = (layer as unknown as { inboundNodes: InboundNode[] }).inboundNodes[0];
+  if (!node || node.inboundLayers.length === 0) return [input];
+  return node.inboundLayers.map((inbound, i) => {
+    const value = converted.get(inbound.name)?.[node.tensorIndices[i]!];
+    if (!value) throw new Error(`ONNX export: layer ${layer.name} reads ${inbound.name}, which was not converted yet`);
+    return value;
+  });
+}
 
 export function converterFor(layer: tf.layers.Layer): Converter {
   const className = layer.getClassName();

@@ -6,7 +6,7 @@
 // one graph per batch size and patch size.
 import * as tf from '@tensorflow/tfjs';
 import { OnnxGraphBuilder, type Parameter } from '../graph-builder.ts';
-import type { OnnxValue } from '../layer-converters.ts';
+import { inboundValues, type OnnxValue } from '../layer-converters.ts';
 import { emitLoss, type LossSpec } from './loss.ts';
 import { TRAINING_INPUTS, TRAINING_OUTPUTS } from './names.ts';
 import { backwardFor, trainingForward, type Dims, type ForwardRecord, type TrainingGraphBuilder } from './layer-gradients.ts';
@@ -105,10 +105,7 @@ export function buildTrainingGraph(model: tf.LayersModel, shape: TrainingShape, 
   let logits: OnnxValue | null = null;
 
   for (const layer of model.layers) {
-    const node = (layer as unknown as { inboundNodes: Array<{ inboundLayers: tf.layers.Layer[]; tensorIndices: number[] }> }).inboundNodes[0];
-    const inputs = node && node.inboundLayers.length > 0
-      ? node.inboundLayers.map((inbound, i) => outputs.get(inbound.name)![node.tensorIndices[i]!]!)
-      : [{ name: TRAINING_INPUTS.image, rank: 4 }];
+    const inputs = inboundValues(layer, outputs, { name: TRAINING_INPUTS.image, rank: 4 });
     if (layer === outputLayer) {
       logits = inputs[0]!;
       break;
