@@ -69,7 +69,7 @@ const steps = positiveInt(args.steps!, 'steps');
 const warmup = Number(args.warmup);
 const threadCounts = list(args.threads)?.map((t) => positiveInt(t, 'threads')) ?? [undefined];
 
-/** tfjs backends and, first, ONNX Runtime (forward passes only, for now). */
+/** tfjs backends and, first, ONNX Runtime (its compiled training step and its inference graph). */
 async function chooseBackends(): Promise<string[]> {
   const onnx = await probeOnnxRuntime();
   const reports = [{ name: 'onnxruntime', available: onnx.available, reason: onnx.reason }, ...(await probeBackends())];

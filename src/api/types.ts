@@ -29,10 +29,10 @@ export interface OnnxRuntimeReport {
 }
 
 export interface DoctorReport {
-  /** The tfjs backend for training, pre-training and CAM. */
+  /** The tfjs backend: pre-training and CAM, and everything when ONNX Runtime is absent or not chosen. */
   chosen: BackendName;
-  /** What runs forward passes (segment, eval, Predict): "onnxruntime (PROVIDER)" or the tfjs backend. */
-  inference: string;
+  /** What runs training steps and forward passes: "onnxruntime (PROVIDER)", or the tfjs backend. */
+  engine: string;
   backends: BackendReport[];
   onnxruntime: OnnxRuntimeReport;
   node: string;

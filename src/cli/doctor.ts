@@ -8,14 +8,14 @@ export const doctorCommand: Command = {
   summary: 'List compute engines and backends, which are available and why, and the ones chosen',
   usage: `Usage: segwork doctor [--json]
 
-Forward passes (segment, eval, the workbench's Predict) run on ONNX Runtime when it loads: each of its execution
-providers is listed, GPU ones first, and each that looks available is checked by starting a session on it.
-Training, pre-training and CAM run on a TensorFlow.js backend, fastest first: tensorflow (tfjs-node-gpu /
-tfjs-node), webgpu, wasm, cpu. SEGWORK_BACKEND or --backend on other commands forces one (onnxruntime,
-onnxruntime-PROVIDER, or a tfjs backend).
+Training steps and forward passes (train, segment, eval, the workbench's Train and Predict) run on ONNX Runtime
+when it loads: each of its execution providers is listed, GPU ones first, and each that looks available is checked
+by starting a session on it. Pre-training and CAM run on a TensorFlow.js backend, fastest first: tensorflow
+(tfjs-node-gpu / tfjs-node), webgpu, wasm, cpu. SEGWORK_BACKEND or --backend on other commands forces one
+(onnxruntime, onnxruntime-PROVIDER, or a tfjs backend, which then runs everything).
 
 Options:
-  --json   one JSON object: {chosen, inference, backends: [{name, available, reason}],
+  --json   one JSON object: {chosen, engine, backends: [{name, available, reason}],
            onnxruntime: {available, reason, providers: [{name, available, reason}]}, node, platform}`,
   async run(argv, io) {
     const { values } = parse(argv, { json: { type: 'boolean' }, workspace: { type: 'string' } });
@@ -27,11 +27,11 @@ Options:
     const row = (chosen: boolean, name: string, available: boolean, reason: string) =>
       io.stdout.write(`${chosen ? '*' : ' '} ${name.padEnd(12)} ${available ? 'available  ' : 'unavailable'}  ${reason}\n`);
     const ort = report.onnxruntime;
-    io.stdout.write(`ONNX Runtime (forward passes): ${ort.available ? ort.reason : `unavailable: ${ort.reason}`}\n`);
-    for (const p of ort.providers) row(report.inference === `onnxruntime (${p.name})`, p.name, p.available, p.reason);
-    io.stdout.write('\nTensorFlow.js backends (training, CAM):\n');
+    io.stdout.write(`ONNX Runtime (training and forward passes): ${ort.available ? ort.reason : `unavailable: ${ort.reason}`}\n`);
+    for (const p of ort.providers) row(report.engine === `onnxruntime (${p.name})`, p.name, p.available, p.reason);
+    io.stdout.write('\nTensorFlow.js backends (pre-training, CAM; everything where ONNX Runtime is not used):\n');
     for (const b of report.backends) row(b.name === report.chosen, b.name, b.available, b.reason);
-    io.stdout.write(`\nForward passes: ${report.inference}. Training: ${report.chosen}.  (Node ${report.node}, ${report.platform})\n`);
+    io.stdout.write(`\nTraining and forward passes: ${report.engine}. Pre-training and CAM: ${report.chosen}.  (Node ${report.node}, ${report.platform})\n`);
     return EXIT_OK;
   },
 };

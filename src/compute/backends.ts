@@ -12,7 +12,7 @@ import { surveyWebgpuAdapter } from './webgpu-survey.ts';
 /** Every tfjs backend Segwork knows, fastest first. */
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-/** ONNX Runtime for forward passes: any provider, or one forced (onnxruntime-cpu, onnxruntime-cuda, …). */
+/** ONNX Runtime for training steps and forward passes: any provider, or one forced (onnxruntime-cpu, …). */
 const ONNX_CHOICES = ['onnxruntime', ...ONNX_PROVIDERS.map((p) => `onnxruntime-${p}`)];
 
 /** What --backend and SEGWORK_BACKEND accept. */
@@ -154,8 +154,8 @@ async function chooseAutomatically(): Promise<Probe> {
 
 /**
  * Activates the tfjs backend `forced` (or env SEGWORK_BACKEND) names, else the fastest available one; cheap when
- * called again. An ONNX Runtime choice concerns forward passes only: tfjs work (training, CAM) then gets the
- * fastest tfjs backend.
+ * called again. With an ONNX Runtime choice, the tfjs work that remains (pre-training, CAM, a model the training
+ * compiler cannot build) gets the fastest tfjs backend.
  */
 export async function initBackend(forced?: string): Promise<BackendName> {
   const requested = requestedChoice(forced);
@@ -198,7 +198,7 @@ export async function doctor(): Promise<DoctorReport> {
   const backends = await probeBackends();
   const chosen = await initBackend();
   const onnxruntime = await probeOnnxRuntime(true);
-  const forward = await chooseEngine();
-  const inference = forward.kind === 'onnxruntime' ? `onnxruntime (${forward.provider ?? firstAutomaticProvider(onnxruntime) ?? 'cpu'})` : chosen;
-  return { chosen, inference, backends, onnxruntime, node: process.version, platform: `${process.platform}-${process.arch}` };
+  const choice = await chooseEngine();
+  const engine = choice.kind === 'onnxruntime' ? `onnxruntime (${choice.provider ?? firstAutomaticProvider(onnxruntime) ?? 'cpu'})` : chosen;
+  return { chosen, engine, backends, onnxruntime, node: process.version, platform: `${process.platform}-${process.arch}` };
 }

@@ -1,6 +1,6 @@
-// ONNX Runtime (onnxruntime-node): the native engine for forward passes. Its CPU provider ships inside the npm
-// package; GPU providers are tried first where the package has them (CUDA on Linux once its files are installed,
-// DirectML on Windows, CoreML on macOS). A provider that fails to start falls back to the next, with one line
+// ONNX Runtime (onnxruntime-node): the native engine for training steps and forward passes. Its CPU provider
+// ships inside the npm package; GPU providers are tried first where the package has them (CUDA on Linux once its
+// files are installed, DirectML on Windows, CoreML on macOS). A provider that fails to start falls back to the next,
 // saying why. run() blocks its thread, so sessions live in worker threads (jobs/), never on a server's thread.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

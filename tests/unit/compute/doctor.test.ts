@@ -48,13 +48,13 @@ test('SEGWORK_BACKEND picks the backend when nothing is forced', async () => {
   }
 });
 
-test('doctor lists ONNX Runtime\'s providers, each verified by starting a session, and forward passes run on it', async () => {
+test('doctor lists ONNX Runtime\'s providers, each verified by starting a session, and training and forward passes run on it', async () => {
   const report = await doctor();
   assert.ok(report.onnxruntime.available, report.onnxruntime.reason);
   assert.deepEqual(report.onnxruntime.providers.map((p) => p.name), ['cuda', 'dml', 'coreml', 'webgpu', 'cpu']);
   assert.ok(report.onnxruntime.providers.find((p) => p.name === 'cpu')?.available, 'the bundled CPU provider starts a session');
   for (const provider of report.onnxruntime.providers) assert.ok(provider.reason.length > 0, `${provider.name} has no reason`);
-  assert.match(report.inference, /^onnxruntime \((cpu|cuda|dml|coreml)\)$/);
+  assert.match(report.engine, /^onnxruntime \((cpu|cuda|dml|coreml)\)$/);
 });
 
 test('--backend picks the engine of forward passes: onnxruntime names force it (and a provider), a tfjs name forces tfjs', async () => {
