@@ -81,3 +81,30 @@ test('mask patches: applied on the newest revision, checked against the image an
   await assert.rejects(wb.uploadImage(project!.id, 'notes.png', Buffer.from('not an image').toString('base64')), /notes.png/);
   assert.equal((await wb.listImages({ projectId: project!.id })).total, 6, 'a refused upload leaves the project unchanged');
 });
+
+test('fine-tuning (live mode\'s rounds) trains the base model on ONNX Runtime, and its prediction follows the new weights', async (t) => {
+  const wb = await createWorkbench({ workspaceDir: tempDir(t), seedSample: true });
+  t.after(() => wb.close());
+  const [project] = await wb.listProjects();
+  const { images } = await wb.listImages({ projectId: project!.id, sort: 'name' });
+  const trainRound = async (baseModelId?: number) => {
+    const starts: string[] = [];
+    const ended = new Promise<void>((resolve, reject) =>
+      wb.onJobEvent((e) => {
+        if (e.kind === 'error') reject(new Error(e.message));
+        if (e.kind === 'train' && e.event.type === 'start') starts.push(e.event.backend);
+        if (e.kind === 'train' && e.event.type === 'end') resolve();
+      }),
+    );
+    await wb.startTraining(project!.id, { epochs: 1, stepsPerEpoch: 3, ...(baseModelId !== undefined ? { baseModelId } : {}) });
+    await ended;
+    return starts;
+  };
+  assert.deepEqual(await trainRound(), ['onnxruntime (cpu)']);
+  const [model] = await wb.listModels(project!.id);
+  const before = await wb.predict(model!.id, images[0]!.id);
+  assert.deepEqual(await trainRound(model!.id), ['onnxruntime (cpu)'], 'the fine-tuning round ran on ONNX Runtime');
+  assert.equal((await wb.listModels(project!.id)).length, 1, 'fine-tuning keeps training the same model');
+  const after = await wb.predict(model!.id, images[0]!.id);
+  assert.notEqual(after.probabilities, before.probabilities, 'the prediction comes from the fine-tuned weights');
+});
