@@ -246,7 +246,7 @@ async function createStepEngine(job: TrainJob, model: tf.LayersModel, shape: { p
   if (job.engine?.kind === 'onnxruntime') {
     try {
       return await OnnxTrainer.create(model, {
-        batchSize: options.batchSize, patchSize: shape.patchSize, bands: shape.bands, learningRate: options.learningRate, loss: shape.lossOptions,
+        batchSize: options.batchSize, patchSize: shape.patchSize, bands: shape.bands, learningRate: options.learningRate, loss: shape.lossOptions, seed: options.seed,
         ...(job.engine.provider ? { provider: job.engine.provider } : {}),
         ...(job.note ? { warn: job.note } : {}),
       });

@@ -22,6 +22,8 @@ export interface OnnxTrainerOptions {
   warn?: (line: string) => void;
   /** Also output every weight's gradient (the gradient checks). */
   gradients?: boolean;
+  /** Seeds dropout's masks (--seed), so a run is repeatable. */
+  seed?: number;
 }
 
 /** The tfjs variable behind a graph parameter. */
@@ -60,7 +62,7 @@ export class OnnxTrainer implements StepEngine {
   /** Compiles the model's step for batches of `batchSize` patches of `patchSize`², starting from its current weights. */
   static async create(model: tf.LayersModel, options: OnnxTrainerOptions): Promise<OnnxTrainer> {
     const shape = { batch: options.batchSize, height: options.patchSize, width: options.patchSize, bands: options.bands };
-    const graph = buildTrainingGraph(model, shape, options.loss, { gradients: options.gradients });
+    const graph = buildTrainingGraph(model, shape, options.loss, { gradients: options.gradients, seed: options.seed });
     const onnx = await createOnnxSession(graph.bytes, { provider: options.provider, warn: options.warn });
     return new OnnxTrainer(model, graph, onnx, options);
   }

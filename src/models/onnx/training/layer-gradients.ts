@@ -18,6 +18,8 @@ export interface TrainingGraphBuilder extends OnnxGraphBuilder {
   scalar(value: number): string;
   /** A boolean true constant (Dropout's training_mode). */
   booleanTrue(): string;
+  /** Seeds the dropout masks, so a run is repeatable (each step still draws new masks). */
+  readonly seed?: number;
 }
 
 /** What the backward rule needs from the forward pass of one layer. */
@@ -99,7 +101,8 @@ const TRAINING_FORWARD: Record<string, TrainingForward> = {
   Dropout: ({ graph, layer, config, inputs }, saved) => {
     const rate = Number(config.rate ?? 0);
     if (rate <= 0) return [inputs[0]!];
-    const [y, mask] = graph.node('Dropout', [inputs[0]!.name, graph.scalar(rate), graph.booleanTrue()], [layer.name, `${layer.name}_mask`]);
+    const seed: Record<string, number> = graph.seed !== undefined ? { seed: graph.seed } : {};
+    const [y, mask] = graph.node('Dropout', [inputs[0]!.name, graph.scalar(rate), graph.booleanTrue()], [layer.name, `${layer.name}_mask`], seed);
     saved.mask = mask!;
     return [{ name: y!, rank: 4 }];
   },

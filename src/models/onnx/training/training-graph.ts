@@ -41,7 +41,7 @@ class Builder extends OnnxGraphBuilder implements TrainingGraphBuilder {
   private readonly scalars = new Map<number, string>();
   private trueConstant: string | null = null;
 
-  constructor(private readonly model: tf.LayersModel) {
+  constructor(private readonly model: tf.LayersModel, readonly seed?: number) {
     super();
   }
 
@@ -94,8 +94,8 @@ function nchwShapes(layer: tf.layers.Layer, inputShapes: number[][]): number[][]
   return list.map((d) => (d.length === 4 ? [d[0]!, d[3]!, d[1]!, d[2]!] : d));
 }
 
-export function buildTrainingGraph(model: tf.LayersModel, shape: TrainingShape, loss: LossSpec, options: { gradients?: boolean } = {}): TrainingGraph {
-  const graph = new Builder(model);
+export function buildTrainingGraph(model: tf.LayersModel, shape: TrainingShape, loss: LossSpec, options: { gradients?: boolean; seed?: number } = {}): TrainingGraph {
+  const graph = new Builder(model, options.seed);
   for (const name of [...Object.values(TRAINING_INPUTS), ...Object.values(TRAINING_OUTPUTS)]) graph.reserve(name);
   const dims: Dims = new Map([[TRAINING_INPUTS.image, [shape.batch, shape.bands, shape.height, shape.width]]]);
   const outputs = new Map<string, OnnxValue[]>();
