@@ -3,6 +3,7 @@ import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { InputError, type Raster, type RasterDType } from './raster.ts';
 import { checkWindow } from './memory-raster.ts';
 import { useNativeInflate } from './tiff-inflate.ts';
+import { checkTiffStructure } from './tiff-structure.ts';
 
 useNativeInflate();
 
@@ -45,6 +46,7 @@ export async function readOverview(file: string, level: number): Promise<Raster>
 }
 
 async function openTiffImage(file: string, index: number): Promise<Raster> {
+  await checkTiffStructure(file);
   let tiff: GeoTIFF;
   let image: GeoTIFFImage;
   try {
