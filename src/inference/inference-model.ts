@@ -29,13 +29,21 @@ export interface OpenOptions {
 /** Opens a model directory, or a bare .onnx file exported by Segwork, on the engine for forward passes. */
 export async function openInferenceModel(modelPath: string, options: OpenOptions = {}): Promise<InferenceModel> {
   const engine = await chooseEngine(options.backend);
+  const bare = /\.onnx$/i.test(modelPath);
   if (engine.kind === 'onnxruntime') {
     const note = options.note ?? ((line: string) => console.error(line));
-    const { bytes, meta } = await readOnnxModel(modelPath, note);
-    const session = await createOnnxSession(bytes, { provider: engine.provider, warn: note });
-    return { meta, path: modelPath, engine: `onnxruntime (${session.provider})`, predict: onnxPredictor(session), dispose: async () => void (await session.session.release()) };
+    try {
+      const { bytes, meta } = await readOnnxModel(modelPath, note);
+      const session = await createOnnxSession(bytes, { provider: engine.provider, warn: note });
+      return { meta, path: modelPath, engine: `onnxruntime (${session.provider})`, predict: onnxPredictor(session), dispose: async () => void (await session.session.release()) };
+    } catch (error) {
+      // A user's mistake (a bad folder or file) is theirs to fix on any engine; anything else ONNX Runtime could not
+      // run, a model directory still can on tfjs.
+      if (error instanceof InputError || bare) throw error;
+      note(`ONNX Runtime cannot run ${modelPath} (${(error as Error).message.split('\n')[0]}); using tfjs instead`);
+    }
   }
-  if (/\.onnx$/i.test(modelPath)) throw new InputError(modelPath, 'a bare .onnx model runs on ONNX Runtime only; choose --backend onnxruntime, or give the model directory');
+  if (bare) throw new InputError(modelPath, 'a bare .onnx model runs on ONNX Runtime only; choose --backend onnxruntime, or give the model directory');
   const backend = await initBackend(options.backend);
   return tfjsInferenceModel(await loadModelDir(modelPath), backend);
 }

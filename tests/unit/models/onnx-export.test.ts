@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { defaultClasses } from '../../../src/api/palette.ts';
-import { createOnnxSession } from '../../../src/compute/onnxruntime.ts';
+import { createOnnxSession, probeOnnxRuntime } from '../../../src/compute/onnxruntime.ts';
 import { segmentSource } from '../../../src/inference/batch.ts';
 import { openInferenceModel, tfjsInferenceModel } from '../../../src/inference/inference-model.ts';
 import { onnxPredictor } from '../../../src/inference/onnx-predictor.ts';
@@ -198,4 +198,21 @@ test('a missing, corrupt or stale model.onnx is exported again from the weights,
   assert.deepEqual(notes, [], 'a current model.onnx is used as it is');
   first.model.dispose();
   second.dispose();
+});
+
+test('a forced provider that cannot start: a model directory falls back to tfjs, with one line saying why', async (t) => {
+  const report = await probeOnnxRuntime(true);
+  if (report.providers.find((p) => p.name === 'cuda')?.available) {
+    t.skip('CUDA starts here');
+    return;
+  }
+  const dir = tempDir(t);
+  const { model, meta } = await buildModel('unet', 'tiny', 1);
+  await saveModelDir(dir, model, meta);
+  model.dispose();
+  const notes: string[] = [];
+  const opened = await openInferenceModel(dir, { backend: 'onnxruntime-cuda', note: (line) => notes.push(line) });
+  assert.match(opened.engine, /^tfjs /);
+  assert.match(notes.join('\n'), /ONNX Runtime cannot run .*cuda provider is not available.*using tfjs instead/);
+  await opened.dispose();
 });
