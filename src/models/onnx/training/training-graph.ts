@@ -151,16 +151,16 @@ export function buildTrainingGraph(model: tf.LayersModel, shape: TrainingShape, 
     const grad = weightGrads.get(p.name);
     if (!grad) throw new Error(`ONNX training: no gradient reaches ${p.layer}/${p.suffix}`);
     const { m, v } = momentNames(p.name);
-    const mNew = graph.node('Add', [graph.node('Mul', [m, graph.scalar(ADAM.beta1)], `${p.name}_m_decay`)[0]!, graph.node('Mul', [grad, graph.scalar(1 - ADAM.beta1)], `${p.name}_m_grad`)[0]!], `${p.name}_m_sum`)[0]!;
+    // The new moments are graph outputs as they are computed: no Identity copies of weight-sized tensors.
+    const [mNew, vNew] = [newName(m), newName(v)];
+    graph.nodeNamed('Add', [graph.node('Mul', [m, graph.scalar(ADAM.beta1)], `${p.name}_m_decay`)[0]!, graph.node('Mul', [grad, graph.scalar(1 - ADAM.beta1)], `${p.name}_m_grad`)[0]!], [mNew]);
     const gradSq = graph.node('Mul', [grad, grad], `${p.name}_grad_sq`)[0]!;
-    const vNew = graph.node('Add', [graph.node('Mul', [v, graph.scalar(ADAM.beta2)], `${p.name}_v_decay`)[0]!, graph.node('Mul', [gradSq, graph.scalar(1 - ADAM.beta2)], `${p.name}_v_grad`)[0]!], `${p.name}_v_sum`)[0]!;
+    graph.nodeNamed('Add', [graph.node('Mul', [v, graph.scalar(ADAM.beta2)], `${p.name}_v_decay`)[0]!, graph.node('Mul', [gradSq, graph.scalar(1 - ADAM.beta2)], `${p.name}_v_grad`)[0]!], [vNew]);
     const mHat = graph.node('Div', [mNew, TRAINING_INPUTS.oneMinusBeta1Power], `${p.name}_m_hat`)[0]!;
     const vHat = graph.node('Div', [vNew, TRAINING_INPUTS.oneMinusBeta2Power], `${p.name}_v_hat`)[0]!;
     const denominator = graph.node('Add', [graph.node('Sqrt', [vHat], `${p.name}_v_sqrt`)[0]!, graph.scalar(ADAM.epsilon)], `${p.name}_denominator`)[0]!;
     const step = graph.node('Mul', [graph.node('Div', [mHat, denominator], `${p.name}_ratio`)[0]!, TRAINING_INPUTS.learningRate], `${p.name}_step`)[0]!;
     graph.nodeNamed('Sub', [p.name, step], [newName(p.name)]);
-    graph.nodeNamed('Identity', [mNew], [newName(m)]);
-    graph.nodeNamed('Identity', [vNew], [newName(v)]);
     if (options.gradients) graph.nodeNamed('Identity', [grad], [gradientName(p.name)]);
   }
   for (const s of states) graph.nodeNamed('Identity', [graph.stateUpdates.get(s.name) ?? s.name], [newName(s.name)]);
