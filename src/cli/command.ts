@@ -13,9 +13,8 @@ export interface CliIO {
   signal: AbortSignal;
 }
 
+/** What a command module exports; its name and summary live in the command table (commands.ts). */
 export interface Command {
-  name: string;
-  summary: string;
   /** Full --help text. */
   usage: string;
   run(argv: string[], io: CliIO): Promise<number>;

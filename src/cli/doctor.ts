@@ -4,8 +4,6 @@ import { EXIT_OK, type Command } from './command.ts';
 import { toJson } from './progress.ts';
 
 export const doctorCommand: Command = {
-  name: 'doctor',
-  summary: 'List compute engines and backends, which are available and why, and the ones chosen',
   usage: `Usage: segwork doctor [--json]
 
 Training steps and forward passes (train, segment, eval, the workbench's Train and Predict) run on ONNX Runtime

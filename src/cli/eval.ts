@@ -14,8 +14,6 @@ import { parseRefineOptions, refineOptionSpec, refineUsage } from './refine-opti
 import { ProgressBar } from './progress.ts';
 
 export const evalCommand: Command = {
-  name: 'eval',
-  summary: 'Score a model on labeled images: per-class IoU, Dice, precision, recall, confusion',
   usage: `Usage: segwork eval --model MODEL_DIR|MODEL.onnx --images DIR --labels DIR [options]
 
 Predicts every image (tiled, any size) and compares with its label mask. Unlabeled pixels (255, or

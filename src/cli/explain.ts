@@ -120,8 +120,6 @@ export async function explain(request: ExplainRequest): Promise<ExplainResult> {
 }
 
 export const explainCommand: Command = {
-  name: 'explain',
-  summary: 'Grad-CAM heatmap: which parts of an image made the model see a class',
   usage: `Usage: segwork explain --model MODEL_DIR --image FILE --class C --out heatmap.png [options]
 
 Writes an 8-bit grayscale PNG the size of the image: 255 where the chosen layer's evidence for class C is

@@ -10,8 +10,6 @@ import { intOption, numberOption, parse, required } from './args.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
 
 export const exportModelCommand: Command = {
-  name: 'export-model',
-  summary: 'Write a trained model as an ONNX file, for ONNX Runtime, QGIS Deepness and other tools',
   usage: `Usage: segwork export-model --model MODEL_DIR --out FILE.onnx [options]
 
 Every model directory already holds model.onnx (kept in step with its weights); this writes one elsewhere, with

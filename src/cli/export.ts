@@ -10,8 +10,6 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from '.
 import { toJson } from './progress.ts';
 
 export const exportCommand: Command = {
-  name: 'export',
-  summary: "Write every image's current labels of a project: PNG or GeoTIFF masks, NIfTI label maps or DICOM SEG",
   usage: `Usage: segwork export --project NAME --out DIR [--format auto|png|geotiff|geojson|nifti|dicom-seg] [--unlabeled-value V] [--json] [--workspace DIR]
 
 --format auto (default): OUT/<image>.png for 2D images (8-bit, value = class index, 255 = unlabeled),

@@ -14,8 +14,6 @@ import { forwardBackendUsage } from './backend-option.ts';
 import { parseRefineOptions, refineOptionSpec, refineUsage } from './refine-options.ts';
 
 export const segmentCommand: Command = {
-  name: 'segment',
-  summary: 'Segment every image of a folder with a trained model',
   usage: `Usage: segwork segment --model MODEL_DIR|MODEL.onnx --in DIR --out DIR [options]
 
 Every readable image gets a mask (8-bit PNG, value = class index) at the same relative path under --out;

@@ -43,8 +43,6 @@ export function parseServeArgs(argv: string[]): ServeArgs {
 }
 
 export const serveCommand: Command = {
-  name: 'serve',
-  summary: 'Open the workbench in a browser, served on 127.0.0.1 only',
   usage: `Usage: segwork serve [--port P] [--workspace DIR] [--open]
 
 Runs the core and serves the workbench on 127.0.0.1. The first line printed is the address to open,

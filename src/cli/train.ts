@@ -16,8 +16,6 @@ import { ProgressBar, formatSeconds, toJson } from './progress.ts';
 const d = DEFAULT_TRAIN_OPTIONS;
 
 export const trainCommand: Command = {
-  name: 'train',
-  summary: 'Train a segmentation model on a folder of images and a folder of label masks',
   usage: `Usage: segwork train --images DIR --labels DIR --out MODEL_DIR [options]
 
 Images and labels pair by file name without extension. A label mask is an 8-bit PNG whose value is the
