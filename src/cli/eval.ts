@@ -26,6 +26,7 @@ ${refineUsage}
 ${forwardBackendUsage}
   --json                 one JSON object {pixelAccuracy, meanIoU, frequencyWeightedIoU, perClass, confusion}
   --workspace DIR        where the evaluation is recorded`,
+  interrupt: 'Stopping (Ctrl-C again to quit at once)…',
   async run(argv, io) {
     const { values } = parse(argv, {
       model: { type: 'string' },

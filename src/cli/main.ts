@@ -1,6 +1,6 @@
-// `segwork <command>`: dispatch, --help, exit codes, and one clear line for every error.
+// `segwork <command>`: dispatch, --help, exit codes, Ctrl-C, and one clear line for every error.
 import { InputError } from '../io/raster.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, UsageError, type CliIO } from './command.ts';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, UsageError, type CliIO, type Command } from './command.ts';
 import { COMMANDS } from './commands.ts';
 
 function overview(): string {
@@ -14,15 +14,17 @@ function overview(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Every command takes --workspace DIR (default: $SEGWORK_HOME or the per-user data folder).',
-    'Exit codes: 0 ok, 1 failure, 2 partial failure or bad usage.',
+    'Exit codes: 0 ok, 1 failure, 2 partial failure or bad usage, 130 quit by Ctrl-C.',
   ].join('\n');
 }
 
 export async function main(argv: string[], io?: Partial<CliIO>): Promise<number> {
   const controller = new AbortController();
+  // Set once the command is known: a command that stops cleanly says how; any other quits at once.
+  let command: Command | undefined;
   const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nStopping after the current step (Ctrl-C again to quit at once)…\n');
+    if (controller.signal.aborted || !command?.interrupt) process.exit(EXIT_INTERRUPTED);
+    process.stderr.write(`\n${command.interrupt}\n`);
     controller.abort();
   };
   process.on('SIGINT', onSigint);
@@ -35,7 +37,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
       return name ? EXIT_OK : EXIT_PARTIAL;
     }
     if (!entry) throw new UsageError(`unknown command "${name}"; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
-    const command = await entry.load();
+    command = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
       cli.stdout.write(command.usage.trimEnd() + '\n');
       return EXIT_OK;

@@ -32,6 +32,7 @@ Use the same --model and --preset in both commands.
   --seed N            repeatable runs (default 1)
   --backend NAME      tensorflow | webgpu | wasm | cpu (default: fastest available)
   --json              progress and result as JSON lines`,
+  interrupt: 'Stopping after the current step (Ctrl-C again to quit at once)…',
   async run(argv, io) {
     const { values } = parse(argv, {
       images: { type: 'string', multiple: true },

@@ -40,6 +40,7 @@ ${refineUsage}
   --workers N        images segmented at once, each in its own thread (default: one per core)
 ${forwardBackendUsage}
   --json             progress and the summary as JSON lines`,
+  interrupt: 'Stopping after the files in progress (Ctrl-C again to quit at once)…',
   async run(argv, io) {
     const { values } = parse(argv, {
       model: { type: 'string' },

@@ -53,6 +53,7 @@ with the per-launch token: Workbench: http://127.0.0.1:PORT/?token=TOKEN
                     which starts with the bundled sample project)
   --open            open the address in the default browser
 `,
+  interrupt: 'Closing the workbench (Ctrl-C again to quit at once)…',
   async run(argv: string[], io: CliIO): Promise<number> {
     const args = parseServeArgs(argv);
     if (!existsSync(path.join(RENDERER_DIST, 'index.html'))) {

@@ -53,6 +53,7 @@ Output:
   --out MODEL_DIR        model directory (model.json, weights.bin, segwork.json; best epoch's weights)
   --json                 progress as JSON lines on stdout
   --workspace DIR        where the run is recorded`,
+  interrupt: 'Stopping after the current step (Ctrl-C again to quit at once)…',
   async run(argv, io) {
     const { values } = parse(argv, {
       images: { type: 'string' },

@@ -19,6 +19,7 @@ test('--help lists every command without loading tfjs; an unknown command names 
   const help = await segworkWithoutTfjs(['--help']);
   assert.equal(help.code, 0, help.stderr);
   for (const { name, summary } of COMMANDS) assert.ok(help.stdout.includes(`${name}  `) && help.stdout.includes(summary), name);
+  assert.match(help.stdout, /130 quit by Ctrl-C/);
   const unknown = await segworkWithoutTfjs(['trian']);
   assert.equal(unknown.code, 2, unknown.stderr);
   assert.match(unknown.stderr, /unknown command "trian"; commands: doctor, train/);
