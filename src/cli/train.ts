@@ -132,13 +132,17 @@ Output:
 
     const ws = openWorkspace(resolveWorkspaceDir(values.workspace));
     const runId = ws.runs.start({ projectId: null, modelId: null, config: { ...options, imagesDir: path.resolve(imagesDir), labelsDir: path.resolve(labelsDir), outDir }, backend });
+    let firstStep = true;
     const onEvent = (event: TrainEvent) => {
       if (json) io.stdout.write(toJson(event) + '\n');
       if (event.type === 'start') say(`Steps run on ${event.backend} (${event.parameters.toLocaleString('en')} parameters)`);
       if (event.type === 'step') {
+        // Only a resumed run starts past epoch 1: the loop continues with the epoch after the checkpoint's.
+        if (firstStep && event.epoch > 1) say(`Resuming from epoch ${event.epoch}`);
+        firstStep = false;
         const done = ((event.epoch - 1) * event.stepsPerEpoch + event.step) / (options.epochs * event.stepsPerEpoch);
         const budgetDone = timeBudget ? 1 - (event.etaSeconds ?? 0) / timeBudget : 0;
-        bar.update(Math.max(done, budgetDone), `epoch ${event.epoch} step ${event.step}/${event.stepsPerEpoch} loss ${event.loss.toFixed(4)} ${event.imagesPerSecond.toFixed(1)} img/s ETA ${formatSeconds(event.etaSeconds)}`);
+        bar.update(Math.max(done, budgetDone), `epoch ${event.epoch}/${options.epochs} step ${event.step}/${event.stepsPerEpoch} loss ${event.loss.toFixed(4)} ${event.imagesPerSecond.toFixed(1)} img/s ETA ${formatSeconds(event.etaSeconds)}`);
       } else if (event.type === 'epoch') {
         ws.runs.addEpoch(runId, { epoch: event.epoch, loss: event.loss, valLoss: event.valLoss, perClassIoU: event.perClassIoU, meanIoU: event.meanIoU });
         const perClass = event.perClassIoU.map((v, i) => `${classes[i]!.name} ${v === null ? '–' : v.toFixed(3)}`).join(', ');
