@@ -1,4 +1,3 @@
-import { doctor } from '../compute/backends.ts';
 import { parse } from './args.ts';
 import { EXIT_OK, type Command } from './command.ts';
 import { toJson } from './progress.ts';
@@ -16,6 +15,8 @@ Options:
   --json   one JSON object: {chosen, engine, backends: [{name, available, reason}],
            onnxruntime: {available, reason, providers: [{name, available, reason}]}, node, platform}`,
   async run(argv, io) {
+    // Loaded when it runs, not with the module: its --help then starts without tfjs (tests/unit/cli/startup.test.ts).
+    const { doctor } = await import('../compute/backends.ts');
     const { values } = parse(argv, { json: { type: 'boolean' }, workspace: { type: 'string' } });
     const report = await doctor();
     if (values.json) {
