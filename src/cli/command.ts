@@ -5,6 +5,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** Partial failure (some files of a batch failed) or bad usage. */
 export const EXIT_PARTIAL = 2;
+/** Quit by Ctrl-C before finishing (128 + SIGINT, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -13,11 +15,15 @@ export interface CliIO {
   signal: AbortSignal;
 }
 
+/** What a command module exports; its name and summary live in the command table (commands.ts). */
 export interface Command {
-  name: string;
-  summary: string;
   /** Full --help text. */
   usage: string;
+  /**
+   * Printed on the first Ctrl-C by a command that stops cleanly on `signal` (a second Ctrl-C quits at once);
+   * a command without it quits at the first Ctrl-C.
+   */
+  interrupt?: string;
   run(argv: string[], io: CliIO): Promise<number>;
 }
 

@@ -1,11 +1,8 @@
-import { doctor } from '../compute/backends.ts';
 import { parse } from './args.ts';
 import { EXIT_OK, type Command } from './command.ts';
 import { toJson } from './progress.ts';
 
 export const doctorCommand: Command = {
-  name: 'doctor',
-  summary: 'List compute engines and backends, which are available and why, and the ones chosen',
   usage: `Usage: segwork doctor [--json]
 
 Training steps and forward passes (train, segment, eval, the workbench's Train and Predict) run on ONNX Runtime
@@ -18,6 +15,8 @@ Options:
   --json   one JSON object: {chosen, engine, backends: [{name, available, reason}],
            onnxruntime: {available, reason, providers: [{name, available, reason}]}, node, platform}`,
   async run(argv, io) {
+    // Loaded when it runs, not with the module: its --help then starts without tfjs (tests/unit/cli/startup.test.ts).
+    const { doctor } = await import('../compute/backends.ts');
     const { values } = parse(argv, { json: { type: 'boolean' }, workspace: { type: 'string' } });
     const report = await doctor();
     if (values.json) {

@@ -1,8 +1,6 @@
 import * as path from 'node:path';
 import { evaluateImages } from '../inference/evaluate.ts';
-import { openInferenceModel } from '../inference/inference-model.ts';
 import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
-import { getArchitecture } from '../models/index.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
 import { openWorkspace } from '../store/workspace.ts';
 import { loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts';
@@ -14,8 +12,6 @@ import { parseRefineOptions, refineOptionSpec, refineUsage } from './refine-opti
 import { ProgressBar } from './progress.ts';
 
 export const evalCommand: Command = {
-  name: 'eval',
-  summary: 'Score a model on labeled images: per-class IoU, Dice, precision, recall, confusion',
   usage: `Usage: segwork eval --model MODEL_DIR|MODEL.onnx --images DIR --labels DIR [options]
 
 Predicts every image (tiled, any size) and compares with its label mask. Unlabeled pixels (255, or
@@ -28,7 +24,10 @@ ${refineUsage}
 ${forwardBackendUsage}
   --json                 one JSON object {pixelAccuracy, meanIoU, frequencyWeightedIoU, perClass, confusion}
   --workspace DIR        where the evaluation is recorded`,
+  interrupt: 'Stopping (Ctrl-C again to quit at once)…',
   async run(argv, io) {
+    // Loaded when it runs, not with the module: its --help then starts without tfjs (tests/unit/cli/startup.test.ts).
+    const [{ openInferenceModel }, { getArchitecture }] = await Promise.all([import('../inference/inference-model.ts'), import('../models/index.ts')]);
     const { values } = parse(argv, {
       model: { type: 'string' },
       images: { type: 'string' },

@@ -1,12 +1,9 @@
 // `segwork explain`: a Grad-CAM heatmap of one image for one class, written as an 8-bit grayscale PNG.
 import * as path from 'node:path';
-import { initBackend } from '../compute/backends.ts';
-import { matchBands } from '../inference/batch.ts';
-import { computeCam, heatmapToBytes, type CamRegion } from '../inference/cam.ts';
+import type { CamRegion } from '../inference/cam.ts';
 import { DEFAULT_TILE_OPTIONS, type TileOptions } from '../inference/tiler.ts';
 import { openRaster, writeMaskPng } from '../io/index.ts';
-import { loadModelDir, type ModelMeta } from '../models/model-dir.ts';
-import { getArchitecture } from '../models/registry.ts';
+import type { ModelMeta } from '../models/model-dir.ts';
 import { intOption, numberOption, parse, required } from './args.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
 import { toJson } from './progress.ts';
@@ -87,6 +84,14 @@ export interface ExplainResult {
 }
 
 export async function explain(request: ExplainRequest): Promise<ExplainResult> {
+  // Loaded here, not with the module: `segwork explain --help` then starts without tfjs (tests/unit/cli/startup.test.ts).
+  const [{ initBackend }, { matchBands }, { computeCam, heatmapToBytes }, { loadModelDir }, { getArchitecture }] = await Promise.all([
+    import('../compute/backends.ts'),
+    import('../inference/batch.ts'),
+    import('../inference/cam.ts'),
+    import('../models/model-dir.ts'),
+    import('../models/registry.ts'),
+  ]);
   const started = performance.now();
   await initBackend(request.backend);
   const { model, meta } = await loadModelDir(request.modelDir);
@@ -120,8 +125,6 @@ export async function explain(request: ExplainRequest): Promise<ExplainResult> {
 }
 
 export const explainCommand: Command = {
-  name: 'explain',
-  summary: 'Grad-CAM heatmap: which parts of an image made the model see a class',
   usage: `Usage: segwork explain --model MODEL_DIR --image FILE --class C --out heatmap.png [options]
 
 Writes an 8-bit grayscale PNG the size of the image: 255 where the chosen layer's evidence for class C is

@@ -1,17 +1,12 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { initBackend } from '../compute/backends.ts';
 import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
 import { writeAtomic } from '../io/write-atomic.ts';
-import { loadModelDir, WEIGHTS, weightsDigest } from '../models/model-dir.ts';
-import { exportOnnx } from '../models/onnx/export.ts';
 import { ONNX_IR_VERSION, ONNX_OPSET } from '../models/onnx/graph-builder.ts';
 import { intOption, numberOption, parse, required } from './args.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
 
 export const exportModelCommand: Command = {
-  name: 'export-model',
-  summary: 'Write a trained model as an ONNX file, for ONNX Runtime, QGIS Deepness and other tools',
   usage: `Usage: segwork export-model --model MODEL_DIR --out FILE.onnx [options]
 
 Every model directory already holds model.onnx (kept in step with its weights); this writes one elsewhere, with
@@ -28,6 +23,8 @@ Options:
   --overlap F          overlap between tiles it recommends, 0 ≤ F < 1 (default ${DEFAULT_TILE_OPTIONS.overlap})
   --resolution CM      ground resolution of the training imagery, in centimetres per pixel`,
   async run(argv, io) {
+    // Loaded when it runs, not with the module: its --help then starts without tfjs (tests/unit/cli/startup.test.ts).
+    const [{ initBackend }, { loadModelDir, WEIGHTS, weightsDigest }, { exportOnnx }] = await Promise.all([import('../compute/backends.ts'), import('../models/model-dir.ts'), import('../models/onnx/export.ts')]);
     const { values } = parse(argv, {
       model: { type: 'string' },
       out: { type: 'string' },

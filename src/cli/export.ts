@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import { defaultExportFormat, exportImageLabels, exportPath } from '../api/label-export.ts';
 import { LABEL_EXPORT_FORMATS, type LabelExportFormat } from '../api/service.ts';
 import { InputError } from '../io/index.ts';
-import { checkWritableDir } from '../inference/batch.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
 import { openWorkspace } from '../store/workspace.ts';
 import { intOption, parse, required } from './args.ts';
@@ -10,8 +9,6 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from '.
 import { toJson } from './progress.ts';
 
 export const exportCommand: Command = {
-  name: 'export',
-  summary: "Write every image's current labels of a project: PNG or GeoTIFF masks, NIfTI label maps or DICOM SEG",
   usage: `Usage: segwork export --project NAME --out DIR [--format auto|png|geotiff|geojson|nifti|dicom-seg] [--unlabeled-value V] [--json] [--workspace DIR]
 
 --format auto (default): OUT/<image>.png for 2D images (8-bit, value = class index, 255 = unlabeled),
@@ -27,6 +24,8 @@ export const exportCommand: Command = {
 --unlabeled-value V: NIfTI value of voxels never labeled (default 0).
 Images with no label yet are listed and skipped; an image the format cannot hold is reported and the rest go on.`,
   async run(argv, io) {
+    // Loaded when it runs, not with the module: its --help then starts without tfjs (tests/unit/cli/startup.test.ts).
+    const { checkWritableDir } = await import('../inference/batch.ts');
     const { values } = parse(argv, {
       project: { type: 'string' },
       out: { type: 'string' },

@@ -8,8 +8,6 @@ import { EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from './command.ts';
 import { toJson } from './progress.ts';
 
 export const importCommand: Command = {
-  name: 'import',
-  summary: 'Add a folder of images (and label masks) to a workspace project',
   usage: `Usage: segwork import DIR [--labels DIR] [options]
 
 Adds every readable image under DIR to the project (created if missing). With --labels, masks of the

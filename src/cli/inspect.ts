@@ -1,31 +1,43 @@
-// segwork inspect: what a file or folder of images holds, as text or JSON, with optional value statistics.
-import { inspectPath, type InspectReport, type ValueStats } from '../io/inspect.ts';
+// segwork inspect: what files or folders of images hold, as text or JSON, with optional value statistics.
+// Reading images needs no model, so nothing here may load tfjs (tests/unit/cli/startup.test.ts checks it).
+import { inspectPath, type InspectFailure, type InspectReport, type ValueStats } from '../io/inspect.ts';
+import { InputError } from '../io/raster.ts';
 import { parse } from './args.ts';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from './command.ts';
 
 export const inspectCommand: Command = {
-  name: 'inspect',
-  summary: 'Describe image files: format, size, bands, type, DICOM/NIfTI/GeoTIFF facts, value statistics',
-  usage: `Usage: segwork inspect FILE_OR_FOLDER [--json] [--stats]
+  usage: `Usage: segwork inspect FILE_OR_FOLDER... [--json] [--stats]
 
 For every image (a folder is searched recursively): format, width, height, slices (frames for DICOM), bands, dtype;
 DICOM: modality, transfer syntax, rescale, window; GeoTIFF: EPSG code, geotransform, nodata; NIfTI: shape, affine.
 
 Options:
-  --json    JSON: one object for a file, an array for a folder (failures as {file, error})
+  --json    JSON: one object for one file, an array for several or a folder (failures as {file, error})
   --stats   add stats {min, max, mean} over all decoded values (after rescale, nodata excluded),
             plus perBand (2D images) or perSlice (volumes)
 
-Exit code 2 when some files of a folder could not be read.`,
+Exit code 2 when some of several files, or of a folder, could not be read.`,
   async run(argv, io) {
     const { values, positionals } = parse(argv, { json: { type: 'boolean' }, stats: { type: 'boolean' } }, true);
-    if (positionals.length !== 1) throw new UsageError(`expected one FILE_OR_FOLDER, got ${positionals.length}`);
-    const target = positionals[0];
-    const { reports, failures } = await inspectPath(target, { stats: Boolean(values.stats) });
-    const isFolder = reports.length !== 1 || failures.length > 0 || reports[0].file !== target;
+    if (positionals.length === 0) throw new UsageError('expected at least one FILE_OR_FOLDER');
+    const single = positionals.length === 1;
+    const reports: InspectReport[] = [];
+    const failures: InspectFailure[] = [];
+    for (const target of positionals) {
+      try {
+        const found = await inspectPath(target, { stats: Boolean(values.stats) });
+        reports.push(...found.reports);
+        failures.push(...found.failures);
+      } catch (error) {
+        // One bad file of several is reported like a bad file in a folder: the others are still described.
+        if (single || !(error instanceof InputError)) throw error;
+        failures.push({ file: target, error: error.problem });
+      }
+    }
+    const oneFile = single && reports.length === 1 && failures.length === 0 && reports[0].file === positionals[0];
     if (values.json) {
       const items = [...reports, ...failures];
-      io.stdout.write(`${JSON.stringify(isFolder ? items : items[0], null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify(oneFile ? items[0] : items, null, 2)}\n`);
     } else {
       for (const report of reports) io.stdout.write(`${describeLine(report)}\n`);
       for (const failure of failures) io.stderr.write(`${failure.file}: ${failure.error}\n`);

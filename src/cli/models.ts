@@ -88,8 +88,6 @@ export function listModels(inputChannels: number, numClasses: number): ModelList
 const millions = (n: number) => (n / 1e6).toFixed(2);
 
 export const modelsCommand: Command = {
-  name: 'models',
-  summary: 'List the model architectures and presets with parameter counts and FLOPs at 256×256',
   usage: `Usage: segwork models [--json] [--channels N] [--classes N]
 
 Lists every architecture (for segwork train --model) and each of its presets (--preset), with the

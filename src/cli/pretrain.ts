@@ -11,8 +11,6 @@ import { EXIT_OK, UsageError, type Command } from './command.ts';
 import { formatSeconds, toJson } from './progress.ts';
 
 export const pretrainCommand: Command = {
-  name: 'pretrain',
-  summary: 'Pre-train a model\'s encoder as an autoencoder on unlabeled images (for --init-encoder)',
   usage: `Usage: segwork pretrain --images DIR [--images DIR …] --model NAME --out ENCODER_DIR [options]
 
 Trains a convolutional autoencoder whose encoder is exactly the chosen model's encoder, on random patches of
@@ -34,6 +32,7 @@ Use the same --model and --preset in both commands.
   --seed N            repeatable runs (default 1)
   --backend NAME      tensorflow | webgpu | wasm | cpu (default: fastest available)
   --json              progress and result as JSON lines`,
+  interrupt: 'Stopping after the current step (Ctrl-C again to quit at once)…',
   async run(argv, io) {
     const { values } = parse(argv, {
       images: { type: 'string', multiple: true },

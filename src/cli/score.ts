@@ -8,8 +8,6 @@ import { printMetrics } from './metrics-output.ts';
 import { InputError } from '../io/raster.ts';
 
 export const scoreCommand: Command = {
-  name: 'score',
-  summary: 'Compare a folder of predicted masks with a folder of true masks (no model needed)',
   usage: `Usage: segwork score --pred DIR --truth DIR --classes N [options]
 
 Masks pair by file name without extension. Both folders hold masks whose values are class indices

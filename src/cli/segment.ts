@@ -1,11 +1,6 @@
 import os from 'node:os';
 import * as path from 'node:path';
-import { segmentFolder } from '../inference/batch.ts';
-import { openInferenceModel } from '../inference/inference-model.ts';
 import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
-import { segmentFolderPooled } from '../jobs/segment-pool.ts';
-import { readModelMeta } from '../models/model-dir.ts';
-import { readBareOnnx } from '../models/onnx/model-file.ts';
 import { intOption, numberOption, parse, required } from './args.ts';
 import type { BatchEvent, BatchSummary } from '../api/types.ts';
 import { EXIT_OK, EXIT_PARTIAL, type Command } from './command.ts';
@@ -14,8 +9,6 @@ import { forwardBackendUsage } from './backend-option.ts';
 import { parseRefineOptions, refineOptionSpec, refineUsage } from './refine-options.ts';
 
 export const segmentCommand: Command = {
-  name: 'segment',
-  summary: 'Segment every image of a folder with a trained model',
   usage: `Usage: segwork segment --model MODEL_DIR|MODEL.onnx --in DIR --out DIR [options]
 
 Every readable image gets a mask (8-bit PNG, value = class index) at the same relative path under --out;
@@ -42,7 +35,16 @@ ${refineUsage}
   --workers N        images segmented at once, each in its own thread (default: one per core)
 ${forwardBackendUsage}
   --json             progress and the summary as JSON lines`,
+  interrupt: 'Stopping after the files in progress (Ctrl-C again to quit at once)…',
   async run(argv, io) {
+    // Loaded when it runs, not with the module: its --help then starts without tfjs (tests/unit/cli/startup.test.ts).
+    const [{ segmentFolder }, { openInferenceModel }, { segmentFolderPooled }, { readModelMeta }, { readBareOnnx }] = await Promise.all([
+      import('../inference/batch.ts'),
+      import('../inference/inference-model.ts'),
+      import('../jobs/segment-pool.ts'),
+      import('../models/model-dir.ts'),
+      import('../models/onnx/model-file.ts'),
+    ]);
     const { values } = parse(argv, {
       model: { type: 'string' },
       in: { type: 'string' },

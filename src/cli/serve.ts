@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createWorkbench } from '../api/workbench.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
 import { startServer } from '../server/server.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIO, type Command } from './command.ts';
@@ -43,8 +42,6 @@ export function parseServeArgs(argv: string[]): ServeArgs {
 }
 
 export const serveCommand: Command = {
-  name: 'serve',
-  summary: 'Open the workbench in a browser, served on 127.0.0.1 only',
   usage: `Usage: segwork serve [--port P] [--workspace DIR] [--open]
 
 Runs the core and serves the workbench on 127.0.0.1. The first line printed is the address to open,
@@ -55,7 +52,10 @@ with the per-launch token: Workbench: http://127.0.0.1:PORT/?token=TOKEN
                     which starts with the bundled sample project)
   --open            open the address in the default browser
 `,
+  interrupt: 'Closing the workbench (Ctrl-C again to quit at once)…',
   async run(argv: string[], io: CliIO): Promise<number> {
+    // Loaded when it runs, not with the module: its --help then starts without tfjs (tests/unit/cli/startup.test.ts).
+    const { createWorkbench } = await import('../api/workbench.ts');
     const args = parseServeArgs(argv);
     if (!existsSync(path.join(RENDERER_DIST, 'index.html'))) {
       io.stderr.write(`${RENDERER_DIST}: the workbench is not built; run \`npm run build:renderer\` first\n`);

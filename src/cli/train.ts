@@ -16,8 +16,6 @@ import { ProgressBar, formatSeconds, toJson } from './progress.ts';
 const d = DEFAULT_TRAIN_OPTIONS;
 
 export const trainCommand: Command = {
-  name: 'train',
-  summary: 'Train a segmentation model on a folder of images and a folder of label masks',
   usage: `Usage: segwork train --images DIR --labels DIR --out MODEL_DIR [options]
 
 Images and labels pair by file name without extension. A label mask is an 8-bit PNG whose value is the
@@ -55,6 +53,7 @@ Output:
   --out MODEL_DIR        model directory (model.json, weights.bin, segwork.json; best epoch's weights)
   --json                 progress as JSON lines on stdout
   --workspace DIR        where the run is recorded`,
+  interrupt: 'Stopping after the current step (Ctrl-C again to quit at once)…',
   async run(argv, io) {
     const { values } = parse(argv, {
       images: { type: 'string' },
@@ -133,13 +132,17 @@ Output:
 
     const ws = openWorkspace(resolveWorkspaceDir(values.workspace));
     const runId = ws.runs.start({ projectId: null, modelId: null, config: { ...options, imagesDir: path.resolve(imagesDir), labelsDir: path.resolve(labelsDir), outDir }, backend });
+    let firstStep = true;
     const onEvent = (event: TrainEvent) => {
       if (json) io.stdout.write(toJson(event) + '\n');
       if (event.type === 'start') say(`Steps run on ${event.backend} (${event.parameters.toLocaleString('en')} parameters)`);
       if (event.type === 'step') {
+        // Only a resumed run starts past epoch 1: the loop continues with the epoch after the checkpoint's.
+        if (firstStep && event.epoch > 1) say(`Resuming from epoch ${event.epoch}`);
+        firstStep = false;
         const done = ((event.epoch - 1) * event.stepsPerEpoch + event.step) / (options.epochs * event.stepsPerEpoch);
         const budgetDone = timeBudget ? 1 - (event.etaSeconds ?? 0) / timeBudget : 0;
-        bar.update(Math.max(done, budgetDone), `epoch ${event.epoch} step ${event.step}/${event.stepsPerEpoch} loss ${event.loss.toFixed(4)} ${event.imagesPerSecond.toFixed(1)} img/s ETA ${formatSeconds(event.etaSeconds)}`);
+        bar.update(Math.max(done, budgetDone), `epoch ${event.epoch}/${options.epochs} step ${event.step}/${event.stepsPerEpoch} loss ${event.loss.toFixed(4)} ${event.imagesPerSecond.toFixed(1)} img/s ETA ${formatSeconds(event.etaSeconds)}`);
       } else if (event.type === 'epoch') {
         ws.runs.addEpoch(runId, { epoch: event.epoch, loss: event.loss, valLoss: event.valLoss, perClassIoU: event.perClassIoU, meanIoU: event.meanIoU });
         const perClass = event.perClassIoU.map((v, i) => `${classes[i]!.name} ${v === null ? '–' : v.toFixed(3)}`).join(', ');

@@ -1,6 +1,7 @@
 // Runs the `segwork` CLI as a user does: a real process, its exit code, stdout and stderr.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { repoRoot } from './tmp.ts';
 
 export interface Run {
@@ -9,10 +10,10 @@ export interface Run {
   stderr: string;
 }
 
-/** `segwork ARGS` on the wasm backend (or as `env` says). */
-export function segwork(args: string[], env: Record<string, string> = {}): Promise<Run> {
+/** `segwork ARGS` on the wasm backend (or as `env` says); `nodeArgs` go to node itself (e.g. --import HOOKS). */
+export function segwork(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/segwork.js'), ...args], { env: { ...process.env, SEGWORK_BACKEND: 'wasm', ...env } });
+    const child = spawn(process.execPath, [...nodeArgs, path.join(repoRoot, 'bin/segwork.js'), ...args], { env: { ...process.env, SEGWORK_BACKEND: 'wasm', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -20,5 +21,8 @@ export function segwork(args: string[], env: Record<string, string> = {}): Promi
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/** `segwork ARGS` in a process where importing TensorFlow.js fails (see no-tfjs.mjs). */
+export const segworkWithoutTfjs = (args: string[]) => segwork(args, {}, ['--import', pathToFileURL(path.join(repoRoot, 'tests/helpers/no-tfjs.mjs')).href]);
 
 export const jsonLines = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));

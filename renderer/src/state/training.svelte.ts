@@ -35,6 +35,8 @@ export class TrainingState {
   /** The projects the running jobs train on: the panel shows a job's progress only while its project is open. */
   private jobProject: number | null = null;
   private pretrainProject: number | null = null;
+  /** The running job's epoch count: what was asked for, then the core's own from its 'start' event. */
+  private totalEpochs = 0;
 
   presets = $derived(this.architectures.find((a) => a.name === this.architecture)?.presets ?? []);
   running = $derived(this.job !== null);
@@ -113,6 +115,7 @@ export class TrainingState {
       this.history = [];
       this.stepLoss = [];
       this.status = 'Starting…';
+      this.totalEpochs = epochs;
       const fresh = { architecture: this.architecture, ...(this.preset ? { preset: this.preset } : {}), epochs, sliceContext: this.sliceContext };
       const options = baseModelId === undefined ? fresh : { baseModelId, epochs };
       const { job, initEncoderDir } = await this.app.api.startTraining(projectId, options);
@@ -181,11 +184,13 @@ export class TrainingState {
   private onTrainEvent(event: TrainEvent): void {
     switch (event.type) {
       case 'start':
+        this.totalEpochs = event.totalEpochs;
         this.status = `Training on ${event.trainImages} image${event.trainImages === 1 ? '' : 's'} (${event.backend}, ${event.parameters.toLocaleString()} parameters)`;
         return;
       case 'step':
         this.stepLoss = [...this.stepLoss, event.loss];
-        this.status = `Epoch ${event.epoch + 1}, step ${event.step + 1}/${event.stepsPerEpoch}, loss ${event.loss.toFixed(4)}`;
+        // The core counts epochs and steps from 1: shown as they come.
+        this.status = `Epoch ${event.epoch}/${this.totalEpochs}, step ${event.step}/${event.stepsPerEpoch}, loss ${event.loss.toFixed(4)}`;
         return;
       case 'epoch':
         this.history = [...this.history, { epoch: event.epoch, loss: event.loss, valLoss: event.valLoss, perClassIoU: event.perClassIoU, meanIoU: event.meanIoU }];

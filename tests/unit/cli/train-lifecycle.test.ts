@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { segwork } from '../../helpers/cli.ts';
 import { writeSquaresDataset } from '../../helpers/images.ts';
 import { repoRoot, tempDir } from '../../helpers/tmp.ts';
 
@@ -90,6 +91,17 @@ for (const backend of ['wasm', 'onnxruntime']) test(`after a kill, --resume cont
   assert.equal(epochs[0], killedAfter + 1, 'resumes with the epoch after the last checkpoint');
   assert.equal(epochs.at(-1), 4);
   assert.equal(resumed.events.at(-1)!.epochs, 4);
+});
+
+test('--resume says which epoch it resumes from; a fresh run says nothing of resuming', async (t) => {
+  const args = ['train', ...baseArgs(tempDir(t), ['--steps', '2'])];
+  const first = await segwork([...args, '--epochs', '1']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.doesNotMatch(first.stderr, /Resuming/);
+  const resumed = await segwork([...args, '--epochs', '2', '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /^Resuming from epoch 2$/m);
+  assert.match(resumed.stderr, /after 2 epoch\(s\)/);
 });
 
 // U-Net small has dropout: on ONNX Runtime the seed also fixes the sequence of masks.

@@ -56,5 +56,5 @@ test('a folder lists every image and reports unreadable files with exit code 2',
 });
 
 test('no path is a usage error', async () => {
-  await assert.rejects(run([]), /expected one FILE_OR_FOLDER/);
+  await assert.rejects(run([]), /expected at least one FILE_OR_FOLDER/);
 });
