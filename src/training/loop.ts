@@ -6,17 +6,13 @@ import * as tf from '@tensorflow/tfjs';
 import { writeAtomic } from '../io/write-atomic.ts';
 import type { BackendName, ClassDef, EpochMetrics, TrainEvent, TrainOptions } from '../api/types.ts';
 import type { EngineChoice } from '../compute/backends.ts';
-import { createOnnxSession } from '../compute/onnxruntime.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
-import { onnxPredictor } from '../inference/onnx-predictor.ts';
-import { modelPredictor } from '../inference/tfjs-predictor.ts';
-import { DEFAULT_TILE_OPTIONS, type TilePredictor } from '../inference/tiler.ts';
+import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
 import { loadModelDir, readModelMeta, saveModelDir, type LoadedModel, type ModelMeta, type Normalisation } from '../models/model-dir.ts';
 import { getArchitecture, resolveConfig } from '../models/index.ts';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { classCounts, computeNormalisation, medianFrequencyWeights, type LabeledImage } from './dataset.ts';
 import type { LossOptions } from './losses.ts';
-import { exportOnnx } from '../models/onnx/export.ts';
 import { OnnxTrainer } from './onnx-trainer.ts';
 import { TfjsStepEngine, type NamedTensor, type StepEngine } from './step-engine.ts';
 import { Rng, withSeededMathRandom } from './rng.ts';
@@ -197,7 +193,7 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
     }
     // A partial epoch (budget or cancel) still gets validated and saved, so the time spent is never lost.
     await engine.sync();
-    const evaluation = await withValidationPredictor(model, metaFor('validation'), engine, (predict) => evaluateImages(predict, evalImages, normalisation, numClasses, sizeMultiple, tiles));
+    const evaluation = await engine.withPredictor(metaFor('validation'), (predict) => evaluateImages(predict, evalImages, normalisation, numClasses, sizeMultiple, tiles));
     const report = evaluation.confusion.report(classes.map((c) => c.name));
     const metrics: EpochMetrics = {
       epoch,
@@ -255,17 +251,6 @@ async function createStepEngine(job: TrainJob, model: tf.LayersModel, shape: { p
     }
   }
   return new TfjsStepEngine(model, job.backend, options.learningRate, shape.lossOptions);
-}
-
-/** Validation's forward passes on the training engine's side: ONNX Runtime's graph of the current weights, or tfjs. */
-async function withValidationPredictor<T>(model: tf.LayersModel, meta: ModelMeta, engine: StepEngine, run: (predict: TilePredictor) => Promise<T>): Promise<T> {
-  if (!(engine instanceof OnnxTrainer)) return run(modelPredictor(model));
-  const session = await createOnnxSession(exportOnnx(model, meta), { provider: engine.provider });
-  try {
-    return await run(onnxPredictor(session));
-  } finally {
-    await session.session.release();
-  }
 }
 
 /** Copies the weights of every encoder layer present (by name) in a pre-trained encoder's model directory. */

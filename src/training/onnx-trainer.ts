@@ -8,7 +8,10 @@ import { createOnnxSession, type OnnxProvider, type OnnxSession } from '../compu
 import type { Parameter } from '../models/onnx/graph-builder.ts';
 import { TRAINING_INPUTS, TRAINING_OUTPUTS } from '../models/onnx/training/names.ts';
 import { ADAM, buildTrainingGraph, gradientName, momentNames, newName, type TrainingGraph } from '../models/onnx/training/training-graph.ts';
-import { nhwcToNchw } from '../inference/onnx-predictor.ts';
+import { nhwcToNchw, onnxPredictor } from '../inference/onnx-predictor.ts';
+import type { TilePredictor } from '../inference/tiler.ts';
+import type { ModelMeta } from '../models/model-dir.ts';
+import { exportOnnx } from '../models/onnx/export.ts';
 import type { LossOptions } from './losses.ts';
 import type { Batch } from './sampler.ts';
 import type { NamedTensor, StepEngine } from './step-engine.ts';
@@ -130,6 +133,16 @@ export class OnnxTrainer implements StepEngine {
         const tfjsValues = (await moments[k * count + i]!.tensor.data()) as Float32Array;
         this.state.set(momentNames(p.name)[key], new Tensor('float32', toGraphLayout(p, tfjsValues), p.dims));
       }
+    }
+  }
+
+  /** Validation on ONNX Runtime too: the exported graph of the weights last synced into the tfjs model. */
+  async withPredictor<T>(meta: ModelMeta, use: (predict: TilePredictor) => Promise<T>): Promise<T> {
+    const session = await createOnnxSession(exportOnnx(this.model, meta), { provider: this.provider });
+    try {
+      return await use(onnxPredictor(session));
+    } finally {
+      await session.session.release();
     }
   }
 

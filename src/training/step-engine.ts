@@ -3,6 +3,9 @@
 // current when asked (sync), so checkpoints, the model directory and validation are engine-independent.
 import * as tf from '@tensorflow/tfjs';
 import { checkedStep } from '../compute/wasm-threads.ts';
+import { modelPredictor } from '../inference/tfjs-predictor.ts';
+import type { TilePredictor } from '../inference/tiler.ts';
+import type { ModelMeta } from '../models/model-dir.ts';
 import type { LossOptions } from './losses.ts';
 import { segmentationLoss } from './losses.ts';
 import type { Batch } from './sampler.ts';
@@ -23,6 +26,8 @@ export interface StepEngine {
   optimizerWeights(): Promise<NamedTensor[]>;
   /** Restores that state (resume). */
   setOptimizerWeights(weights: NamedTensor[]): Promise<void>;
+  /** Runs `use` with forward passes of the current (synced) weights on this engine: validation. */
+  withPredictor<T>(meta: ModelMeta, use: (predict: TilePredictor) => Promise<T>): Promise<T>;
   dispose(): void;
 }
 
@@ -57,6 +62,10 @@ export class TfjsStepEngine implements StepEngine {
 
   setOptimizerWeights(weights: NamedTensor[]): Promise<void> {
     return this.optimizer.setWeights(weights);
+  }
+
+  withPredictor<T>(_meta: ModelMeta, use: (predict: TilePredictor) => Promise<T>): Promise<T> {
+    return use(modelPredictor(this.model));
   }
 
   dispose(): void {
