@@ -65,6 +65,11 @@ function reshape(graph: OnnxGraphBuilder, x: string, shape: number[], base: stri
   return one(graph, 'Reshape', [x, graph.int64s(`${base}_shape`, shape)], base);
 }
 
+/** A per-channel vector [C] as [1, C, 1, 1], to broadcast over NCHW. */
+function perChannel(graph: OnnxGraphBuilder, v: string, channels: number, base: string): string {
+  return reshape(graph, v, [1, channels, 1, 1], base);
+}
+
 /** dy where the mask holds, 0 elsewhere. */
 function masked(graph: OnnxGraphBuilder, dy: string, mask: string, base: string): string {
   return one(graph, 'Mul', [dy, one(graph, 'Cast', [mask], `${base}_mask`, { to: 1 })], base);
@@ -79,14 +84,13 @@ const TRAINING_FORWARD: Record<string, TrainingForward> = {
     const epsilon = typeof config.epsilon === 'number' ? config.epsilon : 1e-3;
     const momentum = typeof config.momentum === 'number' ? config.momentum : 0.99;
     const channels = (layer.weights.find((w) => w.originalName.endsWith('/moving_mean'))!.shape[0]) as number;
-    const perChannel = (v: string, tag: string) => reshape(graph, v, [1, channels, 1, 1], `${n}_${tag}4`);
     const mean = one(graph, 'ReduceMean', [x], `${n}_batch_mean`, { axes: AXES_NHW, keepdims: 1 });
     const centred = one(graph, 'Sub', [x, mean], `${n}_centred`);
     const variance = one(graph, 'ReduceMean', [one(graph, 'Mul', [centred, centred], `${n}_sq`)], `${n}_batch_var`, { axes: AXES_NHW, keepdims: 1 });
     const invStd = one(graph, 'Reciprocal', [one(graph, 'Sqrt', [one(graph, 'Add', [variance, graph.scalar(epsilon)], `${n}_var_eps`)], `${n}_std`)], `${n}_inv_std`);
     const xhat = one(graph, 'Mul', [centred, invStd], `${n}_xhat`);
-    const gamma = perChannel(graph.parameterName(n, 'gamma'), 'gamma');
-    const y = one(graph, 'Add', [one(graph, 'Mul', [xhat, gamma], `${n}_scaled`), perChannel(graph.parameterName(n, 'beta'), 'beta')], n);
+    const gamma = perChannel(graph, graph.parameterName(n, 'gamma'), channels, `${n}_gamma4`);
+    const y = one(graph, 'Add', [one(graph, 'Mul', [xhat, gamma], `${n}_scaled`), perChannel(graph, graph.parameterName(n, 'beta'), channels, `${n}_beta4`)], n);
     // Moving averages as tfjs updates them: m ← m − (m − batch)·(1 − momentum), with the biased batch variance.
     for (const [suffix, batch] of [['moving_mean', mean], ['moving_variance', variance]] as const) {
       const current = graph.parameterName(n, suffix);
@@ -251,9 +255,8 @@ const batchNormBackward: Backward = ({ graph, record, dims, dOutputs }): Backwar
   const count = N! * H! * W!;
   const dBeta = reduceSum(graph, dy, AXES_NHW, `${n}_dbeta`);
   const dGamma = reduceSum(graph, one(graph, 'Mul', [dy, xhat], `${n}_dy_xhat`), AXES_NHW, `${n}_dgamma`);
-  const perChannel = (v: string, tag: string) => reshape(graph, v, [1, C!, 1, 1], `${n}_${tag}4`);
-  const meanDy = one(graph, 'Div', [perChannel(dBeta, 'dbeta'), graph.scalar(count)], `${n}_mean_dy`);
-  const meanDyXhat = one(graph, 'Div', [perChannel(dGamma, 'dgamma'), graph.scalar(count)], `${n}_mean_dy_xhat`);
+  const meanDy = one(graph, 'Div', [perChannel(graph, dBeta, C!, `${n}_dbeta4`), graph.scalar(count)], `${n}_mean_dy`);
+  const meanDyXhat = one(graph, 'Div', [perChannel(graph, dGamma, C!, `${n}_dgamma4`), graph.scalar(count)], `${n}_mean_dy_xhat`);
   const centred = one(graph, 'Sub', [one(graph, 'Sub', [dy, meanDy], `${n}_dy_c`), one(graph, 'Mul', [xhat, meanDyXhat], `${n}_xhat_m`)], `${n}_dy_cc`);
   const dx = one(graph, 'Mul', [centred, one(graph, 'Mul', [gamma, invStd], `${n}_g_inv`)], `${n}_dx`);
   return { dInputs: [dx], dWeights: { gamma: dGamma, beta: dBeta } };
