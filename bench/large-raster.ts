@@ -16,12 +16,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { deflateSync } from 'node:zlib';
-import { defaultClasses } from '../src/api/palette.ts';
+import { defaultClasses } from '../src/labels/palette.ts';
 import { initBackend } from '../src/compute/backends.ts';
 import { segmentFile } from '../src/inference/batch.ts';
 import { openInferenceModel } from '../src/inference/inference-model.ts';
 import { openRaster } from '../src/io/index.ts';
-import { renderDisplayImage } from '../src/api/display.ts';
+import { renderDisplayImage } from '../src/use-cases/display.ts';
 import { getArchitecture, resolveConfig } from '../src/models/index.ts';
 import { saveModelDir } from '../src/models/model-dir.ts';
 

@@ -4,7 +4,7 @@
 // Prints one JSON line. Run by bench.ts: node --import tsx bench/measure-model.ts '<json options>'
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
-import { defaultClasses } from '../src/api/palette.ts';
+import { defaultClasses } from '../src/labels/palette.ts';
 import { initBackend } from '../src/compute/backends.ts';
 import { createOnnxSession, type OnnxProvider } from '../src/compute/onnxruntime.ts';
 import { computeThreads } from '../src/compute/threads.ts';

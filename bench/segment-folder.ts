@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultClasses } from '../src/api/palette.ts';
+import { defaultClasses } from '../src/labels/palette.ts';
 import { initBackend } from '../src/compute/backends.ts';
 import { segmentFolder } from '../src/inference/batch.ts';
 import { openInferenceModel } from '../src/inference/inference-model.ts';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { chromium, type Page } from 'playwright-core';
 import type { ImageInfo } from '../src/api/types.ts';
-import { createWorkbench } from '../src/api/workbench.ts';
+import { createWorkbench } from '../src/use-cases/workbench.ts';
 import { startServer } from '../src/server/server.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

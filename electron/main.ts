@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toErrorPayload } from '../src/api/errors.ts';
-import { createWorkbench, type Workbench } from '../src/api/workbench.ts';
+import { createWorkbench, type Workbench } from '../src/use-cases/workbench.ts';
 import { callServiceMethod } from '../src/server/methods.ts';
 import { CONTENT_SECURITY_POLICY } from '../src/server/server.ts';
 import { contentType, resolveStatic } from '../src/server/static-files.ts';

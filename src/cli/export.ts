@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { defaultExportFormat, exportImageLabels, exportPath } from '../api/label-export.ts';
+import { defaultExportFormat, exportImageLabels, exportPath } from '../use-cases/label-export.ts';
 import { LABEL_EXPORT_FORMATS, type LabelExportFormat } from '../api/service.ts';
 import { InputError } from '../io/index.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';

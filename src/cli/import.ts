@@ -1,5 +1,5 @@
-import { defaultClasses } from '../api/palette.ts';
-import { expandPaths, importImages } from '../api/importing.ts';
+import { defaultClasses } from '../labels/palette.ts';
+import { expandPaths, importImages } from '../use-cases/importing.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
 import { openWorkspace } from '../store/workspace.ts';
 import { intListOption, intOption, parse } from './args.ts';

@@ -55,7 +55,7 @@ with the per-launch token: Workbench: http://127.0.0.1:PORT/?token=TOKEN
   interrupt: 'Closing the workbench (Ctrl-C again to quit at once)…',
   async run(argv: string[], io: CliIO): Promise<number> {
     // Loaded when it runs, not with the module: its --help then starts without tfjs (tests/unit/cli/startup.test.ts).
-    const { createWorkbench } = await import('../api/workbench.ts');
+    const { createWorkbench } = await import('../use-cases/workbench.ts');
     const args = parseServeArgs(argv);
     if (!existsSync(path.join(RENDERER_DIST, 'index.html'))) {
       io.stderr.write(`${RENDERER_DIST}: the workbench is not built; run \`npm run build:renderer\` first\n`);

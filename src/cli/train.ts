@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { defaultClasses } from '../api/palette.ts';
+import { defaultClasses } from '../labels/palette.ts';
 import type { TrainEvent, TrainOptions } from '../api/types.ts';
 import { chooseEngine, initBackend } from '../compute/backends.ts';
 import { architectureNames } from '../models/index.ts';

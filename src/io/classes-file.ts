@@ -1,6 +1,6 @@
 // --classes FILE.json: [{"name": "road", "color": "#808080"}, …] or {"classes": [...]}; index = position.
 import * as fs from 'node:fs/promises';
-import { DEFAULT_PALETTE } from '../api/palette.ts';
+import { DEFAULT_PALETTE } from '../labels/palette.ts';
 import type { ClassDef } from '../api/types.ts';
 import { InputError } from './raster.ts';
 

@@ -10,7 +10,7 @@ import { sharedData, tempDir } from '../helpers/tmp.ts';
 import { listImageSources, openNifti, openRaster, readDicomSeg, writeNiftiLabels, type NiftiGeometry } from '../../src/io/index.ts';
 import { inspectPath } from '../../src/io/inspect.ts';
 import { flipRows } from '../../src/io/series-geometry.ts';
-import { createWorkbench } from '../../src/api/workbench.ts';
+import { createWorkbench } from '../../src/use-cases/workbench.ts';
 import { openWorkspace } from '../../src/store/workspace.ts';
 
 const data = path.join(sharedData, 'totalsegmentator-ct-mr');

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderDisplayImage } from '../../../src/api/display.ts';
+import { renderDisplayImage } from '../../../src/use-cases/display.ts';
 import { openRaster, readOverview, writeGeoTiffMask } from '../../../src/io/index.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

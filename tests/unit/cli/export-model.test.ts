@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { defaultClasses } from '../../../src/api/palette.ts';
+import { defaultClasses } from '../../../src/labels/palette.ts';
 import { initBackend } from '../../../src/compute/backends.ts';
 import { readMask } from '../../../src/io/index.ts';
 import { saveModelDir } from '../../../src/models/model-dir.ts';

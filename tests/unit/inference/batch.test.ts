@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { defaultClasses } from '../../../src/api/palette.ts';
+import { defaultClasses } from '../../../src/labels/palette.ts';
 import { segmentFolder } from '../../../src/inference/batch.ts';
 import { tfjsInferenceModel } from '../../../src/inference/inference-model.ts';
 import { openRaster, writeTiff } from '../../../src/io/index.ts';

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { defaultClasses } from '../../../src/api/palette.ts';
+import { defaultClasses } from '../../../src/labels/palette.ts';
 import { segmentFile, segmentSource, type SegmentOptions } from '../../../src/inference/batch.ts';
 import { tfjsInferenceModel, type InferenceModel } from '../../../src/inference/inference-model.ts';
 import { openRaster, readImage, writeTiff } from '../../../src/io/index.ts';

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
-import { defaultClasses } from '../../../src/api/palette.ts';
+import { defaultClasses } from '../../../src/labels/palette.ts';
 import type { BatchEvent } from '../../../src/api/types.ts';
 import { initBackend } from '../../../src/compute/backends.ts';
 import { segmentFolder } from '../../../src/inference/batch.ts';

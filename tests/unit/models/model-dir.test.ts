@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { loadModelDir, saveModelDir, type ModelMeta } from '../../../src/models/model-dir.ts';
 import { buildUNet, type UNetConfig } from '../../../src/models/unet.ts';
-import { defaultClasses } from '../../../src/api/palette.ts';
+import { defaultClasses } from '../../../src/labels/palette.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 const config: UNetConfig = { inputChannels: 1, numClasses: 2, depth: 1, baseFilters: 2, dropout: 0, batchNorm: false, upsampling: 'nearest' };

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
-import { defaultClasses } from '../../../src/api/palette.ts';
+import { defaultClasses } from '../../../src/labels/palette.ts';
 import { createOnnxSession, probeOnnxRuntime } from '../../../src/compute/onnxruntime.ts';
 import { segmentSource } from '../../../src/inference/batch.ts';
 import { openInferenceModel, tfjsInferenceModel } from '../../../src/inference/inference-model.ts';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { createWorkbench, type Workbench } from '../../../src/api/workbench.ts';
+import { createWorkbench, type Workbench } from '../../../src/use-cases/workbench.ts';
 import type { MaskPayload } from '../../../src/api/service.ts';
 import type { ImageInfo, ProjectInfo } from '../../../src/api/types.ts';
 import { parseServeArgs } from '../../../src/cli/serve.ts';

@@ -1,8 +1,8 @@
-// A volume's planes along every axis: pixels (io/reslice) and labels (api/volume-masks) agree on one geometry,
+// A volume's planes along every axis: pixels (io/reslice) and labels (use-cases/volume-masks) agree on one geometry,
 // and a stroke painted on a coronal or sagittal plane lands in the native slices it crosses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { maskAlong, savePatchesAlong } from '../../../src/api/volume-masks.ts';
+import { maskAlong, savePatchesAlong } from '../../../src/use-cases/volume-masks.ts';
 import { memoryRaster } from '../../../src/io/memory-raster.ts';
 import { resliced } from '../../../src/io/reslice.ts';
 import { tempWorkspace } from '../store/temp-workspace.ts';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { createWorkbench } from '../../../src/api/workbench.ts';
+import { createWorkbench } from '../../../src/use-cases/workbench.ts';
 import { architectureNames, getArchitecture } from '../../../src/models/index.ts';
 import { startServer } from '../../../src/server/server.ts';
 import { tempDir } from '../../helpers/tmp.ts';

@@ -4,8 +4,8 @@
 import { planeAlong, sliceOfRow } from '../io/reslice.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
-import { UserError } from './errors.ts';
-import { UNLABELED, type VolumeAxis } from './types.ts';
+import { UserError } from '../api/errors.ts';
+import { UNLABELED, type VolumeAxis } from '../api/types.ts';
 
 export interface PlanePatch {
   x: number;

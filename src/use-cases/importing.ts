@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { checkMaskFits, listImageFiles, listImageSources, openRaster, parseSeriesPath, readMaskSlices, sourceName, stemOf } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
-import { UNLABELED } from './types.ts';
+import { UNLABELED } from '../api/types.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
 

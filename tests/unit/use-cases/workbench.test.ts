@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { createWorkbench } from '../../../src/api/workbench.ts';
+import { createWorkbench } from '../../../src/use-cases/workbench.ts';
 import type { JobEvent } from '../../../src/api/service.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 

@@ -6,8 +6,8 @@ import { georeferenceOf, InputError, labelVolumeExtension, openRaster, parseSeri
 import { writeClassGeoJson } from '../io/geojson.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
-import type { LabelExportFormat } from './service.ts';
-import { UNLABELED } from './types.ts';
+import type { LabelExportFormat } from '../api/service.ts';
+import { UNLABELED } from '../api/types.ts';
 
 /** NIfTI for volumes, GeoTIFF for GeoTIFFs, PNG for other images. */
 export function defaultExportFormat(image: ImageRecord): LabelExportFormat {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { PNG } from 'pngjs';
-import { renderDisplayImage } from '../../../src/api/display.ts';
+import { renderDisplayImage } from '../../../src/use-cases/display.ts';
 import { openRaster, writeTiff } from '../../../src/io/index.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 

@@ -1,8 +1,8 @@
 // What the core offers a front end to choose from, so no front end keeps a list of its own that can drift: the
 // architectures with their presets and the preset a fresh choice starts at. Read from the model registry.
 import { architectureNames, getArchitecture, resolveConfig } from '../models/index.ts';
-import { UserError } from './errors.ts';
-import type { ArchitectureInfo, Catalogue } from './types.ts';
+import { UserError } from '../api/errors.ts';
+import type { ArchitectureInfo, Catalogue } from '../api/types.ts';
 
 export function catalogue(): Catalogue {
   return { architectures: architectureNames().map(architectureInfo) };

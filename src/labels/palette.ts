@@ -1,5 +1,5 @@
 // Default class colours (Okabe-Ito, then Tableau): distinguishable, also for colour-blind users.
-import type { ClassDef } from './types.ts';
+import type { ClassDef } from '../api/types.ts';
 
 export const DEFAULT_PALETTE = [
   '#000000', '#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7',

@@ -17,14 +17,14 @@ import { openWorkspace } from '../store/workspace.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../training/loop.ts';
 import { catalogue, checkedModelChoice } from './catalogue.ts';
 import { renderDisplayImage, type DisplayImage } from './display.ts';
-import { NotFoundError, UserError } from './errors.ts';
+import { NotFoundError, UserError } from '../api/errors.ts';
 import { exportImageLabels, exportPath } from './label-export.ts';
 import { LruCache } from './lru-cache.ts';
 import { maskAlong, savePatchesAlong } from './volume-masks.ts';
 import { expandPaths, importImages } from './importing.ts';
 import { seedSampleProject } from './sample.ts';
-import { LABEL_EXPORT_FORMATS, type EncoderInfo, type JobEvent, type MaskPatch, type MaskPayload, type SegworkService } from './service.ts';
-import { UNLABELED, type BatchSummary, type TrainOptions } from './types.ts';
+import { LABEL_EXPORT_FORMATS, type EncoderInfo, type JobEvent, type MaskPatch, type MaskPayload, type SegworkService } from '../api/service.ts';
+import { UNLABELED, type BatchSummary, type TrainOptions } from '../api/types.ts';
 
 export interface WorkbenchOptions {
   workspaceDir: string;
