@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { deflateSync } from 'node:zlib';
 import { defaultClasses } from '../src/labels/palette.ts';
 import { initBackend } from '../src/compute/backends.ts';
-import { segmentFile } from '../src/inference/batch.ts';
+import { segmentFile } from '../src/inference/segment-file.ts';
 import { openInferenceModel } from '../src/inference/inference-model.ts';
 import { openRaster } from '../src/io/index.ts';
 import { renderDisplayImage } from '../src/use-cases/display.ts';

@@ -87,7 +87,7 @@ export async function explain(request: ExplainRequest): Promise<ExplainResult> {
   // Loaded here, not with the module: `segwork explain --help` then starts without tfjs (tests/unit/cli/startup.test.ts).
   const [{ initBackend }, { matchBands }, { computeCam, heatmapToBytes }, { loadModelDir }, { getArchitecture }] = await Promise.all([
     import('../compute/backends.ts'),
-    import('../inference/batch.ts'),
+    import('../inference/segment-image.ts'),
     import('../inference/cam.ts'),
     import('../models/model-dir.ts'),
     import('../models/registry.ts'),

@@ -1,37 +1,15 @@
-// Segments every image of a folder: a mask at the same relative path, optional probabilities beside it.
-// A file that cannot be read is reported with its reason and the batch goes on; finished files are skipped
-// on a re-run unless overwrite is set.
+// The folder loop: segments every image of a folder through segment-file.ts, a mask at the same relative path and
+// optional probabilities beside it. A file that cannot be read is reported with its reason and the batch goes on;
+// finished files are skipped on a re-run unless overwrite is set.
 import { existsSync, statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { BatchEvent, BatchSummary } from '../api/types.ts';
-import { georeferenceOf, listImageSources, openRaster, parseSeriesPath, readMask, sliceWithNeighbours } from '../io/index.ts';
-import { writeClassGeoJson } from '../io/geojson.ts';
-import { InputError, type Raster } from '../io/raster.ts';
-import { getArchitecture } from '../models/index.ts';
-import type { ModelMeta } from '../models/model-dir.ts';
+import { listImageSources, parseSeriesPath } from '../io/index.ts';
+import { InputError } from '../io/raster.ts';
 import type { InferenceModel } from './inference-model.ts';
-import { argmaxClasses } from './argmax.ts';
-import { normalisedEntropy } from './uncertainty.ts';
-import { needsWholeImage, refinedPredictor, refineImage, type RefineOptions } from './refine.ts';
-import { FileSink, MemorySink, outputPaths, type SegmentSink } from './segment-sinks.ts';
-import { DEFAULT_TILE_OPTIONS, predictStrips, type PixelSource, type TileOptions } from './tiler.ts';
-import { segmentVolume } from './volume.ts';
-
-/** What to produce for one image, and how. */
-export interface SegmentOptions {
-  /** Also keep uint8-quantised class probabilities (written as NAME.probabilities.tif). */
-  probabilities?: boolean;
-  /** Also keep the per-pixel normalised entropy (written as NAME.uncertainty.tif for TIFF outputs, else .png) and its mean. */
-  uncertainty?: boolean;
-  tiles?: TileOptions;
-  refine?: RefineOptions;
-  /** For DICOM volumes: also write a DICOM SEG (NAME.seg.dcm) beside the NIfTI labels. */
-  dicomSeg?: boolean;
-  /** For 2D images: also write the classes as polygons (NAME.geojson), in the input's CRS when it has one. */
-  geojson?: boolean;
-  signal?: AbortSignal;
-}
+import { segmentFile } from './segment-file.ts';
+import type { SegmentOptions } from './segment-image.ts';
 
 export interface BatchOptions extends SegmentOptions {
   inputDir: string;
@@ -39,94 +17,6 @@ export interface BatchOptions extends SegmentOptions {
   recursive: boolean;
   overwrite: boolean;
   onEvent?: (event: BatchEvent) => void;
-}
-
-export interface SegmentedImage {
-  width: number;
-  height: number;
-  numClasses: number;
-  mask: Uint8Array;
-  /** uint8-quantised, class-major planes; only when asked for. */
-  probabilities: Uint8Array | null;
-  /** Normalised entropy per pixel, 0..255; only when asked for. */
-  uncertainty: Uint8Array | null;
-  /** Mean normalised entropy, 0..1; null unless uncertainty was asked for. */
-  uncertaintyScore: number | null;
-}
-
-/** Segments one image source with tiles into whole-image arrays (the workbench's predictions, evaluation). */
-export async function segmentSource(model: InferenceModel, source: PixelSource, options: SegmentOptions = {}): Promise<SegmentedImage> {
-  const { width, height } = source;
-  const numClasses = model.meta.classes.length;
-  const kept = new MemorySink(width, height, numClasses, options);
-  const { uncertaintyScore } = await segmentRows(model, source, options, kept);
-  return { width, height, numClasses, mask: kept.mask, probabilities: kept.probabilities, uncertainty: kept.uncertainty, uncertaintyScore };
-}
-
-/**
- * Segments one image source with tiles and hands its rows to `sink` top to bottom. Memory is the tiler's strip,
- * never whole-image float maps, unless a whole-image refinement (CRF, islands) needs them: then the sink gets the
- * whole image as one block of rows.
- */
-export async function segmentRows(model: InferenceModel, source: PixelSource, options: SegmentOptions, sink: SegmentSink): Promise<{ uncertaintyScore: number | null }> {
-  const { meta } = model;
-  const refine = options.refine ?? {};
-  const numClasses = meta.classes.length;
-  const { width, height } = source;
-  if (refine.crf !== undefined && width * height > MAX_CRF_PIXELS) {
-    throw new Error(`${width}×${height} is too large for the CRF (at most ${MAX_CRF_PIXELS / 1e6} megapixels); segment it without --crf`);
-  }
-  let entropySum = 0;
-  const uncertaintyOf = (probs: Float32Array): Uint8Array | null => {
-    if (!options.uncertainty) return null;
-    const entropy = normalisedEntropy(probs, numClasses);
-    const scaled = new Uint8Array(entropy.length);
-    for (let i = 0; i < entropy.length; i++) {
-      entropySum += entropy[i]!;
-      scaled[i] = Math.round(entropy[i]! * 255);
-    }
-    return scaled;
-  };
-  const whole = needsWholeImage(refine) ? new Float32Array(width * height * numClasses) : null;
-  const sizeMultiple = getArchitecture(meta.architecture).sizeMultiple(meta.config);
-  const predict = refinedPredictor(model.predict, refine);
-  await predictStrips(predict, source, meta.normalisation, sizeMultiple, options.tiles ?? DEFAULT_TILE_OPTIONS, async (y, rows, probs, c) => {
-    if (whole) whole.set(probs, y * width * c);
-    else await sink.rows(y, rows, argmaxClasses(probs, c), probs, uncertaintyOf(probs));
-  }, undefined, options.signal);
-  if (whole) {
-    const image = refine.crf !== undefined ? await source.readWindow(0, 0, width, height) : new Float32Array(0);
-    const refined = refineImage(whole, image, width, height, numClasses, meta.normalisation, refine);
-    await sink.rows(0, height, refined.mask, refined.probs, uncertaintyOf(refined.probs));
-  }
-  return { uncertaintyScore: options.uncertainty ? entropySum / (width * height) : null };
-}
-
-/** The dense CRF holds several float maps of the whole image: keep it to images of moderate size. */
-const MAX_CRF_PIXELS = 25_000_000;
-
-/** One slice of a raster as the model reads it: with the model's 2.5D neighbour slices, bands matched. */
-export function modelInput(raster: Raster, meta: ModelMeta, slice = 0): PixelSource {
-  return matchBands(sliceWithNeighbours(raster, slice, meta.sliceContext ?? 0), meta.inputChannels, raster.path);
-}
-
-/** Adapts a raster to the model's band count: an extra alpha band is dropped, anything else is an error. */
-export function matchBands(source: PixelSource & { path?: string }, bands: number, file: string): PixelSource {
-  if (source.bands === bands) return source;
-  if (source.bands === bands + 1 && (bands === 3 || bands === 1)) {
-    return {
-      width: source.width,
-      height: source.height,
-      bands,
-      async readWindow(x, y, w, h) {
-        const values = await source.readWindow(x, y, w, h);
-        const out = new Float32Array(w * h * bands);
-        for (let i = 0; i < w * h; i++) for (let b = 0; b < bands; b++) out[i * bands + b] = values[i * (bands + 1) + b]!;
-        return out;
-      },
-    };
-  }
-  throw new InputError(file, `has ${source.bands} band(s), the model expects ${bands}`);
 }
 
 export async function checkWritableDir(dir: string): Promise<void> {
@@ -158,39 +48,6 @@ export function outputPathFor(inputDir: string, outputDir: string, file: string,
 /** A GeoTIFF input by extension (the mask's name must be known before the file is opened, to skip finished ones). */
 function looksGeoreferenced(file: string): boolean {
   return /\.tiff?$/i.test(file);
-}
-
-/**
- * Segments one file into its outputs (see outputPaths): a GeoTIFF input's TIFF outputs are streamed row by row, so
- * the image may be larger than memory. Throws InputError for a file that cannot be read.
- */
-export async function segmentFile(model: InferenceModel, file: string, output: string, options: SegmentOptions = {}): Promise<void> {
-  const raster = await openRaster(file);
-  try {
-    if (raster.slices > 1) {
-      // A multi-frame file found by a 2D extension still gets a label volume.
-      await segmentVolume(model, raster, output.replace(/\.(png|tif)$/, '.nii.gz'), options);
-      return;
-    }
-    const source = modelInput(raster, model.meta);
-    const sink = await FileSink.create(outputPaths(output, options), raster, model.meta.classes.length);
-    try {
-      await segmentRows(model, source, options, sink);
-    } catch (error) {
-      await sink.abort();
-      throw error;
-    }
-    await sink.finish();
-    if (options.geojson) await writeGeoJsonBeside(output, raster, model.meta.classes);
-  } finally {
-    await raster.close();
-  }
-}
-
-/** NAME.geojson from the mask just written: polygons of every class, in the input's CRS when it has one. */
-async function writeGeoJsonBeside(output: string, raster: Raster, classes: { index: number; name: string }[]): Promise<void> {
-  const mask = await readMask(output);
-  await writeClassGeoJson(output.replace(/\.(png|tif)$/, '.geojson'), mask.data, mask.width, mask.height, classes, georeferenceOf(raster));
 }
 
 export interface BatchItem {

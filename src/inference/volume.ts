@@ -3,7 +3,7 @@
 import { hasSegments, labelVolumeExtension, writeLabelVolume } from '../io/index.ts';
 import type { Raster } from '../io/raster.ts';
 import type { InferenceModel } from './inference-model.ts';
-import { modelInput, segmentSource, type SegmentOptions } from './batch.ts';
+import { modelInput, segmentSource, type SegmentOptions } from './segment-image.ts';
 
 /** Labels of every slice, one after another (the order writeLabelVolume takes). */
 export async function segmentVolumeSlices(model: InferenceModel, raster: Raster, options: SegmentOptions = {}): Promise<Uint8Array> {

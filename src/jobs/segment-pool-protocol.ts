@@ -1,5 +1,5 @@
 // Messages between the segment pool and its workers.
-import type { SegmentOptions } from '../inference/batch.ts';
+import type { SegmentOptions } from '../inference/segment-image.ts';
 
 export interface PoolWorkerData {
   modelDir: string;

@@ -2,7 +2,8 @@
 // predict, write the mask and optional probabilities) and answers with the outcome. Memory per worker is one
 // image's mask plus the tiler's strip, so a long folder keeps it flat.
 import { parentPort, workerData } from 'node:worker_threads';
-import { failureReason, segmentFile } from '../inference/batch.ts';
+import { failureReason } from '../inference/batch.ts';
+import { segmentFile } from '../inference/segment-file.ts';
 import { openInferenceModel } from '../inference/inference-model.ts';
 import type { PoolReply, PoolRequest, PoolWorkerData } from './segment-pool-protocol.ts';
 

@@ -1,7 +1,8 @@
 // Batch segmentation over a pool of worker threads, one image per worker at a time, so every core works even
 // where one image's inference cannot use them all (and reading/writing files overlaps with compute).
-// Same contract as segmentFolder in src/inference/batch.ts: a mask per image at the same relative path,
-// files whose mask exists are skipped unless overwrite, failures are reported and the batch goes on.
+// Same contract as segmentFolder in src/inference/batch.ts, each worker running segmentFile (segment-file.ts): a
+// mask per image at the same relative path, files whose mask exists are skipped unless overwrite, failures are
+// reported and the batch goes on.
 // Each worker computes with cores / workers threads (SEGWORK_THREADS: XNNPACK or ONNX Runtime), so threads never
 // outnumber cores.
 import * as fs from 'node:fs/promises';

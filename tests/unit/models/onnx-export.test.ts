@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { defaultClasses } from '../../../src/labels/palette.ts';
 import { createOnnxSession, probeOnnxRuntime } from '../../../src/compute/onnxruntime.ts';
-import { segmentSource } from '../../../src/inference/batch.ts';
+import { segmentSource } from '../../../src/inference/segment-image.ts';
 import { openInferenceModel, tfjsInferenceModel } from '../../../src/inference/inference-model.ts';
 import { onnxPredictor } from '../../../src/inference/onnx-predictor.ts';
 import { memorySource } from '../../../src/inference/tiler.ts';
