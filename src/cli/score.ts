@@ -10,7 +10,7 @@ import { InputError } from '../io/raster.ts';
 export const scoreCommand: Command = {
   usage: `Usage: segwork score --pred DIR --truth DIR --classes N [options]
 
-Masks pair by file name without extension. Both folders hold masks whose values are class indices
+Masks pair by file name without extension (and without .labels, so a segwork export folder is a --truth). Both folders hold masks whose values are class indices
 (or raw values mapped with --label-values, applied to both). 255 in the truth is unlabeled and left out.
 
 Options:

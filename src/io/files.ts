@@ -56,6 +56,18 @@ async function hasDicomMarker(file: string): Promise<boolean> {
   }
 }
 
+/**
+ * Exported labels are named `<image stem>.labels<ext>` (em-0.labels.png, ct.labels.nii.gz), so they can never be
+ * taken for, or overwrite, the image they label.
+ */
+export const LABELS_INFIX = '.labels';
+
+/** The stem of a label file, as it pairs with its image's stem: `em-0.labels.png` and `em-0.png` both give `em-0`. */
+export function labelStemOf(file: string): string {
+  const stem = stemOf(file);
+  return stem.toLowerCase().endsWith(LABELS_INFIX) ? stem.slice(0, -LABELS_INFIX.length) : stem;
+}
+
 /** File name without its extension; `.nii.gz` counts as one extension. */
 export function stemOf(file: string): string {
   const name = path.basename(file);

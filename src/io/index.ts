@@ -2,7 +2,7 @@
 export { InputError, type ImageData2D, type Raster, type RasterDType } from './raster.ts';
 export { openRaster, readImage, sniffFormat } from './open.ts';
 export { checkMaskFits, readMask, readMaskSlices, writeMaskPng, UNLABELED, type Mask, type MaskOptions } from './mask.ts';
-export { listImageFiles, stemOf } from './files.ts';
+export { labelStemOf, LABELS_INFIX, listImageFiles, stemOf } from './files.ts';
 export { listImageSources, parseSeriesPath, seriesPath, sourceName } from './sources.ts';
 export { writeAtomic } from './write-atomic.ts';
 export { writeGeoTiffMask, writeProbabilityTiff, georeferenceOf, createMaskWriter, createProbabilityWriter, createUncertaintyWriter } from './raster-outputs.ts';

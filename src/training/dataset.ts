@@ -2,7 +2,7 @@
 // and derives what the model needs from the data (band normalisation, class frequencies).
 import * as path from 'node:path';
 import { UNLABELED } from '../api/types.ts';
-import { checkMaskFits, listImageFiles, openRaster, readMaskSlices, readSliceWithNeighbours, stemOf } from '../io/index.ts';
+import { checkMaskFits, labelStemOf, listImageFiles, openRaster, readMaskSlices, readSliceWithNeighbours, stemOf } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
 import type { Normalisation } from '../models/model-dir.ts';
 
@@ -37,7 +37,7 @@ export async function pairImagesWithLabels(imagesDir: string, labelsDir: string)
   if (images.length === 0) throw new InputError(imagesDir, 'no images found (empty folder or no supported files)');
   const labels = await listImageFiles(labelsDir, { recursive: false });
   if (labels.length === 0) throw new InputError(labelsDir, 'no label masks found (empty folder or no supported files)');
-  const labelByStem = new Map(labels.map((p) => [stemOf(p), p]));
+  const labelByStem = new Map(labels.map((p) => [labelStemOf(p), p]));
   const pairs: ImageLabelPair[] = [];
   const unpaired: string[] = [];
   for (const imagePath of images) {

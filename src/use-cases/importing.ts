@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { checkMaskFits, listImageFiles, listImageSources, openRaster, parseSeriesPath, readMaskSlices, sourceName, stemOf } from '../io/index.ts';
+import { checkMaskFits, labelStemOf, listImageFiles, listImageSources, openRaster, parseSeriesPath, readMaskSlices, sourceName, stemOf } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
 import { UNLABELED } from '../api/types.ts';
 import type { ImageRecord } from '../store/images.ts';
@@ -52,7 +52,7 @@ export async function expandPaths(paths: string[]): Promise<string[]> {
 
 export async function importImages(ws: Workspace, projectId: number, files: string[], options: ImportOptions = {}): Promise<ImportResult> {
   const result: ImportResult = { added: [], labeled: 0, failed: [] };
-  const labels = options.labelsDir ? new Map((await listImageFiles(options.labelsDir, { recursive: false })).map((p) => [stemOf(p), p])) : null;
+  const labels = options.labelsDir ? new Map((await listImageFiles(options.labelsDir, { recursive: false })).map((p) => [labelStemOf(p), p])) : null;
   const numClasses = ws.projects.require(projectId).classes.length;
   for (const file of files) {
     try {

@@ -2,7 +2,7 @@
 // GeoTIFFs, a NIfTI label map or a DICOM SEG with the source's geometry for volumes. Shared by `segwork export` and
 // the workbench's Export.
 import * as path from 'node:path';
-import { georeferenceOf, InputError, labelVolumeExtension, openRaster, parseSeriesPath, stemOf, writeGeoTiffMask, writeLabelVolume, writeMaskPng } from '../io/index.ts';
+import { georeferenceOf, InputError, LABELS_INFIX, labelVolumeExtension, openRaster, parseSeriesPath, stemOf, writeGeoTiffMask, writeLabelVolume, writeMaskPng } from '../io/index.ts';
 import { writeClassGeoJson } from '../io/geojson.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
@@ -15,10 +15,18 @@ export function defaultExportFormat(image: ImageRecord): LabelExportFormat {
   return image.metadata.format === 'geotiff' ? 'geotiff' : 'png';
 }
 
-const EXTENSIONS: Record<LabelExportFormat, string> = { png: '.png', geotiff: '.tif', geojson: '.geojson', nifti: labelVolumeExtension('nifti'), 'dicom-seg': labelVolumeExtension('dicom-seg') };
+// Formats an image could also be written in carry `.labels` before their extension, so an export can never be taken
+// for its image or overwrite it; GeoJSON and DICOM SEG (.seg.dcm) have extensions no image has.
+const EXTENSIONS: Record<LabelExportFormat, string> = {
+  png: `${LABELS_INFIX}.png`,
+  geotiff: `${LABELS_INFIX}.tif`,
+  geojson: '.geojson',
+  nifti: `${LABELS_INFIX}${labelVolumeExtension('nifti')}`,
+  'dicom-seg': labelVolumeExtension('dicom-seg'),
+};
 
 export function exportFileName(image: ImageRecord, format: LabelExportFormat): string {
-  // The image's stem (a series' folder name), so exported labels pair with their images for `segwork train`.
+  // The image's stem (a series' folder name), so exported labels pair with their images as --labels (labelStemOf).
   const series = parseSeriesPath(image.path);
   return `${series ? path.basename(series.dir) : stemOf(image.name)}${EXTENSIONS[format]}`;
 }

@@ -42,8 +42,8 @@ test('4-band GeoTIFF: paint, export a georeferenced mask, train on all bands fro
   const labels = path.join(dir, 'labels');
   const exported = await segwork(['export', '--project', 'land', '--out', labels, '--json', '--workspace', wsDir]);
   assert.equal(exported.code, 0, exported.stderr);
-  const maskFile = path.join(labels, path.basename(NAIP));
-  assert.deepEqual(JSON.parse(exported.stdout).files, [maskFile], 'auto format: a GeoTIFF named like its image');
+  const maskFile = path.join(labels, path.basename(NAIP).replace(/\.tif$/, '.labels.tif'));
+  assert.deepEqual(JSON.parse(exported.stdout).files, [maskFile], 'auto format: a GeoTIFF named <image>.labels.tif');
   const [source, mask] = [await openRaster(NAIP), await openRaster(maskFile)];
   assert.deepEqual(georeferenceOf(mask), georeferenceOf(source), 'same CRS and geotransform');
   assert.deepEqual([mask.width, mask.height, mask.bands, mask.nodata], [source.width, source.height, 1, 255]);

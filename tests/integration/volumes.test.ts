@@ -120,7 +120,7 @@ test('CT series: painted slices export as NIfTI and DICOM SEG that read back vox
     assert.equal(JSON.parse(r.stdout).written, 1);
   }
   const unlabeledAsZero = painted.map((v) => (v === 255 ? 0 : v));
-  const nifti = await volumeOf(path.join(out, 'example_ct_dicom.nii.gz'));
+  const nifti = await volumeOf(path.join(out, 'example_ct_dicom.labels.nii.gz'));
   assert.deepEqual(nifti.labels, flipRows(unlabeledAsZero, 512, 512, 20), 'NIfTI holds the painted voxels, rows bottom-up');
   const series = await openRaster(ctSeries);
   const seg = await readDicomSeg(path.join(out, 'example_ct_dicom.seg.dcm'), series, { classes: [{ index: 1, name: 'liver', color: '#aa3322' }] });

@@ -1,6 +1,6 @@
 // The `segwork` CLI as a user runs it: real processes, real files, exit codes, JSON and error lines.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { jsonLines, segwork } from '../../helpers/cli.ts';
@@ -172,7 +172,7 @@ test('bad input: one line naming the file and the problem, non-zero exit, nothin
   assert.match(unwritable.stderr, /a-file\/masks: output folder is not writable/);
 });
 
-test('import with labels, then export, gives back the same masks', async (t) => {
+test('import with labels, then export, gives back the same masks, named apart from the images and usable as labels', async (t) => {
   const dir = tempDir(t);
   const data = writeSquaresDataset(path.join(dir, 'data'), 3, 16, [0, 1]);
   const ws = path.join(dir, 'ws');
@@ -183,11 +183,19 @@ test('import with labels, then export, gives back the same masks', async (t) => 
   const out = path.join(dir, 'export');
   const exported = await segwork(['export', '--project', 'squares', '--out', out, '--workspace', ws, '--json']);
   assert.equal(exported.code, 0, exported.stderr);
+  assert.deepEqual(readdirSync(out).sort(), ['img0.labels.png', 'img1.labels.png', 'img2.labels.png'], 'an export never takes its image\'s name');
   for (const name of ['img0', 'img1', 'img2']) {
-    const a = await readMask(path.join(out, `${name}.png`), { numClasses: 2 });
+    const a = await readMask(path.join(out, `${name}.labels.png`), { numClasses: 2 });
     const b = await readMask(path.join(data.labels, `${name}.png`), { numClasses: 2 });
     assert.deepEqual(a.data, b.data);
   }
+  // The export folder is a labels folder: score pairs it with the original masks, import with the images.
+  const scored = await segwork(['score', '--pred', data.labels, '--truth', out, '--classes', '2', '--json']);
+  assert.equal(scored.code, 0, scored.stderr);
+  assert.equal(JSON.parse(scored.stdout).pixelAccuracy, 1);
+  const reimported = await segwork(['import', data.images, '--labels', out, '--project', 'again', '--json', '--workspace', ws]);
+  assert.equal(reimported.code, 0, reimported.stderr);
+  assert.equal(JSON.parse(reimported.stdout).labeled, 3);
   const missing = await segwork(['export', '--project', 'nope', '--out', out, '--workspace', ws]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no project "nope"/);
