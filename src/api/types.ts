@@ -60,8 +60,6 @@ export interface MetricsReport {
   confusion: number[][];
 }
 
-export type ArchitectureName = 'unet' | 'segnet' | 'segnet-basic' | 'deeplab';
-
 /** An architecture as a front end offers it: its presets, smallest first, and the one a fresh choice starts at. */
 export interface ArchitectureInfo {
   name: string;

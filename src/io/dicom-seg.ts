@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { InputError, type Raster } from './raster.ts';
 import { parseDicomFile } from './dicom.ts';
 import { writeAtomic } from './write-atomic.ts';
-import { UNLABELED } from './mask.ts';
+import { UNLABELED } from '../api/types.ts';
 
 /** The part of dcmjs (no type declarations of its own) this module uses. */
 interface Dcmjs {

@@ -1,6 +1,6 @@
 // A volume's label map written with its source's geometry: NIfTI for NIfTI volumes and DICOM series (so it overlays
 // in 3D Slicer / ITK-SNAP), or a DICOM SEG that references the source series.
-import { UNLABELED } from './mask.ts';
+import { UNLABELED } from '../api/types.ts';
 import { writeDicomSeg, type SegClass } from './dicom-seg.ts';
 import { writeNiftiLabels } from './nifti.ts';
 import { InputError, type Raster } from './raster.ts';

@@ -8,8 +8,7 @@ import { decodePng } from './png.ts';
 import { openNifti } from './nifti.ts';
 import { openTiff } from './tiff.ts';
 import { writeAtomic } from './write-atomic.ts';
-
-export const UNLABELED = 255;
+import { UNLABELED } from '../api/types.ts';
 
 export interface MaskOptions {
   /** Raw value labelValues[i] becomes class i; any other value (except ignoreValue and 255) is an error. */

@@ -3,7 +3,7 @@
 import { InputError, type Raster } from './raster.ts';
 import { TiffStripWriter } from './tiff-strip-writer.ts';
 import type { TiffGeoreference } from './tiff-tags.ts';
-import { UNLABELED } from './mask.ts';
+import { UNLABELED } from '../api/types.ts';
 
 /** The georeferencing of a raster read from a GeoTIFF, or null when it has none. */
 export function georeferenceOf(raster: Raster): TiffGeoreference | null {

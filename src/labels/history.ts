@@ -114,12 +114,6 @@ export class LabelHistory {
     return diff;
   }
 
-  clear(): void {
-    this.undoStack.length = 0;
-    this.redoStack.length = 0;
-    this.pending = null;
-  }
-
   private enforceLimit(): void {
     let total = this.bytes;
     while (total > this.maxBytes && this.undoStack.length > 1) {

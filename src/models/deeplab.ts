@@ -5,7 +5,7 @@
 // features (reduced to 48 channels), fused by two 3×3 convs, then logits bilinearly up-sampled to the input size.
 import * as tf from '@tensorflow/tfjs';
 import { AtrousConv2D } from './layers/atrous-conv.ts';
-import { BatchNorm } from './layers/batch-norm.ts';
+import { BatchNorm, BN_MOMENTUM } from './layers/batch-norm.ts';
 import { ResizeBilinearLike } from './layers/resize-like.ts';
 import { boolField, choiceField, intField, registerArchitecture, type BaseModelConfig } from './registry.ts';
 
@@ -33,9 +33,6 @@ export interface DeepLabConfig extends BaseModelConfig {
 export function asppRates(outputStride: number): number[] {
   return [6, 12, 18].map((r) => (r * 16) / outputStride);
 }
-
-// BN momentum 0.9: moving statistics settle within tens of steps, so short CPU runs predict as they trained.
-const BN_MOMENTUM = 0.9;
 
 type T = tf.SymbolicTensor;
 const apply = (layer: tf.layers.Layer, x: T | T[]) => layer.apply(x) as T;

@@ -3,7 +3,7 @@
 // elsewhere) before trainable convolutions densify it. No skip concatenation, no learned up-sampling.
 // Two variants share the builder: SegNet-Basic (4 levels of one wide conv) and the VGG16-shaped SegNet (13 convs).
 import * as tf from '@tensorflow/tfjs';
-import { BatchNorm } from './layers/batch-norm.ts';
+import { BatchNorm, BN_MOMENTUM } from './layers/batch-norm.ts';
 import { MaxPoolWithIndices, MaxUnpooling2D } from './layers/pool-indices.ts';
 import { intField, registerArchitecture, type BaseModelConfig } from './registry.ts';
 
@@ -22,9 +22,6 @@ export interface SegNetConfig extends BaseModelConfig {
 
 /** Filters of each conv of each encoder level, shallow to deep. */
 type EncoderPlan = number[][];
-
-// BN momentum 0.9: moving statistics settle within tens of steps, so short CPU runs predict as they trained.
-const BN_MOMENTUM = 0.9;
 
 function convBnRelu(x: tf.SymbolicTensor, filters: number, kernelSize: number, name: string, i: number): tf.SymbolicTensor {
   x = tf.layers

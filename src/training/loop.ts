@@ -8,7 +8,7 @@ import type { BackendName, ClassDef, EpochMetrics, TrainEvent, TrainOptions } fr
 import type { EngineChoice } from '../compute/backends.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
 import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
-import { loadModelDir, readModelMeta, saveModelDir, type LoadedModel, type ModelMeta, type Normalisation } from '../models/model-dir.ts';
+import { loadModelDir, MODEL_FORMAT, readModelMeta, saveModelDir, type LoadedModel, type ModelMeta, type Normalisation } from '../models/model-dir.ts';
 import { getArchitecture, resolveConfig } from '../models/index.ts';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { classCounts, computeNormalisation, medianFrequencyWeights, type LabeledImage } from './dataset.ts';
@@ -121,7 +121,7 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
   const tiles = { ...DEFAULT_TILE_OPTIONS, tile: Math.max(patchSize, 256), batch: 2 };
 
   const metaFor = (endReason: string): ModelMeta => ({
-    format: 'segwork-model',
+    format: MODEL_FORMAT,
     formatVersion: 1,
     architecture: options.architecture,
     config,

@@ -8,7 +8,7 @@ import { checkedStep } from '../compute/wasm-threads.ts';
 import type { ImageData2D } from '../io/raster.ts';
 import { buildAutoencoder, corrupt, reconstructionLoss, type Corruption } from '../models/autoencoder.ts';
 import { getArchitecture, resolveConfig } from '../models/index.ts';
-import { saveModelDir, type ModelMeta, type Normalisation } from '../models/model-dir.ts';
+import { MODEL_FORMAT, saveModelDir, type ModelMeta, type Normalisation } from '../models/model-dir.ts';
 import { computeNormalisation } from './dataset.ts';
 import { Rng } from './rng.ts';
 
@@ -124,7 +124,7 @@ export async function pretrainEncoder(job: PretrainJob): Promise<PretrainResult>
     job.corruption.maskRatio > 0 ? `masked cells ${job.corruption.maskRatio}` : '',
   ].filter(Boolean).join(', ') || 'plain reconstruction';
   const meta: ModelMeta = {
-    format: 'segwork-model',
+    format: MODEL_FORMAT,
     formatVersion: 1,
     architecture: job.architecture,
     config,

@@ -5,6 +5,10 @@
 // registers under the same className, so saved models load into it unchanged.
 import * as tf from '@tensorflow/tfjs';
 
+// BN momentum 0.9 in every architecture: moving statistics settle within tens of steps, so short CPU runs predict
+// as they trained.
+export const BN_MOMENTUM = 0.9;
+
 type BatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
 
 /** What the training pass reads of tfjs-layers' BatchNormalization (public there, untyped here). */

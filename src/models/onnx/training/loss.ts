@@ -4,6 +4,8 @@
 import type { OnnxGraphBuilder } from '../graph-builder.ts';
 import { TRAINING_INPUTS, TRAINING_OUTPUTS } from './names.ts';
 import type { TrainingGraphBuilder } from './layer-gradients.ts';
+import { UNLABELED } from '../../../api/types.ts';
+
 
 export interface LossSpec {
   numClasses: number;
@@ -13,7 +15,6 @@ export interface LossSpec {
 
 /** losses.ts's epsilon: probabilities are clipped to [EPS, 1] before the log, and it guards every division. */
 const EPS = 1e-7;
-const UNLABELED = 255;
 
 export function emitLoss(graph: TrainingGraphBuilder, logits: string, spec: LossSpec): { dLogits: string } {
   const one = (op: string, inputs: string[], base: string, attributes: Parameters<OnnxGraphBuilder['node']>[3] = {}) => graph.node(op, inputs, base, attributes)[0]!;
