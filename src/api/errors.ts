@@ -50,6 +50,17 @@ export class WorkspaceVersionError extends InputError {
 }
 
 /**
+ * Work stopped because its caller cancelled it (not a failure: what it finished is kept). Long jobs return their
+ * partial result instead; this is for the work inside them that has nothing partial to give (a tile loop, a volume).
+ */
+export class CancelledError extends Error {
+  constructor(what = 'work') {
+    super(`${what} cancelled`);
+    this.name = 'CancelledError';
+  }
+}
+
+/**
  * An error as it crosses a worker thread, IPC or HTTP: its kind's name, its message, and a user error's own fields
  * (plain values such as `file` or `currentRevision`), so the other side can rebuild the same kind.
  */
@@ -67,6 +78,7 @@ const KINDS: Record<string, new (...args: never[]) => Error> = {
   NotFoundError,
   StaleRevisionError,
   WorkspaceVersionError,
+  CancelledError,
   TypeError,
   RangeError,
   SyntaxError,

@@ -80,7 +80,7 @@ export const LABEL_EXPORT_FORMATS = ['png', 'geotiff', 'geojson', 'nifti', 'dico
 export type LabelExportFormat = (typeof LABEL_EXPORT_FORMATS)[number];
 
 export interface LabelExportPayload {
-  /** Suggested file name: the image's stem and the format's extension, e.g. "ct.nii.gz". */
+  /** Suggested file name: the image's stem, ".labels" and the format's extension, e.g. "ct.labels.nii.gz". */
   fileName: string;
   mime: string;
   /** base64 of the file's bytes. */
@@ -131,11 +131,24 @@ export interface EncoderInfo {
   directory: string;
 }
 
+/**
+ * How every long job (training, pre-training, batch segmentation) ends. Cancelling loses nothing finished: a
+ * cancelled training keeps its saved epochs, a cancelled batch its segmented files (lastBatchSummary), a cancelled
+ * pre-training its encoder so far.
+ */
+/** What a caller may set for a training run; everything else takes the workbench's defaults. */
+export type StartTrainingRequest = Partial<TrainOptions> & { name?: string; baseModelId?: number; initEncoderDir?: string };
+
+export type JobStatus = 'done' | 'cancelled' | 'failed';
+
 export type JobEvent =
   | { job: number; kind: 'train'; event: TrainEvent }
   | { job: number; kind: 'pretrain'; event: PretrainEvent }
   | { job: number; kind: 'batch'; event: BatchEvent }
-  | { job: number; kind: 'error'; message: string };
+  /** A job failed (sent just before its 'end' event). */
+  | { job: number; kind: 'error'; message: string }
+  /** The last event of every job. */
+  | { job: number; kind: 'end'; status: JobStatus };
 
 export interface SegworkService {
   doctor(): Promise<DoctorReport>;
@@ -180,10 +193,7 @@ export interface SegworkService {
    * `initEncoderDir`, else from the project's recorded pre-trained encoder of that architecture and preset if any;
    * the reply names the encoder used.
    */
-  startTraining(
-    projectId: number,
-    options: Partial<TrainOptions> & { name?: string; baseModelId?: number; initEncoderDir?: string },
-  ): Promise<{ job: number; initEncoderDir?: string }>;
+  startTraining(projectId: number, options: StartTrainingRequest): Promise<{ job: number; initEncoderDir?: string }>;
   /** Pre-trains an encoder as an autoencoder on all the project's images in a worker; progress as JobEvents. */
   startPretraining(projectId: number, options: PretrainOptions): Promise<{ job: number }>;
   /** The project's recorded pre-trained encoders. */

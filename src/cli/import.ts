@@ -40,7 +40,6 @@ Options:
     const labelValues = intListOption(values, 'label-values');
     const ignoreValue = values['ignore-value'] !== undefined ? intOption(values, 'ignore-value', 0) : undefined;
     const files = await expandPaths([dir]);
-    if (files.length === 0) throw new UsageError(`${dir}: no images found`);
     const name = values.project ?? (dir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || 'project');
     const ws = openWorkspace(resolveWorkspaceDir(values.workspace));
     try {

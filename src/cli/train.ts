@@ -8,6 +8,8 @@ import { resolveWorkspaceDir } from '../store/location.ts';
 import { inferNumClasses, loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts';
 import { DEFAULT_TRAIN_OPTIONS, train } from '../training/loop.ts';
 import { splitTrainVal } from '../training/split.ts';
+import { settleJob } from '../jobs/job-end.ts';
+import { TrainingRunRecord } from '../use-cases/training-runs.ts';
 import { intListOption, intOption, numberOption, parse, required } from './args.ts';
 import { readClassesFile } from '../io/classes-file.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
@@ -95,7 +97,7 @@ Output:
     const timeBudget = numberOption(values, 'time-budget', undefined, 1, 1e7);
     const options: TrainOptions = {
       architecture,
-      preset: values.preset ?? (values.model && values.model !== 'unet' ? 'small' : d.preset),
+      preset: values.preset ?? d.preset,
       patchSize: intOption(values, 'size', d.patchSize, 16),
       batchSize: intOption(values, 'batch', d.batchSize, 1),
       epochs: intOption(values, 'epochs', timeBudget !== undefined ? 1000 : d.epochs, 1),
@@ -131,7 +133,7 @@ Output:
     say(`Training ${architecture} (${options.preset}) on ${trainItems.length} image(s), validating on ${val.length}, ${classes.length} classes`);
 
     const ws = openWorkspace(resolveWorkspaceDir(values.workspace));
-    const runId = ws.runs.start({ projectId: null, modelId: null, config: { ...options, imagesDir: path.resolve(imagesDir), labelsDir: path.resolve(labelsDir), outDir }, backend });
+    const run = new TrainingRunRecord(ws, { projectId: null, modelId: null, config: { ...options, imagesDir: path.resolve(imagesDir), labelsDir: path.resolve(labelsDir), outDir }, backend });
     let firstStep = true;
     const onEvent = (event: TrainEvent) => {
       if (json) io.stdout.write(toJson(event) + '\n');
@@ -144,23 +146,30 @@ Output:
         const budgetDone = timeBudget ? 1 - (event.etaSeconds ?? 0) / timeBudget : 0;
         bar.update(Math.max(done, budgetDone), `epoch ${event.epoch}/${options.epochs} step ${event.step}/${event.stepsPerEpoch} loss ${event.loss.toFixed(4)} ${event.imagesPerSecond.toFixed(1)} img/s ETA ${formatSeconds(event.etaSeconds)}`);
       } else if (event.type === 'epoch') {
-        ws.runs.addEpoch(runId, { epoch: event.epoch, loss: event.loss, valLoss: event.valLoss, perClassIoU: event.perClassIoU, meanIoU: event.meanIoU });
+        run.epoch(event);
         const perClass = event.perClassIoU.map((v, i) => `${classes[i]!.name} ${v === null ? '–' : v.toFixed(3)}`).join(', ');
         say(`epoch ${event.epoch}: loss ${event.loss.toFixed(4)}${event.valLoss !== null ? ` val loss ${event.valLoss.toFixed(4)}` : ''} mIoU ${event.meanIoU?.toFixed(4) ?? '–'} (${perClass}) ${formatSeconds(event.seconds)}`);
       }
     };
     try {
-      const result = await train({ train: trainItems, val, classes, options, outDir, backend, engine, note: (line) => bar.log(line), resume: Boolean(values.resume), labelValues, ignoreValue, signal: io.signal, onEvent, ...(values['init-encoder'] ? { initEncoderDir: values['init-encoder'] } : {}) });
-      const modelId = ws.models.add({ projectId: null, name: path.basename(outDir), architecture, config: result.meta.config, classes, directory: outDir }).id;
-      ws.runs.setModel(runId, modelId);
-      ws.runs.finish(runId, result.end.reason === 'cancelled' ? 'cancelled' : 'completed', { ...result.end });
+      const trained = train({ train: trainItems, val, classes, options, outDir, backend, engine, note: (line) => bar.log(line), resume: Boolean(values.resume), labelValues, ignoreValue, signal: io.signal, onEvent, ...(values['init-encoder'] ? { initEncoderDir: values['init-encoder'] } : {}) });
+      const end = await settleJob(trained, () => io.signal.aborted);
       bar.clear();
+      if (end.status === 'failed') {
+        run.finish(end);
+        throw end.error;
+      }
+      if (!end.result) {
+        // Stopped inside work that has nothing partial to give (e.g. a validation pass): no model to record.
+        run.finish(end);
+        say('Cancelled before any epoch was saved');
+        return EXIT_OK;
+      }
+      const result = end.result;
+      run.setModel(ws.models.add({ projectId: null, name: path.basename(outDir), architecture, config: result.meta.config, classes, directory: outDir }).id);
+      run.finish({ ...end, result: result.end });
       say(`Done (${result.end.reason}) after ${result.end.epochs} epoch(s), ${formatSeconds(result.end.seconds)}; best mIoU ${result.end.bestMeanIoU?.toFixed(4) ?? '–'}. Model: ${outDir}`);
       return EXIT_OK;
-    } catch (e) {
-      ws.runs.finish(runId, 'failed', { error: (e as Error).message });
-      bar.clear();
-      throw e;
     } finally {
       ws.close();
     }

@@ -1,6 +1,7 @@
 // Sliding-window inference for images of any size: overlapping tiles, blended with a Gaussian importance map
 // (as nnU-Net does), processed one row of tiles at a time. Finished rows stream out, so peak memory depends on
 // tile size × image width, never on image height.
+import { CancelledError } from '../api/errors.ts';
 import type { Normalisation } from '../models/model-dir.ts';
 
 /** The part of a Raster the tiler needs: windowed reads of pixel-interleaved values. */
@@ -130,7 +131,7 @@ export async function predictStrips(
     // Let a cancel (Ctrl-C, a worker message) in between rows of tiles.
     await new Promise((resolve) => setImmediate(resolve));
     for (let start = 0; start < xs.length; start += options.batch) {
-      if (signal?.aborted) throw new Error('cancelled');
+      if (signal?.aborted) throw new CancelledError('segmentation');
       const batchXs = xs.slice(start, start + options.batch);
       const input = new Float32Array(batchXs.length * tileH * tileW * bands);
       for (let i = 0; i < batchXs.length; i++) {

@@ -1,5 +1,6 @@
 // Segmenting a volume (NIfTI, DICOM series or multi-frame DICOM) slice by slice into one label volume, written with
 // the source's geometry: NIfTI labels, plus a DICOM SEG for DICOM sources when asked.
+import { CancelledError } from '../api/errors.ts';
 import { hasSegments, labelVolumeExtension, writeLabelVolume } from '../io/index.ts';
 import type { Raster } from '../io/raster.ts';
 import type { InferenceModel } from './inference-model.ts';
@@ -10,7 +11,7 @@ export async function segmentVolumeSlices(model: InferenceModel, raster: Raster,
   const plane = raster.width * raster.height;
   const labels = new Uint8Array(plane * raster.slices);
   for (let slice = 0; slice < raster.slices; slice++) {
-    if (options.signal?.aborted) throw new Error('cancelled');
+    if (options.signal?.aborted) throw new CancelledError('volume segmentation');
     const result = await segmentSource(model, modelInput(raster, model.meta, slice), { ...options, probabilities: false, uncertainty: false });
     labels.set(result.mask, slice * plane);
   }

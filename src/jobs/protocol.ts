@@ -42,7 +42,6 @@ export interface PredictRequest {
   modelDir: string;
   imagePath: string;
   slice: number;
-  tta: boolean;
 }
 
 /** What a prediction job returns (the renderer decodes the same shape from the API's payload). */

@@ -159,6 +159,13 @@ export class ImageRepository {
     return row ? toRecord(row) : null;
   }
 
+  /** Like get, but a missing image is an error. */
+  require(id: number): ImageRecord {
+    const image = this.get(id);
+    if (!image) throw new NotFoundError(`image ${id}`);
+    return image;
+  }
+
   /** One page of a project's images and the total that match the filters. */
   query(query: ImageQuery): { total: number; images: ImageInfo[] } {
     const built = buildImageQuery(query);

@@ -1,8 +1,8 @@
 // Adding images (and, optionally, their label masks) to a workspace project. A file that cannot be read is
 // reported with its reason; the rest go on. Shared by `segwork import` and the workbench.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { checkMaskFits, labelStemOf, listImageFiles, listImageSources, openRaster, parseSeriesPath, readMaskSlices, sourceName, stemOf } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
@@ -34,7 +34,10 @@ async function hashFiles(files: string[]) {
   return hash;
 }
 
-/** Expands folders into their images (each multi-file DICOM series as one volume); plain files pass through. */
+/**
+ * Expands folders into their images (each multi-file DICOM series as one volume); plain files pass through. Finding
+ * no image at all is the caller's mistake, named with the paths.
+ */
 export async function expandPaths(paths: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const p of paths) {
@@ -47,7 +50,28 @@ export async function expandPaths(paths: string[]): Promise<string[]> {
     if (s.isDirectory()) out.push(...(await listImageSources(p, { recursive: true })));
     else out.push(path.resolve(p));
   }
+  if (out.length === 0) throw new InputError(paths.join(', '), 'no images found');
   return out;
+}
+
+/**
+ * Imports one uploaded file (the workbench's drop and file picker): kept under <workspace>/uploads/<project>/ with
+ * a safe, unused name; a file that is not a readable image is removed again and refused with the reason.
+ */
+export async function importUpload(ws: Workspace, projectId: number, fileName: string, base64: string): Promise<ImageRecord> {
+  ws.projects.require(projectId);
+  const safeName = path.basename(fileName).replace(/[^\w.\- ]+/g, '_') || 'image';
+  const dir = path.join(ws.dir, 'uploads', String(projectId));
+  await mkdir(dir, { recursive: true });
+  let target = path.join(dir, safeName);
+  for (let n = 1; existsSync(target); n++) target = path.join(dir, `${n}-${safeName}`);
+  await writeFile(target, Buffer.from(base64, 'base64'));
+  const result = await importImages(ws, projectId, [target]);
+  if (result.failed.length > 0 || result.added.length === 0) {
+    await rm(target, { force: true });
+    throw new InputError(fileName, result.failed[0]?.reason ?? 'not a supported image');
+  }
+  return result.added[0]!;
 }
 
 export async function importImages(ws: Workspace, projectId: number, files: string[], options: ImportOptions = {}): Promise<ImportResult> {

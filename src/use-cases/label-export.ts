@@ -1,12 +1,15 @@
 // An image's painted labels written out as a file: PNG for 2D images, a GeoTIFF with the source's georeferencing for
 // GeoTIFFs, a NIfTI label map or a DICOM SEG with the source's geometry for volumes. Shared by `segwork export` and
 // the workbench's Export.
+import * as fs from 'node:fs/promises';
+import os from 'node:os';
 import * as path from 'node:path';
+import { UserError } from '../api/errors.ts';
 import { georeferenceOf, InputError, LABELS_INFIX, labelVolumeExtension, openRaster, parseSeriesPath, stemOf, writeGeoTiffMask, writeLabelVolume, writeMaskPng } from '../io/index.ts';
 import { writeClassGeoJson } from '../io/geojson.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
-import type { LabelExportFormat } from '../api/service.ts';
+import { LABEL_EXPORT_FORMATS, type LabelExportFormat, type LabelExportPayload } from '../api/service.ts';
 import { UNLABELED } from '../api/types.ts';
 
 /** NIfTI for volumes, GeoTIFF for GeoTIFFs, PNG for other images. */
@@ -74,4 +77,19 @@ export async function exportImageLabels(ws: Workspace, image: ImageRecord, forma
 /** The export's path inside a folder. */
 export function exportPath(dir: string, image: ImageRecord, format: LabelExportFormat): string {
   return path.join(dir, exportFileName(image, format));
+}
+
+const MIME: Record<LabelExportFormat, string> = { png: 'image/png', geotiff: 'image/tiff', geojson: 'application/geo+json', nifti: 'application/gzip', 'dicom-seg': 'application/dicom' };
+
+/** The export as the workbench hands it to a browser to save: written to a temp folder, read back, removed. */
+export async function exportLabelsPayload(ws: Workspace, image: ImageRecord, format: LabelExportFormat): Promise<LabelExportPayload> {
+  if (!LABEL_EXPORT_FORMATS.includes(format)) throw new UserError(`unknown label format "${format}" (${LABEL_EXPORT_FORMATS.join(', ')})`);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'segwork-export-'));
+  try {
+    const file = exportPath(dir, image, format);
+    await exportImageLabels(ws, image, format, file);
+    return { fileName: path.basename(file), mime: MIME[format], data: (await fs.readFile(file)).toString('base64') };
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 }

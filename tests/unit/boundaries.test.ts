@@ -1,13 +1,14 @@
-// The module boundaries the architecture promises, checked on the sources: the label model is pure (no Node,
-// no DOM, nothing of the core but the API types), and the renderer reaches the core only through src/api
-// types and src/labels.
+// The module boundaries the architecture promises, checked on the sources (README, "Architecture"): the contract
+// (src/api) stands alone, the foundation layers never reach up to the work built on them, the label model is pure
+// (no Node, no DOM, nothing of the core but the API types), and the renderer reaches the core only through the
+// contract and src/labels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -23,6 +24,38 @@ function imports(file: string): string[] {
   const found = [...text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? m[2]);
   return found.map((s) => (s.startsWith('.') ? path.relative(ROOT, path.resolve(path.dirname(file), s)) : s));
 }
+
+const folder = (name: string) => sources(path.join(ROOT, 'src', name));
+
+test('src/api, the contract, imports nothing but itself', () => {
+  for (const file of folder('api')) {
+    for (const spec of imports(file)) assert.ok(spec.startsWith('src/api/'), `${path.relative(ROOT, file)} imports ${spec}`);
+  }
+});
+
+test('the foundation (io, models, store, metrics, compute) never imports the layers built on it', () => {
+  const above = ['src/use-cases/', 'src/training/', 'src/inference/', 'src/jobs/', 'src/cli/', 'src/server/', 'electron/'];
+  for (const name of ['io', 'models', 'store', 'metrics', 'compute']) {
+    for (const file of folder(name)) {
+      for (const spec of imports(file)) assert.ok(!above.some((a) => spec.startsWith(a)), `${path.relative(ROOT, file)} imports ${spec}`);
+    }
+  }
+});
+
+test('training, inference and jobs never import the use cases or the front doors', () => {
+  const above = ['src/use-cases/', 'src/cli/', 'src/server/', 'electron/'];
+  for (const name of ['training', 'inference', 'jobs']) {
+    for (const file of folder(name)) {
+      for (const spec of imports(file)) assert.ok(!above.some((a) => spec.startsWith(a)), `${path.relative(ROOT, file)} imports ${spec}`);
+    }
+  }
+});
+
+test('the use cases never import the front doors', () => {
+  for (const file of folder('use-cases')) {
+    for (const spec of imports(file)) assert.ok(!/^(src\/cli|src\/server|electron)\//.test(spec), `${path.relative(ROOT, file)} imports ${spec}`);
+  }
+});
 
 test('src/labels imports only itself and the API types', () => {
   for (const file of sources(path.join(ROOT, 'src', 'labels'))) {

@@ -17,7 +17,7 @@ test('a user error thrown in a worker arrives in the main thread with its kind a
   writeFileSync(path.join(modelDir, WEIGHTS), new Uint8Array(4));
   const worker = new ComputeWorker('cpu');
   t.after(() => worker.terminate());
-  const error = await worker.call({ kind: 'predict', modelDir, imagePath: path.join(modelDir, 'x.png'), slice: 0, tta: false }).then(
+  const error = await worker.call({ kind: 'predict', modelDir, imagePath: path.join(modelDir, 'x.png'), slice: 0 }).then(
     () => assert.fail('the predict should fail'),
     (e: unknown) => e,
   );
