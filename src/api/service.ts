@@ -8,6 +8,7 @@ import type {
   ImageInfo,
   ImageQuery,
   MetricsReport,
+  ModelChoice,
   ModelInfo,
   ProjectInfo,
   RunInfo,
@@ -174,6 +175,10 @@ export interface SegworkService {
   exportLabels(imageId: number, format: LabelExportFormat): Promise<LabelExportPayload>;
 
   listModels(projectId?: number): Promise<ModelInfo[]>;
+  /** The model the project's editor uses: the user's pick, else the best by validation; with every model's score. */
+  modelChoice(projectId: number): Promise<ModelChoice>;
+  /** Picks the model the project's editor uses; no model id goes back to the best by validation. */
+  chooseModel(projectId: number, modelId?: number): Promise<ModelChoice>;
   /**
    * Starts training on the project's labels in a worker; progress arrives as JobEvents. No preset means the
    * architecture's default one; an unknown architecture or preset is a UserError. A fresh model starts from

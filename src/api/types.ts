@@ -188,6 +188,16 @@ export interface ModelInfo {
   classes: ClassDef[];
 }
 
+/** The model a project's editor uses (Predict, CAM, live mode) and why, with every model's validation score. */
+export interface ModelChoice {
+  /** null while the project has no model. */
+  modelId: number | null;
+  /** 'picked': the user chose it; 'best-validation': the default, the best validated mean IoU (newest among equals). */
+  reason: 'picked' | 'best-validation' | 'none';
+  /** The project's models, newest first, each with the best mean IoU its directory's weights reached in validation. */
+  models: (ModelInfo & { validationMeanIoU: number | null })[];
+}
+
 export interface RunInfo {
   id: number;
   projectId: number | null;

@@ -23,6 +23,7 @@ import { LruCache } from './lru-cache.ts';
 import { maskAlong, savePatchesAlong } from './volume-masks.ts';
 import { expandPaths, importImages } from './importing.ts';
 import { seedSampleProject } from './sample.ts';
+import { chooseModel, modelChoice } from '../use-cases/model-choice.ts';
 import { LABEL_EXPORT_FORMATS, type EncoderInfo, type JobEvent, type MaskPatch, type MaskPayload, type SegworkService } from './service.ts';
 import { UNLABELED, type BatchSummary, type TrainOptions } from './types.ts';
 
@@ -218,6 +219,8 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     async listModels(projectId) {
       return ws.models.list(projectId);
     },
+    modelChoice: async (projectId) => modelChoice(ws, projectId),
+    chooseModel: async (projectId, modelId) => chooseModel(ws, projectId, modelId ?? null),
 
     async startTraining(projectId, request) {
       const project = ws.projects.require(projectId);
