@@ -106,6 +106,12 @@ export interface CamRequest {
   region?: { x: number; y: number; width: number; height: number };
 }
 
+/** A stage of the network CAM offers by name, and the layer whose output it is: { name: 'encoder stage 2', layer: 'enc2_relu2' }. */
+export interface CamStage {
+  name: string;
+  layer: string;
+}
+
 export interface CamPayload {
   width: number;
   height: number;
@@ -197,8 +203,8 @@ export interface SegworkService {
   /** Predicts one slice (0 for plain images). */
   predict(modelId: number, imageId: number, slice?: number): Promise<PredictionPayload>;
   cam(request: CamRequest): Promise<CamPayload>;
-  /** Layers CAM can use (spatial maps), and the default (deepest encoder stage). */
-  camLayers(modelId: number): Promise<{ layers: string[]; defaultLayer: string }>;
+  /** The network's stages CAM offers, in the order they run, and the default layer (the deepest encoder stage's). */
+  camLayers(modelId: number): Promise<{ stages: CamStage[]; defaultLayer: string }>;
   evaluate(modelId: number, projectId: number): Promise<MetricsReport>;
   listRuns(projectId?: number): Promise<RunInfo[]>;
   segmentFolder(modelId: number, inputDir: string, outputDir: string): Promise<{ job: number }>;

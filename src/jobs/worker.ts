@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InputError, toErrorPayload } from '../api/errors.ts';
 import { chooseEngine, initBackend } from '../compute/backends.ts';
 import { modelInput, segmentFolder, segmentSource } from '../inference/batch.ts';
-import { camLayerCandidates, computeCam, heatmapToBytes } from '../inference/cam.ts';
+import { camStages, computeCam, heatmapToBytes } from '../inference/cam.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
 import { openInferenceModel, type InferenceModel } from '../inference/inference-model.ts';
 import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
@@ -137,7 +137,7 @@ async function runCam(request: CamJobRequest): Promise<CamResult> {
 async function runCamLayers(request: CamLayersRequest) {
   const loaded = await tfjsModels.get(request.modelDir);
   const defaultLayer = getArchitecture(loaded.meta.architecture).defaultCamLayer(loaded.model, loaded.meta.config);
-  return { layers: camLayerCandidates(loaded.model), defaultLayer };
+  return { stages: camStages(loaded.model), defaultLayer };
 }
 
 async function runPretrain(id: number, request: PretrainRequest, backend: string, signal: AbortSignal) {
