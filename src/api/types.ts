@@ -206,6 +206,8 @@ export interface ModelChoice {
   modelId: number | null;
   /** 'picked': the user chose it; 'best-validation': the default, the best validated mean IoU (newest among equals). */
   reason: 'picked' | 'best-validation' | 'none';
+  /** The best by validation, whether or not it is used. */
+  bestModelId: number | null;
   /** The project's models, newest first, each with the best mean IoU its directory's weights reached in validation. */
   models: (ModelInfo & { validationMeanIoU: number | null })[];
 }

@@ -180,7 +180,8 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
         step,
         stepsPerEpoch,
         loss,
-        imagesPerSecond: options.batchSize / Math.max(dt, 1e-6),
+        // Both over the last 20 steps, so neither jumps with one slow step.
+        imagesPerSecond: options.batchSize / Math.max(avg, 1e-6),
         etaSeconds: Math.min(remainingSteps * avg, budgetLeft),
       });
       // Yield to the event loop: wasm's data() resolves at once, and without this a Ctrl-C or a worker's

@@ -8,11 +8,12 @@ export function modelChoice(ws: Workspace, projectId: number): ModelChoice {
   ws.projects.require(projectId);
   const scores = ws.models.validationScores(projectId);
   const models = ws.models.list(projectId).map(({ config: _config, ...model }) => ({ ...model, validationMeanIoU: scores.get(model.id) ?? null }));
-  const picked = ws.models.chosenFor(projectId);
-  if (picked !== null && models.some((m) => m.id === picked)) return { modelId: picked, reason: 'picked', models };
   // Newest first, so among equal scores (or none scored at all) the newest wins; a scored model beats an unscored one.
   const best = models.reduce<(typeof models)[number] | null>((a, b) => (a === null || (b.validationMeanIoU ?? -1) > (a.validationMeanIoU ?? -1) ? b : a), null);
-  return { modelId: best?.id ?? null, reason: best ? 'best-validation' : 'none', models };
+  const bestModelId = best?.id ?? null;
+  const picked = ws.models.chosenFor(projectId);
+  if (picked !== null && models.some((m) => m.id === picked)) return { modelId: picked, reason: 'picked', bestModelId, models };
+  return { modelId: bestModelId, reason: best ? 'best-validation' : 'none', bestModelId, models };
 }
 
 /** Records the user's pick of the project's model; null goes back to the best by validation. */

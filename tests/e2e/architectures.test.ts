@@ -1,11 +1,12 @@
 // Every architecture from the training panel, as a new user meets it: the panel offers the chosen architecture's
-// own presets (from the core's catalogue) and starts at its default, so Train just works; the model it makes then
-// segments a folder from the batch panel, whose counter ends at "N / N".
+// own presets (from the core's catalogue) and starts at its default, so Train just works; picked as the editor's
+// model, each one's prediction appears over the open image; a model then segments a folder from the batch panel,
+// whose counter ends at "N / N".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { Catalogue, RunInfo } from '../../src/api/types.ts';
+import type { Catalogue, ModelChoice, RunInfo } from '../../src/api/types.ts';
 import { chromiumMissing, closeWorkbench, ensureRendererBuilt, labeledDiscProject, openWorkbench, startServe, tempDir, type Served } from './harness.ts';
 
 const SIZE = 64;
@@ -24,7 +25,8 @@ before(async () => {
   served = await startServe(path.join(dir, 'workspace'));
   ({ project: { id: projectId } } = await labeledDiscProject(served, 'Discs', path.join(dir, 'images'), ['a.png', 'b.png'], SIZE));
   ({ browser, page, errors } = await openWorkbench(served));
-  await page.getByRole('button', { name: 'Editor' }).click();
+  await page.getByRole('button', { name: 'a.png', exact: true }).click();
+  await page.getByLabel('Image canvas').waitFor();
 });
 
 after(() => closeWorkbench(browser, served, dir));
@@ -45,13 +47,39 @@ async function trainFromPanel(architecture: string): Promise<void> {
   assert.equal(run?.config.preset, offered.defaultPreset);
 }
 
-test('SegNet-Basic trains from the panel with the first preset it offers', { skip: skipReason ?? false, timeout: 240_000 }, async () => {
-  await trainFromPanel('segnet-basic');
-  assert.deepEqual(errors, []);
+/** Picks the newest model of an architecture as the editor's model and waits for its prediction of the open image. */
+async function predictionAppears(architecture: string): Promise<void> {
+  const choice = await served.call<ModelChoice>('modelChoice', projectId);
+  const model = choice.models.find((m) => m.architecture === architecture)!;
+  await page.getByLabel('Editor model').selectOption(String(model.id));
+  await page.getByLabel('Prediction source').filter({ hasText: `Prediction by ${model.name}` }).waitFor({ timeout: 60_000 });
+  await page.getByLabel('Overlay', { exact: true }).waitFor();
+  assert.deepEqual(await served.call<ModelChoice>('modelChoice', projectId).then((c) => [c.modelId, c.reason]), [model.id, 'picked']);
+}
+
+// Every registered architecture (the test after them checks the catalogue offers exactly these).
+const architectures = skipReason ? [] : ['unet', 'segnet-basic', 'segnet', 'deeplab'];
+for (const architecture of architectures) {
+  test(`${architecture} trains from the panel with the first preset it offers, and its prediction appears in the editor`, { skip: skipReason ?? false, timeout: 300_000 }, async () => {
+    await trainFromPanel(architecture);
+    await predictionAppears(architecture);
+    assert.deepEqual(errors, []);
+  });
+}
+
+test('every registered architecture was trained above', { skip: skipReason ?? false }, async () => {
+  const { architectures: offered } = await served.call<Catalogue>('catalogue');
+  assert.deepEqual(offered.map((a) => a.name).sort(), [...architectures].sort());
 });
 
-test('DeepLab trains from the panel with the first preset it offers', { skip: skipReason ?? false, timeout: 240_000 }, async () => {
-  await trainFromPanel('deeplab');
+test('"best by validation" goes back to the core\'s default, named in the picker', { skip: skipReason ?? false, timeout: 120_000 }, async () => {
+  await page.getByLabel('Editor model').selectOption('best');
+  const choice = await served.call<ModelChoice>('modelChoice', projectId);
+  assert.equal(choice.reason, 'best-validation');
+  const best = choice.models.find((m) => m.id === choice.bestModelId)!;
+  assert.equal(choice.modelId, best.id);
+  assert.match(await page.getByLabel('Editor model').locator('option:checked').innerText(), new RegExp(`^Best by validation: ${best.name}`));
+  await page.getByLabel('Prediction source').filter({ hasText: `Prediction by ${best.name}` }).waitFor({ timeout: 60_000 });
   // Back to U-Net: its own presets again, from its default.
   await page.getByLabel('Architecture').selectOption('unet');
   assert.equal(await page.getByLabel('Preset').inputValue(), 'tiny');

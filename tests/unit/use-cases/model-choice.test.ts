@@ -24,7 +24,7 @@ function fineTuned(ws: Workspace, projectId: number, modelId: number, meanIoUs: 
 test('the best model by validation is the default, not the newest', (t) => {
   const ws = tempWorkspace(t);
   const p = ws.projects.create('cells', CLASSES);
-  assert.deepEqual(modelChoice(ws, p.id), { modelId: null, reason: 'none', models: [] });
+  assert.deepEqual(modelChoice(ws, p.id), { modelId: null, reason: 'none', bestModelId: null, models: [] });
   const unet = trained(ws, p.id, 'unet', [0.6, 0.89, 0.85]);
   const segnet = trained(ws, p.id, 'segnet', [0.2, 0.41]);
   const choice = modelChoice(ws, p.id);
@@ -63,6 +63,7 @@ test('a pick overrides the default until it is undone, per project', (t) => {
   const segnet = trained(ws, p.id, 'segnet', [0.4]);
   const other = trained(ws, q.id, 'unet', [0.3]);
   assert.deepEqual(pick(chooseModel(ws, p.id, segnet)), { modelId: segnet, reason: 'picked' });
+  assert.equal(modelChoice(ws, p.id).bestModelId, unet, 'the best is still named beside the pick');
   assert.deepEqual(pick(modelChoice(ws, p.id)), { modelId: segnet, reason: 'picked' }, 'the pick is stored');
   assert.deepEqual(pick(modelChoice(ws, q.id)), { modelId: other, reason: 'best-validation' }, 'another project keeps its default');
   assert.deepEqual(pick(chooseModel(ws, p.id, null)), { modelId: unet, reason: 'best-validation' });
