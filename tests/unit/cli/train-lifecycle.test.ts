@@ -125,6 +125,15 @@ test('--resume says which epoch it resumes from; a fresh run says nothing of res
   assert.match(resumed.stderr, /after 2 epoch\(s\)/);
 });
 
+test('a resume inside an epoch says at which step it goes on', async (t) => {
+  const args = ['train', ...baseArgs(tempDir(t), ['--epochs', '1', '--steps', '2000', '--time-budget', '1'])];
+  const first = await segwork(args);
+  assert.equal(first.code, 0, first.stderr);
+  const resumed = await segwork([...args, '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /^Resuming from epoch 1, step \d+$/m);
+});
+
 // U-Net small has dropout: on ONNX Runtime the seed also fixes the sequence of masks.
 for (const [backend, preset] of [['wasm', 'tiny'], ['onnxruntime', 'small']]) test(`the same --seed gives the same losses (${backend}, ${preset})`, async (t) => {
   const losses = async () => {
