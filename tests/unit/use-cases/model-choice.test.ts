@@ -81,3 +81,14 @@ test('a model of another project, or none at all, cannot be picked', (t) => {
 });
 
 const pick = (c: { modelId: number | null; reason: string }) => ({ modelId: c.modelId, reason: c.reason });
+
+test('a picked model that is deleted is forgotten (the foreign key), and the best by validation is used again', (t) => {
+  const ws = tempWorkspace(t);
+  const p = ws.projects.create('cells', CLASSES);
+  const unet = trained(ws, p.id, 'unet', [0.89]);
+  const segnet = trained(ws, p.id, 'segnet', [0.4]);
+  chooseModel(ws, p.id, segnet);
+  ws.db.prepare('DELETE FROM models WHERE id = ?').run(segnet);
+  assert.equal(ws.models.chosenFor(p.id), null);
+  assert.deepEqual(pick(modelChoice(ws, p.id)), { modelId: unet, reason: 'best-validation' });
+});
