@@ -8,6 +8,7 @@ import type {
   ImageInfo,
   ImageQuery,
   MetricsReport,
+  ModelChoice,
   ModelInfo,
   ProjectInfo,
   RunInfo,
@@ -105,6 +106,12 @@ export interface CamRequest {
   region?: { x: number; y: number; width: number; height: number };
 }
 
+/** A stage of the network CAM offers by name, and the layer whose output it is: { name: 'encoder stage 2', layer: 'enc2_relu2' }. */
+export interface CamStage {
+  name: string;
+  layer: string;
+}
+
 export interface CamPayload {
   width: number;
   height: number;
@@ -187,6 +194,10 @@ export interface SegworkService {
   exportLabels(imageId: number, format: LabelExportFormat): Promise<LabelExportPayload>;
 
   listModels(projectId?: number): Promise<ModelInfo[]>;
+  /** The model the project's editor uses: the user's pick, else the best by validation; with every model's score. */
+  modelChoice(projectId: number): Promise<ModelChoice>;
+  /** Picks the model the project's editor uses; no model id goes back to the best by validation. */
+  chooseModel(projectId: number, modelId?: number): Promise<ModelChoice>;
   /**
    * Starts training on the project's labels in a worker; progress arrives as JobEvents. No preset means the
    * architecture's default one; an unknown architecture or preset is a UserError. A fresh model starts from
@@ -202,8 +213,8 @@ export interface SegworkService {
   /** Predicts one slice (0 for plain images). */
   predict(modelId: number, imageId: number, slice?: number): Promise<PredictionPayload>;
   cam(request: CamRequest): Promise<CamPayload>;
-  /** Layers CAM can use (spatial maps), and the default (deepest encoder stage). */
-  camLayers(modelId: number): Promise<{ layers: string[]; defaultLayer: string }>;
+  /** The network's stages CAM offers, in the order they run, and the default layer (the deepest encoder stage's). */
+  camLayers(modelId: number): Promise<{ stages: CamStage[]; defaultLayer: string }>;
   evaluate(modelId: number, projectId: number): Promise<MetricsReport>;
   listRuns(projectId?: number): Promise<RunInfo[]>;
   segmentFolder(modelId: number, inputDir: string, outputDir: string): Promise<{ job: number }>;

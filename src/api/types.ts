@@ -99,7 +99,19 @@ export interface TrainOptions {
 
 /** Progress events of a training run. The CLI draws them, the UI charts them. */
 export type TrainEvent =
-  | { type: 'start'; runId?: number; /** What runs the steps: a tfjs backend (wasm, …) or "onnxruntime (PROVIDER)". */ backend: string; totalEpochs: number; stepsPerEpoch: number; trainImages: number; valImages: number; parameters: number }
+  | {
+      type: 'start';
+      runId?: number;
+      /** What runs the steps: a tfjs backend (wasm, …) or "onnxruntime (PROVIDER)". */
+      backend: string;
+      totalEpochs: number;
+      stepsPerEpoch: number;
+      trainImages: number;
+      valImages: number;
+      parameters: number;
+      /** A resumed run: the first step it runs (inside the checkpoint's epoch when that one stopped early). */
+      resumedAt?: { epoch: number; step: number };
+    }
   | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; loss: number; imagesPerSecond: number; etaSeconds: number | null }
   | { type: 'epoch'; epoch: number; loss: number; valLoss: number | null; perClassIoU: (number | null)[]; meanIoU: number | null; seconds: number; checkpoint: string }
   | { type: 'end'; reason: 'completed' | 'time-budget' | 'early-stopping' | 'cancelled'; epochs: number; bestMeanIoU: number | null; seconds: number };
@@ -184,6 +196,18 @@ export interface ModelInfo {
   directory: string;
   createdAt: string;
   classes: ClassDef[];
+}
+
+/** The model a project's editor uses (Predict, CAM, live mode) and why, with every model's validation score. */
+export interface ModelChoice {
+  /** null while the project has no model. */
+  modelId: number | null;
+  /** 'picked': the user chose it; 'best-validation': the default, the best validated mean IoU (newest among equals). */
+  reason: 'picked' | 'best-validation' | 'none';
+  /** The best by validation, whether or not it is used. */
+  bestModelId: number | null;
+  /** The project's models, newest first, each with the best mean IoU its directory's weights reached in validation. */
+  models: (ModelInfo & { validationMeanIoU: number | null })[];
 }
 
 export interface RunInfo {

@@ -134,14 +134,14 @@ Output:
 
     const ws = openWorkspace(resolveWorkspaceDir(values.workspace));
     const run = new TrainingRunRecord(ws, { projectId: null, modelId: null, config: { ...options, imagesDir: path.resolve(imagesDir), labelsDir: path.resolve(labelsDir), outDir }, backend });
-    let firstStep = true;
     const onEvent = (event: TrainEvent) => {
       if (json) io.stdout.write(toJson(event) + '\n');
-      if (event.type === 'start') say(`Steps run on ${event.backend} (${event.parameters.toLocaleString('en')} parameters)`);
+      if (event.type === 'start') {
+        say(`Steps run on ${event.backend} (${event.parameters.toLocaleString('en')} parameters)`);
+        const at = event.resumedAt;
+        if (at) say(`Resuming from epoch ${at.epoch}${at.step > 1 ? `, step ${at.step}` : ''}`);
+      }
       if (event.type === 'step') {
-        // Only a resumed run starts past epoch 1: the loop continues with the epoch after the checkpoint's.
-        if (firstStep && event.epoch > 1) say(`Resuming from epoch ${event.epoch}`);
-        firstStep = false;
         const done = ((event.epoch - 1) * event.stepsPerEpoch + event.step) / (options.epochs * event.stepsPerEpoch);
         const budgetDone = timeBudget ? 1 - (event.etaSeconds ?? 0) / timeBudget : 0;
         bar.update(Math.max(done, budgetDone), `epoch ${event.epoch}/${options.epochs} step ${event.step}/${event.stepsPerEpoch} loss ${event.loss.toFixed(4)} ${event.imagesPerSecond.toFixed(1)} img/s ETA ${formatSeconds(event.etaSeconds)}`);

@@ -8,6 +8,7 @@
 // Large images go through the tiler's tiles; the gradient of the summed logits is additive over the pixels
 // each tile owns, so channel weights are summed over tiles before any map is drawn (two passes).
 import * as tf from '@tensorflow/tfjs';
+import type { CamStage } from '../api/service.ts';
 import type { Normalisation } from '../models/model-dir.ts';
 import { DEFAULT_TILE_OPTIONS, planTiles, type PixelSource, type TileOptions } from './tiler.ts';
 
@@ -54,6 +55,43 @@ export function camLayerCandidates(model: tf.LayersModel): string[] {
   return model.layers
     .filter((l) => l.getClassName() !== 'InputLayer' && outputRank(l) === 4)
     .map((l) => l.name);
+}
+
+/**
+ * What a stage is called, from the first part of its layers' names, which every architecture shares (enc1_…,
+ * bottom_…, dec1_…, stem_…, s1_…, aspp_…, decoder_…). Layers of no named stage (size checks, heads) are not offered.
+ */
+const STAGE_NAMES: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^enc(\d+)$/, (m) => `encoder stage ${m[1]}`],
+  [/^bottom$/, () => 'bottleneck'],
+  [/^dec(\d+)$/, (m) => `decoder stage ${m[1]}`],
+  [/^stem$/, () => 'stem'],
+  [/^s(\d+)$/, (m) => `backbone stage ${m[1]}`],
+  [/^aspp$/, () => 'ASPP'],
+  [/^decoder$/, () => 'decoder'],
+];
+
+/**
+ * The meaningful places to look, in the order the network runs them: each named stage's output, its last spatial
+ * layer. Pooling is not a stage's output (the skip connection leaves before it, and the gradient should see both),
+ * nor is dropout (the identity when predicting).
+ */
+export function camStages(model: tf.LayersModel): CamStage[] {
+  const last = new Map<string, string>();
+  for (const layer of model.layers) {
+    if (/Pool|Dropout/.test(layer.getClassName()) || outputRank(layer) !== 4) continue;
+    const prefix = layer.name.split('_')[0]!;
+    if (last.has(prefix)) last.delete(prefix); // re-inserted, so the map keeps the order in which stages end
+    last.set(prefix, layer.name);
+  }
+  const stages: CamStage[] = [];
+  for (const [prefix, layer] of last) {
+    for (const [pattern, name] of STAGE_NAMES) {
+      const match = pattern.exec(prefix);
+      if (match) stages.push({ name: name(match), layer });
+    }
+  }
+  return stages;
 }
 
 function outputRank(layer: Layer): number {

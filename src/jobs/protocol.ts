@@ -1,7 +1,7 @@
 // Messages between the main thread and a compute worker. Typed unions both ways; every request has an id,
 // and its replies carry it, so several requests can be in flight and a cancel names what it stops.
 import type { ErrorPayload } from '../api/errors.ts';
-import type { DecodedPrediction } from '../api/service.ts';
+import type { CamStage, DecodedPrediction } from '../api/service.ts';
 import type { BatchEvent, BatchSummary, ClassDef, MetricsReport, TrainEvent, TrainOptions } from '../api/types.ts';
 
 /** A labeled image as the worker receives it: pixels are read from the path, the mask comes from the store. */
@@ -100,7 +100,7 @@ export interface JobResults {
   predict: PredictResult;
   cam: CamResult;
   evaluate: MetricsReport;
-  'cam-layers': { layers: string[]; defaultLayer: string };
+  'cam-layers': { stages: CamStage[]; defaultLayer: string };
   pretrain: { steps: number; seconds: number; firstLoss: number; lastLoss: number; endReason: string };
 }
 

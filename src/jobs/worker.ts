@@ -9,7 +9,7 @@ import { InputError, toErrorPayload } from '../api/errors.ts';
 import { chooseEngine, initBackend } from '../compute/backends.ts';
 import { segmentFolder } from '../inference/batch.ts';
 import { modelInput, segmentSource } from '../inference/segment-image.ts';
-import { camLayerCandidates, computeCam, heatmapToBytes } from '../inference/cam.ts';
+import { camStages, computeCam, heatmapToBytes } from '../inference/cam.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
 import { openInferenceModel, type InferenceModel } from '../inference/inference-model.ts';
 import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
@@ -138,7 +138,7 @@ async function runCam(request: CamJobRequest): Promise<CamResult> {
 async function runCamLayers(request: CamLayersRequest) {
   const loaded = await tfjsModels.get(request.modelDir);
   const defaultLayer = getArchitecture(loaded.meta.architecture).defaultCamLayer(loaded.model, loaded.meta.config);
-  return { layers: camLayerCandidates(loaded.model), defaultLayer };
+  return { stages: camStages(loaded.model), defaultLayer };
 }
 
 async function runPretrain(id: number, request: PretrainRequest, backend: string, signal: AbortSignal) {

@@ -64,6 +64,8 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
   labeledSlices: [['imageId', id]],
   exportLabels: [['imageId', id], ['format', oneOf(LABEL_EXPORT_FORMATS)]],
   listModels: [['projectId', optional(id)]],
+  modelChoice: [['projectId', id]],
+  chooseModel: [['projectId', id], ['modelId', optional(id)]],
   startTraining: [
     ['projectId', id],
     [

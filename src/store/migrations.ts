@@ -149,6 +149,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE training_runs ADD COLUMN owner_pid INTEGER;
     `,
   },
+  {
+    version: 4,
+    name: 'projects remember the model their editor uses, when the user picked one (none: best by validation)',
+    sql: `
+      ALTER TABLE projects ADD COLUMN model_id INTEGER REFERENCES models(id) ON DELETE SET NULL;
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database.Database): number {

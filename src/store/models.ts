@@ -35,6 +35,9 @@ export class ModelRepository {
   private readonly selectById;
   private readonly selectAll;
   private readonly selectByProject;
+  private readonly selectScores;
+  private readonly selectChosen;
+  private readonly updateChosen;
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(`
@@ -43,6 +46,19 @@ export class ModelRepository {
     this.selectById = db.prepare<[number], ModelRow>('SELECT * FROM models WHERE id = ?');
     this.selectAll = db.prepare<[], ModelRow>('SELECT * FROM models ORDER BY id DESC');
     this.selectByProject = db.prepare<[number], ModelRow>('SELECT * FROM models WHERE project_id = ? ORDER BY id DESC');
+    // A model directory holds the best epoch of the last run that trained it (a fine-tune writes over it), so that
+    // run's best validated mean IoU is the model's score.
+    this.selectScores = db.prepare<[number], { id: number; score: number | null }>(`
+      SELECT m.id, (
+        SELECT max(e.mean_iou) FROM epoch_metrics e
+        WHERE e.run_id = (
+          SELECT r.id FROM training_runs r
+          WHERE r.model_id = m.id AND EXISTS (SELECT 1 FROM epoch_metrics x WHERE x.run_id = r.id)
+          ORDER BY r.id DESC LIMIT 1)
+      ) AS score
+      FROM models m WHERE m.project_id = ?`);
+    this.selectChosen = db.prepare<[number], { model_id: number | null }>('SELECT model_id FROM projects WHERE id = ?');
+    this.updateChosen = db.prepare<[number | null, number]>('UPDATE projects SET model_id = ? WHERE id = ?');
   }
 
   add(model: NewModel): ModelRecord {
@@ -70,6 +86,22 @@ export class ModelRepository {
   list(projectId?: number): ModelRecord[] {
     const rows = projectId === undefined ? this.selectAll.all() : this.selectByProject.all(projectId);
     return rows.map(toRecord);
+  }
+
+  /** Each of the project's models by id, with its best validated mean IoU (null: no validated epoch recorded). */
+  validationScores(projectId: number): Map<number, number | null> {
+    return new Map(this.selectScores.all(projectId).map((r) => [r.id, r.score]));
+  }
+
+  /** The model the user picked for the project's editor; null when none was picked (or it was deleted). */
+  chosenFor(projectId: number): number | null {
+    return this.selectChosen.get(projectId)?.model_id ?? null;
+  }
+
+  /** Records the user's pick for the project; null forgets it. */
+  choose(projectId: number, modelId: number | null): void {
+    requireRow(this.db, 'projects', projectId);
+    this.updateChosen.run(modelId, projectId);
   }
 
   require(id: number): ModelRecord {

@@ -11,8 +11,13 @@ import { loadModelDir, saveModelDir, type LoadedModel, type ModelMeta } from '..
 import type { NamedTensor } from './step-engine.ts';
 
 export interface LoopState {
-  /** Epochs completed. */
+  /** Epochs validated and saved: the last of them may be partial (see partialEpoch). */
   epoch: number;
+  /**
+   * Set when the last saved epoch stopped early (Ctrl-C, time budget): the steps it ran and their summed loss. A resume
+   * continues that epoch at its next step, so it is counted once.
+   */
+  partialEpoch?: { steps: number; lossSum: number };
   bestMeanIoU: number | null;
   bestEpoch: number;
   elapsedSeconds: number;

@@ -144,7 +144,10 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
     },
   });
 
-  emit({ type: 'start', backend: engine.name, totalEpochs: options.epochs, stepsPerEpoch, trainImages: job.train.length, valImages: job.val.length, parameters });
+  // A checkpoint of a partial epoch resumes inside it: the same epoch number, from its next step.
+  let resumeInside = state.partialEpoch !== undefined && state.partialEpoch.steps < stepsPerEpoch ? state.partialEpoch : undefined;
+  const resumedAt = resumeInside ? { epoch: state.epoch, step: resumeInside.steps + 1 } : state.epoch > 0 ? { epoch: state.epoch + 1, step: 1 } : null;
+  emit({ type: 'start', backend: engine.name, totalEpochs: options.epochs, stepsPerEpoch, trainImages: job.train.length, valImages: job.val.length, parameters, ...(resumedAt ? { resumedAt } : {}) });
 
   let reason: Extract<TrainEvent, { type: 'end' }>['reason'] = 'completed';
   const budgetMs = options.timeBudgetSeconds !== undefined ? options.timeBudgetSeconds * 1000 : Infinity;
@@ -152,12 +155,13 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
   let stepTimes: number[] = [];
   let savedAny = state.epoch > 0;
 
-  while (state.epoch < options.epochs) {
-    const epoch = state.epoch + 1;
+  while (state.epoch < options.epochs || resumeInside) {
+    const epoch = resumeInside ? state.epoch : state.epoch + 1;
     const epochStart = Date.now();
-    let lossSum = 0;
-    let steps = 0;
-    for (let step = 1; step <= stepsPerEpoch; step++) {
+    let lossSum = resumeInside?.lossSum ?? 0;
+    let steps = resumeInside?.steps ?? 0;
+    resumeInside = undefined;
+    for (let step = steps + 1; step <= stepsPerEpoch; step++) {
       const t0 = Date.now();
       const batch = sampler.nextBatch(options.batchSize);
       const loss = await engine.step(batch, `training step ${step} of epoch ${epoch} (batch ${options.batchSize} of ${patchSize}² patches)`);
@@ -176,7 +180,8 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
         step,
         stepsPerEpoch,
         loss,
-        imagesPerSecond: options.batchSize / Math.max(dt, 1e-6),
+        // Both over the last 20 steps, so neither jumps with one slow step.
+        imagesPerSecond: options.batchSize / Math.max(avg, 1e-6),
         etaSeconds: Math.min(remainingSteps * avg, budgetLeft),
       });
       // Yield to the event loop: wasm's data() resolves at once, and without this a Ctrl-C or a worker's
@@ -202,11 +207,13 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
       perClassIoU: report.perClass.map((c) => c.iou),
       meanIoU: report.meanIoU,
     };
+    const { partialEpoch: _done, ...whole } = state;
     state = {
-      ...state,
+      ...whole,
       epoch,
-      history: [...state.history, metrics],
+      history: [...state.history.filter((h) => h.epoch !== epoch), metrics],
       elapsedSeconds: elapsedBefore + (Date.now() - started) / 1000,
+      ...(steps < stepsPerEpoch ? { partialEpoch: { steps, lossSum } } : {}),
     };
     const improved = state.bestMeanIoU === null || (metrics.meanIoU ?? -1) > state.bestMeanIoU;
     if (improved) state = { ...state, bestMeanIoU: metrics.meanIoU, bestEpoch: epoch };

@@ -1,7 +1,7 @@
 // The interactive model requests: a prediction (kept as the image's uncertainty for sorting), class activation maps
 // and evaluation on the project's labels. They share one worker, so a training job never delays them.
 import { UserError } from '../api/errors.ts';
-import type { CamPayload, CamRequest, PredictionPayload } from '../api/service.ts';
+import type { CamPayload, CamRequest, CamStage, PredictionPayload } from '../api/service.ts';
 import type { MetricsReport } from '../api/types.ts';
 import { labeledImages } from './labeled-images.ts';
 import { toBase64 } from './payload-bytes.ts';
@@ -39,7 +39,7 @@ export async function cam(ctx: WorkbenchContext, request: CamRequest): Promise<C
   return { width: result.width, height: result.height, heatmap: toBase64(result.heatmap), layer: result.layer };
 }
 
-export async function camLayers(ctx: WorkbenchContext, modelId: number): Promise<{ layers: string[]; defaultLayer: string }> {
+export async function camLayers(ctx: WorkbenchContext, modelId: number): Promise<{ stages: CamStage[]; defaultLayer: string }> {
   const model = ctx.ws.models.require(modelId);
   return ctx.interactiveWorker().call({ kind: 'cam-layers', modelDir: model.directory });
 }

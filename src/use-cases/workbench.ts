@@ -15,6 +15,7 @@ import { maskPayload, saveMaskPatches } from './masks.ts';
 import { cam, camLayers, evaluate, predict } from './predictions.ts';
 import { recordedEncoders, startPretraining } from './pretraining.ts';
 import { seedSampleProject } from './sample.ts';
+import { chooseModel, modelChoice } from './model-choice.ts';
 import { startTraining } from './training.ts';
 import { WorkbenchContext } from './workbench-context.ts';
 
@@ -60,6 +61,8 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     exportLabels: async (imageId, format) => exportLabelsPayload(ws, ws.images.require(imageId), format),
 
     listModels: async (projectId) => ws.models.list(projectId),
+    modelChoice: async (projectId) => modelChoice(ws, projectId),
+    chooseModel: async (projectId, modelId) => chooseModel(ws, projectId, modelId ?? null),
     startTraining: async (projectId, request) => startTraining(ctx, projectId, request),
     startPretraining: async (projectId, request) => startPretraining(ctx, projectId, request),
     listEncoders: async (projectId) => recordedEncoders(ws, ws.projects.require(projectId).id),

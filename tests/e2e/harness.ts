@@ -177,3 +177,27 @@ export async function layerPixel(page: Page, layer: number, at: { x: number; y: 
     { layer, at },
   );
 }
+
+export interface DiscWorkbench {
+  dir: string;
+  served: Served;
+  browser: Browser;
+  page: Page;
+  errors: string[];
+  projectId: number;
+}
+
+/**
+ * The training suites' start: a served workspace with a labeled two-image disc project (see labeledDiscProject) and
+ * its first image open in the editor. Close it with closeWorkbench(w?.browser, w?.served, w?.dir).
+ */
+export async function discProjectInEditor(prefix: string, size: number): Promise<DiscWorkbench> {
+  ensureRendererBuilt();
+  const dir = tempDir(prefix);
+  const served = await startServe(path.join(dir, 'workspace'));
+  const { project } = await labeledDiscProject(served, 'Discs', path.join(dir, 'images'), ['a.png', 'b.png'], size);
+  const { browser, page, errors } = await openWorkbench(served);
+  await page.getByRole('button', { name: 'a.png', exact: true }).click();
+  await page.getByLabel('Image canvas').waitFor();
+  return { dir, served, browser, page, errors, projectId: project.id };
+}

@@ -32,8 +32,14 @@ test('the training status shows the epoch and step the core reports, out of thei
   await page.evaluate(() => {
     const status = document.querySelector('[aria-label="Training status"]')!;
     const seen: string[] = [];
-    (window as unknown as { seenStatus: string[] }).seenStatus = seen;
+    const speeds: string[] = [];
+    Object.assign(window, { seenStatus: seen, seenSpeed: speeds });
     new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+    // The speed line comes and goes with the run: watched from the panel around it.
+    new MutationObserver(() => {
+      const speed = document.querySelector('[aria-label="Training speed"]')?.textContent;
+      if (speed) speeds.push(speed);
+    }).observe(status.parentElement!, { childList: true, characterData: true, subtree: true });
   });
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await page.getByLabel('Training status').filter({ hasText: /^Finished/ }).waitFor({ timeout: 200_000 });
@@ -51,5 +57,11 @@ test('the training status shows the epoch and step the core reports, out of thei
   }
   assert.match(steps[0], /^Epoch 1\/2, step 1\//, 'the first step shown is the first of the first epoch');
   assert.ok(counts.some(([epoch]) => epoch === 2), 'the second epoch is shown as 2');
+
+  // Speed and time left, as the core measures them, during the run; gone when it has finished.
+  const speeds = await page.evaluate(() => (window as unknown as { seenSpeed: string[] }).seenSpeed);
+  assert.ok(speeds.length > 0, 'the speed was shown during the run');
+  for (const speed of speeds) assert.match(speed, /^\d+\.\d images\/s · \d+:\d\d left$/);
+  assert.equal(await page.getByLabel('Training speed').count(), 0);
   assert.deepEqual(errors, []);
 });

@@ -1,9 +1,10 @@
 // What the whole workbench shows: projects, the image list with its filter, the open image, models, jobs and
 // messages. Side effects go through the injected API client.
-import type { JobEvent, LabelExportFormat } from '../../../src/api/service.ts';
-import type { ClassDef, DoctorReport, ImageInfo, ImageQuery, LabelStatus, ModelInfo, ProjectInfo, RunInfo } from '../../../src/api/types.ts';
+import type { LabelExportFormat } from '../../../src/api/service.ts';
+import type { ClassDef, DoctorReport, ImageInfo, ImageQuery, LabelStatus, ModelChoice, ModelInfo, ProjectInfo, RunInfo } from '../../../src/api/types.ts';
 import { base64ToBytes, bytesToBase64 } from '../../../src/labels/index.ts';
 import type { ApiClient } from '../api-client/index.ts';
+import { BatchState } from './batch.svelte.ts';
 import { EditorState } from './editor.svelte.ts';
 import { TrainingState } from './training.svelte.ts';
 
@@ -23,6 +24,8 @@ export class AppState {
   imageId = $state<number | null>(null);
   panel = $state<Panel>('browser');
   models = $state.raw<ModelInfo[]>([]);
+  /** Which model the editor uses, and why: the core's rule (the user's pick, else the best by validation). */
+  modelChoice = $state.raw<ModelChoice | null>(null);
   runs = $state.raw<RunInfo[]>([]);
   doctor = $state.raw<DoctorReport | null>(null);
   connected = $state(true);
@@ -30,32 +33,41 @@ export class AppState {
   message = $state<{ text: string; kind: 'error' | 'info' } | null>(null);
 
   predicting = $state(false);
+  /** The name of the model whose prediction the editor shows. */
+  predictionBy = $state<string | null>(null);
 
   project = $derived(this.projects.find((p) => p.id === this.projectId) ?? null);
   image = $derived(this.images.find((i) => i.id === this.imageId) ?? null);
-  /** Models are listed oldest first; the newest is what Predict uses. */
-  newestModel = $derived(this.models.length > 0 ? this.models.reduce((a, b) => (b.id > a.id ? b : a)) : null);
+  /** The model Predict, CAM and live mode use. */
+  editorModel = $derived(this.models.find((m) => m.id === this.modelChoice?.modelId) ?? null);
 
   readonly editor: EditorState;
   readonly training: TrainingState;
+  readonly batch: BatchState;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
-  private readonly jobListeners = new Set<(event: JobEvent) => void>();
-
   constructor(readonly api: ApiClient) {
-    this.editor = new EditorState(api, () => this.labelsSaved(), (text) => this.error(text));
-    this.training = new TrainingState(this);
+    const error = (text: string) => this.error(text);
+    this.editor = new EditorState(api, () => this.labelsSaved(), error);
+    this.training = new TrainingState({
+      api,
+      error,
+      project: () => this.project,
+      flushLabels: () => this.editor.flush(),
+      editorModel: () => this.editorModel,
+      trained: () => this.afterTraining(),
+      showPrediction: async (modelId) => {
+        if (this.editor.imageId === null || this.editor.axis !== 2) return false;
+        await this.attempt(() => this.showPrediction(modelId));
+        return true;
+      },
+    });
+    this.batch = new BatchState(api, error);
     api.onConnection((connected) => {
       this.connected = connected;
       // Back online: catch up on whatever changed meanwhile.
       if (connected) void this.refreshAll();
     });
-    api.onJobEvent((event) => this.jobListeners.forEach((l) => l(event)));
-  }
-
-  onJobEvent(listener: (event: JobEvent) => void): () => void {
-    this.jobListeners.add(listener);
-    return () => this.jobListeners.delete(listener);
   }
 
   async start(): Promise<void> {
@@ -84,6 +96,7 @@ export class AppState {
     this.projectId = id;
     this.imageId = null;
     this.models = [];
+    this.modelChoice = null;
     this.runs = [];
     this.training.projectChanged();
     await Promise.all([this.refreshImages(), this.refreshModels(), this.training.refreshEncoders()]);
@@ -101,9 +114,20 @@ export class AppState {
 
   async refreshModels(): Promise<void> {
     if (this.projectId === null) return;
-    const [models, runs] = await Promise.all([this.api.listModels(this.projectId), this.api.listRuns(this.projectId)]);
-    this.models = models;
+    const [choice, runs] = await Promise.all([this.api.modelChoice(this.projectId), this.api.listRuns(this.projectId)]);
+    this.models = choice.models;
+    this.modelChoice = choice;
     this.runs = runs;
+  }
+
+  /** The user picks the editor's model; no id goes back to the best by validation. */
+  async chooseModel(modelId: number | undefined): Promise<void> {
+    if (this.projectId === null) return;
+    await this.attempt(async () => {
+      this.modelChoice = await this.api.chooseModel(this.projectId!, modelId);
+      this.models = this.modelChoice.models;
+      if (this.editor.imageId !== null && this.editor.axis === 2 && this.editorModel) await this.showPrediction(this.editorModel.id);
+    });
   }
 
   async createProject(name: string, classNames: string[]): Promise<void> {
@@ -192,18 +216,25 @@ export class AppState {
   }
 
   async predict(): Promise<void> {
-    const model = this.newestModel;
+    const model = this.editorModel;
     if (!model) return this.error('Train a model first: this project has none');
     if (this.editor.imageId === null) return this.error('Open an image to predict');
     if (this.editor.axis !== 2) return this.error('Predict works on the volume’s own slices: switch the view back to Axial');
     this.predicting = true;
-    await this.attempt(() => this.editor.predict(model.id));
+    await this.attempt(() => this.showPrediction(model.id));
     this.predicting = false;
   }
 
-  /** The CAM overlay of the open image by the newest model. */
+  /** The open slice's prediction by this model (one of the project's, perhaps one a running job just recorded). */
+  private async showPrediction(modelId: number): Promise<void> {
+    if (!this.models.some((m) => m.id === modelId)) await this.refreshModels();
+    await this.editor.predict(modelId);
+    this.predictionBy = this.models.find((m) => m.id === modelId)?.name ?? `model ${modelId}`;
+  }
+
+  /** The CAM overlay of the open image by the editor's model. */
   async computeCam(): Promise<void> {
-    const model = this.newestModel;
+    const model = this.editorModel;
     if (!model) return this.error('Train a model first: this project has none');
     if (this.editor.axis !== 2) return this.error('CAM works on the volume’s own slices: switch the view back to Axial');
     await this.attempt(() => this.editor.computeCam(model.id));
@@ -212,7 +243,7 @@ export class AppState {
   /** A run ended: list its model and runs, and show the new model's view of the open image. */
   async afterTraining(): Promise<void> {
     await this.attempt(() => this.refreshModels());
-    if (this.editor.imageId !== null && this.newestModel) {
+    if (this.editor.imageId !== null && this.editorModel) {
       await this.predict();
       if (this.editor.overlay === 'cam') await this.computeCam();
     }

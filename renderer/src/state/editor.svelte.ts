@@ -1,6 +1,6 @@
 // The open image: its label map (typed arrays, never proxied), the tools, undo, autosave and the prediction.
 // Reactive fields hold only settings and counters; pixels reach the screen through the stage's dirty rectangles.
-import type { DecodedPrediction, DisplayImageOptions, PredictionPayload } from '../../../src/api/service.ts';
+import type { CamStage, DecodedPrediction, DisplayImageOptions, PredictionPayload } from '../../../src/api/service.ts';
 import type { ClassDef, VolumeAxis } from '../../../src/api/types.ts';
 import { base64ToBytes, LabelEditor, LabelMap, patchFromMap, type Point, type Rect, type ToolName } from '../../../src/labels/index.ts';
 import type { ApiClient } from '../api-client/index.ts';
@@ -57,7 +57,8 @@ export class EditorState {
   /** Every class's probability at the pixel under the pointer, when there is a prediction. */
   hover = $state.raw<{ x: number; y: number; probabilities: number[] } | null>(null);
   cam = $state.raw<DecodedCam | null>(null);
-  camLayers = $state.raw<string[]>([]);
+  /** The model's stages CAM offers, by name. */
+  camStages = $state.raw<CamStage[]>([]);
   camLayer = $state('');
   camBusy = $state(false);
   /** How the image is shown: a window (DICOM/CT) and a band choice (multi-band); null means the file's default. */
@@ -272,9 +273,9 @@ export class EditorState {
     this.camBusy = true;
     try {
       if (this.camModelId !== modelId) {
-        const { layers, defaultLayer } = await this.api.camLayers(modelId);
+        const { stages, defaultLayer } = await this.api.camLayers(modelId);
         this.camModelId = modelId;
-        this.camLayers = layers;
+        this.camStages = stages;
         this.camLayer = defaultLayer;
       }
       const region = this.polygonBounds();

@@ -93,6 +93,27 @@ for (const backend of ['wasm', 'onnxruntime']) test(`after a kill, --resume cont
   assert.equal(resumed.events.at(-1)!.epochs, 4);
 });
 
+test('after Ctrl-C mid-epoch, --resume continues that epoch at its next step, so every step runs once', async (t) => {
+  const args = baseArgs(tempDir(t), ['--epochs', '2', '--steps', '40', '--patience', '10']);
+  const first = trainProcess(args);
+  await first.waitFor('step');
+  first.child.kill('SIGINT');
+  assert.equal(await first.done, 0);
+  const stepsOf = (run: Events) => run.events.filter((e) => e.type === 'step').map((e) => `${e.epoch}.${e.step}`);
+  const before = stepsOf(first);
+  assert.ok(before.length < 40, `stopped inside epoch 1 (${before.length} steps)`);
+  assert.deepEqual(first.events.at(-1), { ...first.events.at(-1), reason: 'cancelled', epochs: 1 });
+
+  const resumed = trainProcess([...args, '--resume']);
+  assert.equal(await resumed.done, 0);
+  assert.deepEqual(resumed.events.find((e) => e.type === 'start')!.resumedAt, { epoch: 1, step: before.length + 1 });
+  const all = [...before, ...stepsOf(resumed)];
+  const expected = [1, 2].flatMap((epoch) => Array.from({ length: 40 }, (_, i) => `${epoch}.${i + 1}`));
+  assert.deepEqual(all, expected, 'each step of each epoch runs once, in order');
+  assert.deepEqual(resumed.events.filter((e) => e.type === 'epoch').map((e) => e.epoch), [1, 2]);
+  assert.equal(resumed.events.at(-1)!.epochs, 2);
+});
+
 test('--resume says which epoch it resumes from; a fresh run says nothing of resuming', async (t) => {
   const args = ['train', ...baseArgs(tempDir(t), ['--steps', '2'])];
   const first = await segwork([...args, '--epochs', '1']);
@@ -102,6 +123,15 @@ test('--resume says which epoch it resumes from; a fresh run says nothing of res
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, /^Resuming from epoch 2$/m);
   assert.match(resumed.stderr, /after 2 epoch\(s\)/);
+});
+
+test('a resume inside an epoch says at which step it goes on', async (t) => {
+  const args = ['train', ...baseArgs(tempDir(t), ['--epochs', '1', '--steps', '2000', '--time-budget', '1'])];
+  const first = await segwork(args);
+  assert.equal(first.code, 0, first.stderr);
+  const resumed = await segwork([...args, '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /^Resuming from epoch 1, step \d+$/m);
 });
 
 // U-Net small has dropout: on ONNX Runtime the seed also fixes the sequence of masks.

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/compute/backends.ts';
-import { CamGraph, camLayerCandidates, computeCam } from '../../../src/inference/cam.ts';
+import { CamGraph, camLayerCandidates, camStages, computeCam } from '../../../src/inference/cam.ts';
 import { memorySource } from '../../../src/inference/tiler.ts';
 import { architectureNames, getArchitecture, resolveConfig } from '../../../src/models/index.ts';
 
@@ -295,4 +295,28 @@ test('bad requests fail with messages that say what to choose', async () => {
   );
   assert.ok(!camLayerCandidates(trained).includes('image'));
   assert.ok(camLayerCandidates(trained).includes('dec1'));
+});
+
+test('CAM offers each architecture\'s stages by name, in the order they run, the default among them', () => {
+  const stageNames: Record<string, RegExp> = {
+    unet: /^(encoder stage \d,)+bottleneck,(decoder stage \d,?)+$/,
+    'segnet-basic': /^(encoder stage \d,)+(decoder stage \d,?)+$/,
+    segnet: /^(encoder stage \d,)+(decoder stage \d,?)+$/,
+    deeplab: /^stem,(backbone stage \d,)+ASPP,decoder$/,
+  };
+  for (const name of architectureNames()) {
+    const arch = getArchitecture(name);
+    for (const preset of Object.keys(arch.presets)) {
+      const config = resolveConfig(name, { inputChannels: 1, numClasses: 2 }, preset);
+      const model = arch.build(config);
+      const stages = camStages(model);
+      const what = `${name} ${preset}: ${JSON.stringify(stages)}`;
+      assert.match(stages.map((s) => s.name).join(','), stageNames[name] ?? /^$/, what);
+      assert.ok(stages.length < camLayerCandidates(model).length / 2, what);
+      assert.ok(stages.some((s) => s.layer === arch.defaultCamLayer(model, config)), `${what}: the default layer is a stage`);
+      const depth = stages.filter((s) => s.name.startsWith('encoder stage')).length;
+      if (name === 'unet') assert.equal(depth, config.depth, what);
+      model.dispose();
+    }
+  }
 });

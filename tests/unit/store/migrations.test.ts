@@ -113,3 +113,13 @@ test('migration 2 gives a version-1 workspace per-slice masks: existing masks be
   assert.deepEqual(db.prepare('SELECT id, slices FROM images ORDER BY id').all(), [{ id: 1, slices: 1 }, { id: 2, slices: 30 }]);
   assert.deepEqual(db.prepare('SELECT image_id, slice, revision FROM masks').all(), [{ image_id: 1, slice: 0, revision: 1 }]);
 });
+
+test('migration 4 lets a version-3 workspace remember a project\'s model: none picked at first', (t) => {
+  const file = path.join(tempDir(t), 'v3.sqlite');
+  const db = new Database(file);
+  t.after(() => db.close());
+  migrate(db, file, MIGRATIONS.slice(0, 3));
+  db.exec(`INSERT INTO projects (id, name, created_at) VALUES (1, 'p', 'now');`);
+  migrate(db, file, MIGRATIONS);
+  assert.deepEqual(db.prepare('SELECT id, name, model_id FROM projects').all(), [{ id: 1, name: 'p', model_id: null }]);
+});
