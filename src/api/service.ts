@@ -138,14 +138,14 @@ export interface EncoderInfo {
   directory: string;
 }
 
+/** What a caller may set for a training run; everything else takes the workbench's defaults. */
+export type StartTrainingRequest = Partial<TrainOptions> & { name?: string; baseModelId?: number; initEncoderDir?: string };
+
 /**
  * How every long job (training, pre-training, batch segmentation) ends. Cancelling loses nothing finished: a
  * cancelled training keeps its saved epochs, a cancelled batch its segmented files (lastBatchSummary), a cancelled
  * pre-training its encoder so far.
  */
-/** What a caller may set for a training run; everything else takes the workbench's defaults. */
-export type StartTrainingRequest = Partial<TrainOptions> & { name?: string; baseModelId?: number; initEncoderDir?: string };
-
 export type JobStatus = 'done' | 'cancelled' | 'failed';
 
 export type JobEvent =

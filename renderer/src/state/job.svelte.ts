@@ -3,7 +3,7 @@
 import type { JobEvent } from '../../../src/api/service.ts';
 import type { ApiClient } from '../api-client/index.ts';
 
-type Kind = Exclude<JobEvent['kind'], 'error'>;
+type Kind = Exclude<JobEvent['kind'], 'error' | 'end'>;
 /** The events of one kind of job; each kind ends with an event of type 'end'. */
 export type JobEventOf<K extends Kind> = Extract<JobEvent, { kind: K }>['event'];
 
@@ -77,6 +77,12 @@ export class JobState<K extends Kind> {
       const text = `${this.what}${inSight ? '' : ' of another project'} failed: ${event.message}`;
       this.status = inSight ? text : '';
       this.deps.error(text);
+      return;
+    }
+    if (event.kind === 'end') {
+      // The core's last word on every job, whatever its kind said before (a failed or cancelled job may say nothing).
+      this.id = null;
+      if (!inSight) this.status = '';
       return;
     }
     if (event.kind !== this.kind) return;
