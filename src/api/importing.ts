@@ -4,16 +4,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { checkMaskFits, listImageFiles, listImageSources, openRaster, parseSeriesPath, readMaskSlices, sourceName, stemOf } from '../io/index.ts';
+import { checkMaskFits, listImageFiles, listImageSources, openRaster, parseSeriesPath, readMaskSlices, sourceName, stemOf, type MaskOptions } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
 import { UNLABELED } from './types.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
 
-export interface ImportOptions {
+export interface ImportOptions extends Omit<MaskOptions, 'numClasses'> {
   labelsDir?: string;
-  labelValues?: number[];
-  ignoreValue?: number;
 }
 
 export interface ImportResult {
@@ -78,7 +76,7 @@ export async function importImages(ws: Workspace, projectId: number, files: stri
       result.added.push(record);
       const labelPath = labels?.get(stemOf(file));
       if (labelPath) {
-        const masks = await readMaskSlices(labelPath, { labelValues: options.labelValues, ignoreValue: options.ignoreValue, numClasses });
+        const masks = await readMaskSlices(labelPath, { ...options, numClasses });
         checkMaskFits(labelPath, masks, record);
         ws.transaction(() => masks.forEach((mask, slice) => {
           if (mask.data.some((v) => v !== UNLABELED)) ws.masks.save(record.id, mask.data, mask.width, mask.height, { slice });

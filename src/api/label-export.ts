@@ -2,7 +2,8 @@
 // GeoTIFFs, a NIfTI label map or a DICOM SEG with the source's geometry for volumes. Shared by `segwork export` and
 // the workbench's Export.
 import * as path from 'node:path';
-import { georeferenceOf, InputError, labelVolumeExtension, openRaster, parseSeriesPath, stemOf, writeGeoTiffMask, writeLabelVolume, writeMaskPng } from '../io/index.ts';
+import { georeferenceOf, InputError, labelVolumeExtension, openRaster, parseSeriesPath, stemOf, writeColorMaskPng, writeGeoTiffMask, writeLabelVolume, writeMaskPng } from '../io/index.ts';
+import { classColorMapping } from './palette.ts';
 import { writeClassGeoJson } from '../io/geojson.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
@@ -15,7 +16,7 @@ export function defaultExportFormat(image: ImageRecord): LabelExportFormat {
   return image.metadata.format === 'geotiff' ? 'geotiff' : 'png';
 }
 
-const EXTENSIONS: Record<LabelExportFormat, string> = { png: '.png', geotiff: '.tif', geojson: '.geojson', nifti: labelVolumeExtension('nifti'), 'dicom-seg': labelVolumeExtension('dicom-seg') };
+const EXTENSIONS: Record<LabelExportFormat, string> = { png: '.png', 'color-png': '.png', geotiff: '.tif', geojson: '.geojson', nifti: labelVolumeExtension('nifti'), 'dicom-seg': labelVolumeExtension('dicom-seg') };
 
 export function exportFileName(image: ImageRecord, format: LabelExportFormat): string {
   // The image's stem (a series' folder name), so exported labels pair with their images for `segwork train`.
@@ -38,12 +39,18 @@ export function labelVolumeOf(ws: Workspace, image: ImageRecord): Uint8Array {
 export async function exportImageLabels(ws: Workspace, image: ImageRecord, format: LabelExportFormat, file: string, options: { unlabeledValue?: number } = {}): Promise<void> {
   if (ws.masks.labeledSlices(image.id).length === 0) throw new InputError(image.name, 'has no labels yet');
   if (path.resolve(file) === path.resolve(image.path)) throw new InputError(file, 'is the image itself: export its labels into another folder');
-  if ((format === 'png' || format === 'geotiff' || format === 'geojson') && image.slices > 1) {
+  if ((format === 'png' || format === 'color-png' || format === 'geotiff' || format === 'geojson') && image.slices > 1) {
     throw new InputError(image.name, `is a volume of ${image.slices} slices: export it as nifti or dicom-seg`);
   }
   if (format === 'png') {
     const mask = ws.masks.current(image.id)!;
     await writeMaskPng(file, mask.width, mask.height, mask.data);
+    return;
+  }
+  if (format === 'color-png') {
+    const mask = ws.masks.current(image.id)!;
+    const project = ws.projects.require(image.projectId);
+    await writeColorMaskPng(file, mask.width, mask.height, mask.data, classColorMapping(project.classes, `project "${project.name}"`).labelColors);
     return;
   }
   const raster = await openRaster(image.path);

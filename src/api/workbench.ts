@@ -22,6 +22,7 @@ import { exportImageLabels, exportPath } from './label-export.ts';
 import { LruCache } from './lru-cache.ts';
 import { maskAlong, savePatchesAlong } from './volume-masks.ts';
 import { expandPaths, importImages } from './importing.ts';
+import { classColorMapping } from './palette.ts';
 import { seedSampleProject } from './sample.ts';
 import { LABEL_EXPORT_FORMATS, type EncoderInfo, type JobEvent, type MaskPatch, type MaskPayload, type SegworkService } from './service.ts';
 import { UNLABELED, type BatchSummary, type TrainOptions } from './types.ts';
@@ -138,11 +139,13 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
       return ws.projects.setClasses(projectId, classes);
     },
 
-    async addImages(projectId, paths) {
+    async addImages(projectId, paths, labelsDir) {
       const files = await expandPaths(paths);
       if (files.length === 0) throw new InputError(paths.join(', '), 'no images found');
-      const result = await importImages(ws, projectId, files);
-      return { added: result.added, failed: result.failed };
+      const project = ws.projects.require(projectId);
+      const labels = labelsDir ? { labelsDir, colors: classColorMapping(project.classes, `project "${project.name}"`), grayAsValues: true } : {};
+      const result = await importImages(ws, projectId, files, labels);
+      return { added: result.added, labeled: result.labeled, failed: result.failed };
     },
 
     async uploadImage(projectId, fileName, base64) {
@@ -208,7 +211,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
       try {
         const file = exportPath(dir, image, format);
         await exportImageLabels(ws, image, format, file);
-        const mime = { png: 'image/png', geotiff: 'image/tiff', geojson: 'application/geo+json', nifti: 'application/gzip', 'dicom-seg': 'application/dicom' }[format];
+        const mime = { png: 'image/png', 'color-png': 'image/png', geotiff: 'image/tiff', geojson: 'application/geo+json', nifti: 'application/gzip', 'dicom-seg': 'application/dicom' }[format];
         return { fileName: path.basename(file), mime, data: (await fs.readFile(file)).toString('base64') };
       } finally {
         await fs.rm(dir, { recursive: true, force: true });

@@ -4,7 +4,9 @@ import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
 import { openWorkspace } from '../store/workspace.ts';
 import { loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts';
-import { intListOption, intOption, parse, required } from './args.ts';
+import { parse, required } from './args.ts';
+import { labelColorUsage, labelOptionSpec, parseLabelOptions, resolveLabelMapping } from './label-options.ts';
+import { parseHexColor } from '../labels/mask-colors.ts';
 import { EXIT_OK, type Command } from './command.ts';
 import { printMetrics } from './metrics-output.ts';
 import { forwardBackendUsage } from './backend-option.ts';
@@ -20,6 +22,7 @@ Predicts every image (tiled, any size) and compares with its label mask. Unlabel
 Options:
   --label-values V0,V1…  raw mask values of classes 0,1,…
   --ignore-value V       raw mask value meaning unlabeled
+${labelColorUsage("the model's class colours")}
 ${refineUsage}
 ${forwardBackendUsage}
   --json                 one JSON object {pixelAccuracy, meanIoU, frequencyWeightedIoU, perClass, confusion}
@@ -32,8 +35,7 @@ ${forwardBackendUsage}
       model: { type: 'string' },
       images: { type: 'string' },
       labels: { type: 'string' },
-      'label-values': { type: 'string' },
-      'ignore-value': { type: 'string' },
+      ...labelOptionSpec,
       ...refineOptionSpec,
       backend: { type: 'string' },
       json: { type: 'boolean' },
@@ -46,11 +48,16 @@ ${forwardBackendUsage}
     const bar = new ProgressBar(io.stderr);
     const model = await openInferenceModel(modelDir, { backend: values.backend, note: (line) => bar.log(line) });
     const { meta } = model;
-    const labelValues = intListOption(values, 'label-values') ?? meta.labelValues;
-    const ignoreValue = values['ignore-value'] !== undefined ? intOption(values, 'ignore-value', 0) : meta.ignoreValue;
+    const given = parseLabelOptions(values);
+    // Without colour options, the model's own mapping: its colours, or its values unless given.
+    const mapping = given.colors
+      ? resolveLabelMapping(given, { list: meta.classes, from: `the model's ${meta.classes.length} classes` })
+      : meta.labelColors && !given.labelValues && given.ignoreValue === undefined
+        ? { colors: { labelColors: meta.labelColors.map((c) => parseHexColor(c)!), ignoreColors: (meta.ignoreColors ?? []).map((c) => parseHexColor(c)!) } }
+        : { labelValues: given.labelValues ?? meta.labelValues, ignoreValue: given.ignoreValue ?? meta.ignoreValue };
     const numClasses = meta.classes.length;
     const { pairs } = await pairImagesWithLabels(imagesDir, labelsDir);
-    const items = await loadLabeledImages(pairs, { labelValues, ignoreValue, numClasses, sliceContext: meta.sliceContext });
+    const items = await loadLabeledImages(pairs, { ...mapping, numClasses, sliceContext: meta.sliceContext });
     const started = Date.now();
     const sizeMultiple = getArchitecture(meta.architecture).sizeMultiple(meta.config);
     let done = 0;

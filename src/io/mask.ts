@@ -1,5 +1,5 @@
-// Label masks: file values → class indices (255 = unlabeled), one per slice for NIfTI label volumes, and writing
-// masks back as 8-bit gray PNGs.
+// Label masks: file values or colours → class indices (255 = unlabeled), one per slice for NIfTI label volumes, and
+// writing masks back as 8-bit gray PNGs or colour PNGs.
 import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import { InputError } from './raster.ts';
@@ -8,6 +8,7 @@ import { decodePng } from './png.ts';
 import { openNifti } from './nifti.ts';
 import { openTiff } from './tiff.ts';
 import { writeAtomic } from './write-atomic.ts';
+import { classesFromColors, colorsFromClasses, describeUnknownColors, hexColor, type ColorMapping } from '../labels/mask-colors.ts';
 
 export const UNLABELED = 255;
 
@@ -18,6 +19,10 @@ export interface MaskOptions {
   ignoreValue?: number;
   /** Without labelValues: raw values must be below this (or 255). */
   numClasses?: number;
+  /** Colour-coded masks (RGB, RGBA or palette): colours map to classes; a gray mask is then an error. */
+  colors?: ColorMapping;
+  /** With colors: a gray mask is read as values instead (the workbench's import takes both kinds). */
+  grayAsValues?: boolean;
 }
 
 export interface Mask {
@@ -36,6 +41,10 @@ export async function readMask(file: string, options: MaskOptions = {}): Promise
 
 /** Reads every slice of a mask: the one of a PNG or TIFF, or each axial slice of a NIfTI label volume. */
 export async function readMaskSlices(file: string, options: MaskOptions = {}): Promise<Mask[]> {
+  if (options.colors) {
+    const masks = await readColorMaskSlices(file, options.colors, Boolean(options.grayAsValues));
+    if (masks) return masks;
+  }
   const { width, height, planes } = await readMaskValues(file);
   const classOf = classLookup(file, options);
   return planes.map((values, slice) => {
@@ -69,6 +78,56 @@ export async function writeMaskPng(file: string, width: number, height: number, 
   const png = new PNG({ width, height, colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
   png.data = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   await writeAtomic(file, PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 }));
+}
+
+/** Writes class indices as an RGBA PNG in the class colours (unlabeled transparent), atomically; creates parent folders. */
+export async function writeColorMaskPng(file: string, width: number, height: number, data: Uint8Array, colors: number[]): Promise<void> {
+  if (data.length !== width * height) {
+    throw new RangeError(`${file}: mask has ${data.length} values, expected ${width}x${height} = ${width * height}`);
+  }
+  const png = new PNG({ width, height, colorType: 6, bitDepth: 8 });
+  png.data = Buffer.from(colorsFromClasses(data, colors).buffer);
+  await writeAtomic(file, PNG.sync.write(png, { colorType: 6, bitDepth: 8 }));
+}
+
+/** A colour mask's slices as classes; null for a gray mask when grayAsValues (the caller reads it as values). */
+async function readColorMaskSlices(file: string, mapping: ColorMapping, grayAsValues: boolean): Promise<Mask[] | null> {
+  const colour = await readMaskColors(file);
+  if (colour === 'gray') {
+    if (grayAsValues) return null;
+    throw new InputError(file, 'is a gray mask of values, not colours: map its values with --label-values (or read them as class indices) instead of --label-colors');
+  }
+  const { width, height, bands, planes } = colour;
+  return planes.map((samples, slice) => {
+    const { data, unknown } = classesFromColors(samples, width, bands, mapping);
+    if (unknown && mapping.unknownColors !== 'unlabeled') {
+      const where = planes.length > 1 ? ` in slice ${slice}` : '';
+      throw new InputError(file, `${describeUnknownColors(unknown)}${where} (class colours ${mapping.labelColors.map(hexColor).join(', ')}); --ignore-colors or --unknown-colors unlabeled makes them unlabeled`);
+    }
+    return { width, height, data };
+  });
+}
+
+/** 8-bit RGB(A) samples per slice: a palette PNG's palette colours, an RGB(A) PNG or TIFF as stored; 'gray' for a gray mask. */
+async function readMaskColors(file: string): Promise<{ width: number; height: number; bands: number; planes: ArrayLike<number>[] } | 'gray'> {
+  const format = await sniffFormat(file);
+  if (format === 'png') {
+    const png = decodePng(file, await readFile(file), 'image');
+    if (png.bands < 3) return 'gray';
+    if (png.bitDepth === 16) throw new InputError(file, 'is a 16-bit colour PNG: save colour masks as 8-bit RGB or palette PNGs');
+    return { width: png.width, height: png.height, bands: png.bands, planes: [png.samples] };
+  }
+  if (format !== 'tiff') return 'gray';
+  const raster = await openTiff(file);
+  try {
+    if (raster.bands < 3) return 'gray';
+    if (raster.bands > 4 || raster.dtype !== 'uint8') throw new InputError(file, `is a ${raster.bands}-band ${raster.dtype} TIFF: colour masks are 8-bit RGB or RGBA`);
+    const planes: ArrayLike<number>[] = [];
+    for (let slice = 0; slice < raster.slices; slice++) planes.push(await raster.readWindow(0, 0, raster.width, raster.height, slice));
+    return { width: raster.width, height: raster.height, bands: raster.bands, planes };
+  } finally {
+    await raster.close();
+  }
 }
 
 interface MaskValues {
@@ -112,7 +171,7 @@ function singleBand(file: string, samples: ArrayLike<number>, width: number, ban
     const v = samples[p * bands];
     if (colour && (samples[p * bands + 1] !== v || samples[p * bands + 2] !== v)) {
       const rgb = [v, samples[p * bands + 1], samples[p * bands + 2]].join(',');
-      throw new InputError(file, `colour mask: channels differ at x=${p % width} y=${Math.floor(p / width)} (${rgb}); save class indices as gray or palette, colour masks need a palette mapping`);
+      throw new InputError(file, `colour mask: channels differ at x=${p % width} y=${Math.floor(p / width)} (${rgb}); map its colours to classes with --label-colors '#RRGGBB,…' (or --label-colors classes for the class colours), or save class indices as gray`);
     }
     out[p] = v;
   }
