@@ -45,7 +45,7 @@ export async function readMaskSlices(file: string, options: MaskOptions = {}): P
     const masks = await readColorMaskSlices(file, options.colors, Boolean(options.grayAsValues));
     if (masks) return masks;
   }
-  const { width, height, planes } = await readMaskValues(file);
+  const { width, height, planes, palette } = await readMaskValues(file);
   const classOf = classLookup(file, options);
   return planes.map((values, slice) => {
     const data = new Uint8Array(width * height);
@@ -54,7 +54,8 @@ export async function readMaskSlices(file: string, options: MaskOptions = {}): P
       const cls = Number.isInteger(raw) && raw >= 0 && raw < classOf.length ? classOf[raw] : -1;
       if (cls < 0) {
         const where = `x=${i % width} y=${Math.floor(i / width)}${planes.length > 1 ? ` slice ${slice}` : ''}`;
-        throw new InputError(file, `mask value ${raw} at ${where} is not allowed (${describeAllowed(options)})`);
+        const colours = palette ? "; it is a palette mask: if its colours mean the classes, map them with --label-colors" : '';
+        throw new InputError(file, `mask value ${raw} at ${where} is not allowed (${describeAllowed(options)})${colours}`);
       }
       data[i] = cls;
     }
@@ -135,13 +136,15 @@ interface MaskValues {
   height: number;
   /** One plane of raw values per slice. */
   planes: ArrayLike<number>[];
+  /** Palette indices: the values may be colour codes rather than classes. */
+  palette?: boolean;
 }
 
 async function readMaskValues(file: string): Promise<MaskValues> {
   const format = await sniffFormat(file);
   if (format === 'png') {
     const png = decodePng(file, await readFile(file), 'mask');
-    return { width: png.width, height: png.height, planes: [singleBand(file, png.samples, png.width, png.bands)] };
+    return { width: png.width, height: png.height, planes: [singleBand(file, png.samples, png.width, png.bands)], palette: png.colorType === 3 };
   }
   const nifti = format === 'nifti' || (format === 'gzip' && /\.nii\.gz$/i.test(file));
   if (format === 'tiff' || nifti) {

@@ -76,6 +76,11 @@ test('the wrong kind of mask for the options says which option to use', async (t
   writeFileSync(rgb, buildPng({ width: 4, height: 3, bitDepth: 8, colorType: 2, samples: toRgb(INDICES, PALETTE) }));
   writeFileSync(gray, buildPng({ width: 4, height: 3, bitDepth: 8, colorType: 0, samples: INDICES }));
   await assert.rejects(readMask(rgb, { numClasses: 3 }), /colour mask: .*--label-colors/);
+  // A palette PNG without colour options is read as its indices, as before; indices out of range suggest colours.
+  const palette = path.join(dir, 'palette.png');
+  writeFileSync(palette, buildPng({ width: 4, height: 3, bitDepth: 8, colorType: 3, samples: INDICES, palette: PALETTE }));
+  assert.deepEqual(Array.from((await readMask(palette, { numClasses: 3 })).data), INDICES);
+  await assert.rejects(readMask(palette, { numClasses: 2 }), /mask value 2 at x=2 y=0 is not allowed .*palette mask: .*--label-colors/);
   await assert.rejects(readMask(gray, { colors: { labelColors: [0xff0000] } }), (e: unknown) => e instanceof InputError && e.file === gray && /gray mask of values.*--label-values/.test(e.problem));
   // The workbench's import takes both kinds: a gray mask is then read as class indices.
   assert.deepEqual(Array.from((await readMask(gray, { colors: { labelColors: [0xff0000] }, grayAsValues: true, numClasses: 3 })).data), INDICES);
