@@ -91,9 +91,10 @@ export async function writeColorMaskPng(file: string, width: number, height: num
   await writeAtomic(file, PNG.sync.write(png, { colorType: 6, bitDepth: 8 }));
 }
 
-/** A colour mask's slices as classes; null for a gray mask when grayAsValues (the caller reads it as values). */
+/** A colour mask's slices as classes; null for a gray mask when grayAsValues, or a file that is no mask (the caller reads it as values). */
 async function readColorMaskSlices(file: string, mapping: ColorMapping, grayAsValues: boolean): Promise<Mask[] | null> {
   const colour = await readMaskColors(file);
+  if (colour === null) return null;
   if (colour === 'gray') {
     if (grayAsValues) return null;
     throw new InputError(file, 'is a gray mask of values, not colours: map its values with --label-values (or read them as class indices) instead of --label-colors');
@@ -109,8 +110,11 @@ async function readColorMaskSlices(file: string, mapping: ColorMapping, grayAsVa
   });
 }
 
-/** 8-bit RGB(A) samples per slice: a palette PNG's palette colours, an RGB(A) PNG or TIFF as stored; 'gray' for a gray mask. */
-async function readMaskColors(file: string): Promise<{ width: number; height: number; bands: number; planes: ArrayLike<number>[] } | 'gray'> {
+/**
+ * 8-bit RGB(A) samples per slice: a palette PNG's palette colours, an RGB(A) PNG or TIFF as stored; 'gray' for a gray
+ * mask (PNG, TIFF, NIfTI), null for a file that is no mask.
+ */
+async function readMaskColors(file: string): Promise<{ width: number; height: number; bands: number; planes: ArrayLike<number>[] } | 'gray' | null> {
   const format = await sniffFormat(file);
   if (format === 'png') {
     const png = decodePng(file, await readFile(file), 'image');
@@ -118,7 +122,9 @@ async function readMaskColors(file: string): Promise<{ width: number; height: nu
     if (png.bitDepth === 16) throw new InputError(file, 'is a 16-bit colour PNG: save colour masks as 8-bit RGB or palette PNGs');
     return { width: png.width, height: png.height, bands: png.bands, planes: [png.samples] };
   }
-  if (format !== 'tiff') return 'gray';
+  if (isNifti(format, file)) return 'gray';
+  // Anything else is no mask at all: readMaskValues says why.
+  if (format !== 'tiff') return null;
   const raster = await openTiff(file);
   try {
     if (raster.bands < 3) return 'gray';
@@ -146,7 +152,7 @@ async function readMaskValues(file: string): Promise<MaskValues> {
     const png = decodePng(file, await readFile(file), 'mask');
     return { width: png.width, height: png.height, planes: [singleBand(file, png.samples, png.width, png.bands)], palette: png.colorType === 3 };
   }
-  const nifti = format === 'nifti' || (format === 'gzip' && /\.nii\.gz$/i.test(file));
+  const nifti = isNifti(format, file);
   if (format === 'tiff' || nifti) {
     const raster = nifti ? await openNifti(file) : await openTiff(file);
     try {
@@ -162,6 +168,10 @@ async function readMaskValues(file: string): Promise<MaskValues> {
   }
   if (format === 'jpeg') throw new InputError(file, 'JPEG cannot hold a mask (lossy compression changes label values); use PNG or TIFF');
   throw new InputError(file, `not a supported mask (${format ? `${format} content` : 'unrecognised content'}; expected PNG, TIFF or NIfTI)`);
+}
+
+function isNifti(format: string | null, file: string): boolean {
+  return format === 'nifti' || (format === 'gzip' && /\.nii\.gz$/i.test(file));
 }
 
 /** One value per pixel: gray as is, gray+alpha → gray, RGB(A) only when R = G = B everywhere. */

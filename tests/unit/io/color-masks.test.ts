@@ -82,6 +82,9 @@ test('the wrong kind of mask for the options says which option to use', async (t
   assert.deepEqual(Array.from((await readMask(palette, { numClasses: 3 })).data), INDICES);
   await assert.rejects(readMask(palette, { numClasses: 2 }), /mask value 2 at x=2 y=0 is not allowed .*palette mask: .*--label-colors/);
   await assert.rejects(readMask(gray, { colors: { labelColors: [0xff0000] } }), (e: unknown) => e instanceof InputError && e.file === gray && /gray mask of values.*--label-values/.test(e.problem));
+  const jpeg = path.join(dir, 'mask.jpg');
+  writeFileSync(jpeg, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1]));
+  await assert.rejects(readMask(jpeg, { colors: { labelColors: [0xff0000] } }), /JPEG cannot hold a mask/);
   // The workbench's import takes both kinds: a gray mask is then read as class indices.
   assert.deepEqual(Array.from((await readMask(gray, { colors: { labelColors: [0xff0000] }, grayAsValues: true, numClasses: 3 })).data), INDICES);
 });
