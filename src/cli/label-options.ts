@@ -16,11 +16,12 @@ export const labelOptionSpec = {
   'unknown-colors': { type: 'string' },
 } as const;
 
-/** Usage lines of the colour options; `classesAre` says where "classes" takes its colours from in this command. */
-export function labelColorUsage(classesAre: string): string {
-  return `  --label-colors C0,C1…  colour-coded masks (RGB or palette): colour #RRGGBB of classes 0,1,…; "classes": ${classesAre}
+/** Usage lines of the colour options; `classesAre` says where "classes" takes its colours from, if it can here. */
+export function labelColorUsage(classesAre?: string): string {
+  const classes = classesAre ? `\n                         (or "classes": ${classesAre})` : '';
+  return `  --label-colors C0,C1…  colour masks (RGB or palette PNG): the #RRGGBB colours of classes 0,1,…${classes}
   --ignore-colors C,…    mask colours meaning unlabeled
-  --unknown-colors WHAT  a colour in neither list: error (default, reports its count and first position) | unlabeled`;
+  --unknown-colors WHAT  a colour in neither list: error (default; reports its pixels and first position) | unlabeled`;
 }
 
 /** The options as given; "classes" is resolved once the command knows its classes (resolveLabelMapping). */

@@ -19,7 +19,7 @@ Options:
   --classes N            number of classes
   --label-values V0,V1…  raw mask values of classes 0,1,… in both folders
   --ignore-value V       raw truth value meaning unlabeled
-${labelColorUsage('not here (score has no class colours): list them')}
+${labelColorUsage()}
   --json                 one JSON object {pixelAccuracy, meanIoU, frequencyWeightedIoU, perClass, confusion}`,
   async run(argv, io) {
     const { values } = parse(argv, {
