@@ -5,8 +5,10 @@ import { resolveWorkspaceDir } from '../store/location.ts';
 import { openWorkspace } from '../store/workspace.ts';
 import { loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts';
 import { parse, required } from './args.ts';
-import { labelColorUsage, labelOptionSpec, parseLabelOptions, resolveLabelMapping } from './label-options.ts';
+import { labelColorUsage, labelOptionSpec, parseLabelOptions, resolveLabelMapping, type LabelOptions } from './label-options.ts';
 import { parseHexColor } from '../labels/mask-colors.ts';
+import type { MaskOptions } from '../io/index.ts';
+import type { ModelMeta } from '../models/model-dir.ts';
 import { EXIT_OK, type Command } from './command.ts';
 import { printMetrics } from './metrics-output.ts';
 import { forwardBackendUsage } from './backend-option.ts';
@@ -48,13 +50,7 @@ ${forwardBackendUsage}
     const bar = new ProgressBar(io.stderr);
     const model = await openInferenceModel(modelDir, { backend: values.backend, note: (line) => bar.log(line) });
     const { meta } = model;
-    const given = parseLabelOptions(values);
-    // Without colour options, the model's own mapping: its colours, or its values unless given.
-    const mapping = given.colors
-      ? resolveLabelMapping(given, { list: meta.classes, from: `the model's ${meta.classes.length} classes` })
-      : meta.labelColors && !given.labelValues && given.ignoreValue === undefined
-        ? { colors: { labelColors: meta.labelColors.map((c) => parseHexColor(c)!), ignoreColors: (meta.ignoreColors ?? []).map((c) => parseHexColor(c)!) } }
-        : { labelValues: given.labelValues ?? meta.labelValues, ignoreValue: given.ignoreValue ?? meta.ignoreValue };
+    const mapping = labelMappingFor(parseLabelOptions(values), meta);
     const numClasses = meta.classes.length;
     const { pairs } = await pairImagesWithLabels(imagesDir, labelsDir);
     const items = await loadLabeledImages(pairs, { ...mapping, numClasses, sliceContext: meta.sliceContext });
@@ -92,3 +88,13 @@ ${forwardBackendUsage}
     return EXIT_OK;
   },
 };
+
+/** The options' mapping; where they give none, the model's own: its mask colours, or its values (each unless given). */
+function labelMappingFor(given: LabelOptions, meta: ModelMeta): MaskOptions {
+  if (given.colors) return resolveLabelMapping(given, { list: meta.classes, from: `the model's ${meta.classes.length} classes` });
+  if (meta.labelColors && !given.labelValues && given.ignoreValue === undefined) {
+    const colors = (list: string[] = []) => list.map((c) => parseHexColor(c)!);
+    return { colors: { labelColors: colors(meta.labelColors), ignoreColors: colors(meta.ignoreColors) } };
+  }
+  return { labelValues: given.labelValues ?? meta.labelValues, ignoreValue: given.ignoreValue ?? meta.ignoreValue };
+}

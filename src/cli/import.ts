@@ -45,12 +45,11 @@ ${labelColorUsage("the project's class colours")}
     const name = values.project ?? (dir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || 'project');
     const ws = openWorkspace(resolveWorkspaceDir(values.workspace));
     try {
-      let project = ws.projects.byName(name);
-      if (!project) {
-        const classes = values.classes ? await readClassesFile(values.classes) : (classesOfColors(labelOptions) ?? defaultClasses(labelOptions.labelValues?.length ?? 2));
-        project = ws.projects.create(name, classes.map(({ name: n, color }) => ({ name: n, color })));
-      }
-      const mapping = resolveLabelMapping(labelOptions, { list: project.classes, from: `project "${project.name}"` });
+      const existing = ws.projects.byName(name);
+      const classes = existing?.classes ?? (values.classes ? await readClassesFile(values.classes) : (classesOfColors(labelOptions) ?? defaultClasses(labelOptions.labelValues?.length ?? 2)));
+      // Checked before a new project is created, so a wrong option leaves no empty project behind.
+      const mapping = resolveLabelMapping(labelOptions, { list: classes, from: existing ? `project "${name}"` : (values.classes ?? `project "${name}"`) });
+      const project = existing ?? ws.projects.create(name, classes.map(({ name: n, color }) => ({ name: n, color })));
       const result = await importImages(ws, project.id, files, { labelsDir: values.labels, ...mapping });
       if (values.json) {
         io.stdout.write(toJson({ project: project.name, projectId: project.id, added: result.added.length, labeled: result.labeled, failed: result.failed }) + '\n');

@@ -103,6 +103,8 @@ test('colour options: one clear usage error for each mistake, and the wrong kind
   const data = writeSquaresDataset(path.join(dir, 'data'), 1, 16, [0, 1]);
   const colorMasks = recolor(data.labels, path.join(dir, 'color'), [[0, 0, 0], [255, 0, 0]]);
   const ws = ['--workspace', path.join(dir, 'ws')];
+  const threeClasses = path.join(dir, 'three.json');
+  writeFileSync(threeClasses, JSON.stringify(['a', 'b', 'c']));
   const cases: [string[], RegExp][] = [
     [['import', data.images, '--labels', colorMasks, '--label-colors', '#000000', '--label-values', '0,1'], /give one kind/],
     [['import', data.images, '--labels', colorMasks, '--label-colors', '#000000,red'], /"red" is not a colour like #3c1098/],
@@ -112,12 +114,16 @@ test('colour options: one clear usage error for each mistake, and the wrong kind
     [['score', '--pred', colorMasks, '--truth', colorMasks, '--classes', '2', '--label-colors', 'classes'], /score has no class colours/],
     [['score', '--pred', colorMasks, '--truth', colorMasks, '--classes', '3', '--label-colors', '#000000,#ff0000'], /lists 2 colours but --classes is 3/],
     [['train', '--images', data.images, '--labels', colorMasks, '--out', path.join(dir, 'm'), '--label-colors', 'classes'], /--classes FILE\.json/],
+    [['import', data.images, '--labels', colorMasks, '--project', 'three', '--classes', threeClasses, '--label-colors', '#000000,#ff0000'], /lists 2 colours but .*three\.json has 3 classes/],
   ];
   for (const [args, message] of cases) {
     const r = await segwork([...args, ...ws]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message, args.join(' '));
   }
+  const workspace = openWorkspace(path.join(dir, 'ws'));
+  assert.deepEqual(workspace.projects.list(), [], 'a refused import creates no project');
+  workspace.close();
   const valuesGiven = await segwork(['import', data.images, '--labels', colorMasks, '--project', 'v', ...ws]);
   assert.match(valuesGiven.stdout, /colour mask: .*--label-colors/);
   const colorsGiven = await segwork(['import', data.images, '--labels', data.labels, '--project', 'c', '--label-colors', '#000000,#ff0000', ...ws]);
