@@ -15,30 +15,28 @@ import { chromiumMissing, closeWorkbench, ensureRendererBuilt, openWorkbench, st
 
 const SIZE = 64;
 const skipReason = chromiumMissing();
-let dir: string;
-let served: Served;
-let browser: Browser;
-let page: Page;
-let errors: string[];
+/** One served workbench and browser page for the file's test. */
+let run: { dir: string; served: Served; browser: Browser; page: Page; errors: string[] } | undefined;
 
 before(async () => {
   if (skipReason) return;
   ensureRendererBuilt();
-  dir = tempDir('segwork-e2e-colors-');
+  const dir = tempDir('segwork-e2e-colors-');
   writeDiscImages(path.join(dir, 'images'), ['a.png', 'b.png', 'c.png'], SIZE);
-  served = await startServe(path.join(dir, 'workspace'));
-  ({ browser, page, errors } = await openWorkbench(served, { acceptDownloads: true }));
+  const served = await startServe(path.join(dir, 'workspace'));
+  run = { dir, served, ...(await openWorkbench(served, { acceptDownloads: true })) };
 });
 
-after(() => closeWorkbench(browser, served, dir));
+after(() => closeWorkbench(run?.browser, run?.served, run?.dir));
 
 /** Class per pixel of a disc image: the bright disc is class 1. */
-function discClasses(name: string): number[] {
+function discClasses(dir: string, name: string): number[] {
   const png = PNG.sync.read(readFileSync(path.join(dir, 'images', name)));
   return Array.from({ length: SIZE * SIZE }, (_, p) => (png.data[p * 4]! > 125 ? 1 : 0));
 }
 
 test('Add images with a label folder of colour masks, then export a colour PNG of the labels', { skip: skipReason ?? false }, async () => {
+  const { dir, served, page, errors } = run!;
   await page.getByLabel('Project name').fill('Colours');
   await page.getByLabel('Project classes').fill('background, disc');
   await page.getByRole('button', { name: 'Create project' }).click();
@@ -48,7 +46,7 @@ test('Add images with a label folder of colour masks, then export a colour PNG o
   // a: RGB; b: a palette PNG whose palette lists the classes backwards; c: the disc in a colour no class has.
   const labels = path.join(dir, 'labels');
   mkdirSync(labels);
-  const expected = new Map(['a.png', 'b.png', 'c.png'].map((n) => [n, discClasses(n)]));
+  const expected = new Map(['a.png', 'b.png', 'c.png'].map((n) => [n, discClasses(dir, n)]));
   writeFileSync(path.join(labels, 'a.png'), buildPng({ width: SIZE, height: SIZE, bitDepth: 8, colorType: 2, samples: expected.get('a.png')!.flatMap((k) => rgb[k]!) }));
   writeFileSync(path.join(labels, 'b.png'), buildPng({ width: SIZE, height: SIZE, bitDepth: 8, colorType: 3, palette: [rgb[1]!, rgb[0]!], samples: expected.get('b.png')!.map((k) => 1 - k) }));
   writeFileSync(path.join(labels, 'c.png'), buildPng({ width: SIZE, height: SIZE, bitDepth: 8, colorType: 2, samples: expected.get('c.png')!.flatMap((k) => (k ? [255, 0, 255] : rgb[0]!)) }));
