@@ -77,7 +77,7 @@ export interface DisplayImageOptions {
   axis?: VolumeAxis;
 }
 
-export const LABEL_EXPORT_FORMATS = ['png', 'geotiff', 'geojson', 'nifti', 'dicom-seg'] as const;
+export const LABEL_EXPORT_FORMATS = ['png', 'color-png', 'geotiff', 'geojson', 'nifti', 'dicom-seg'] as const;
 export type LabelExportFormat = (typeof LABEL_EXPORT_FORMATS)[number];
 
 export interface LabelExportPayload {
@@ -165,8 +165,13 @@ export interface SegworkService {
   listProjects(): Promise<ProjectInfo[]>;
   createProject(name: string, classes: Omit<ClassDef, 'index'>[]): Promise<ProjectInfo>;
   updateClasses(projectId: number, classes: ClassDef[]): Promise<ProjectInfo>;
-  /** Adds every readable image under a folder; returns what was added and what failed, with reasons. */
-  addImages(projectId: number, paths: string[]): Promise<{ added: ImageInfo[]; failed: { path: string; reason: string }[] }>;
+  /**
+   * Adds every readable image under a folder; returns what was added and what failed, with reasons. With `labelsDir`,
+   * masks of the same file name become the images' labels: gray masks as class indices, colour (RGB or palette)
+   * masks through the project's class colours; a mask with a colour no class has fails with the colours' counts and
+   * first positions.
+   */
+  addImages(projectId: number, paths: string[], labelsDir?: string): Promise<{ added: ImageInfo[]; labeled: number; failed: { path: string; reason: string }[] }>;
   /** Adds one image from bytes (drag and drop); the file is stored in the workspace. */
   uploadImage(projectId: number, fileName: string, base64: string): Promise<ImageInfo>;
   listImages(query: ImageQuery): Promise<{ total: number; images: ImageInfo[] }>;
@@ -186,7 +191,8 @@ export interface SegworkService {
   /** Slices of a volume that have labeled pixels, ascending. */
   labeledSlices(imageId: number): Promise<number[]>;
   /**
-   * The image's labels as a file to save: 'png' (2D, class index per pixel, 255 unlabeled), 'geotiff' (the same as
+   * The image's labels as a file to save: 'png' (2D, class index per pixel, 255 unlabeled), 'color-png' (2D, RGBA in
+   * the class colours, unlabeled transparent), 'geotiff' (the same as
    * a GeoTIFF with the source's CRS and geotransform, 255 declared nodata), 'geojson' (each class's regions as
    * polygons, in the source's CRS when it has one), 'nifti' (a volume's label map with the
    * source geometry, unlabeled as 0) or 'dicom-seg' (a DICOM SEG referencing the source series).

@@ -4,7 +4,11 @@ import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
 import { openWorkspace } from '../store/workspace.ts';
 import { loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts';
-import { intListOption, intOption, parse, required } from './args.ts';
+import { parse, required } from './args.ts';
+import { labelColorUsage, labelOptionSpec, parseLabelOptions, resolveLabelMapping, type LabelOptions } from './label-options.ts';
+import { parseHexColor } from '../labels/mask-colors.ts';
+import type { MaskOptions } from '../io/index.ts';
+import type { ModelMeta } from '../models/model-dir.ts';
 import { EXIT_OK, type Command } from './command.ts';
 import { printMetrics } from './metrics-output.ts';
 import { forwardBackendUsage } from './backend-option.ts';
@@ -20,6 +24,7 @@ Predicts every image (tiled, any size) and compares with its label mask. Unlabel
 Options:
   --label-values V0,V1…  raw mask values of classes 0,1,…
   --ignore-value V       raw mask value meaning unlabeled
+${labelColorUsage("the model's class colours")}
 ${refineUsage}
 ${forwardBackendUsage}
   --json                 one JSON object {pixelAccuracy, meanIoU, frequencyWeightedIoU, perClass, confusion}
@@ -32,8 +37,7 @@ ${forwardBackendUsage}
       model: { type: 'string' },
       images: { type: 'string' },
       labels: { type: 'string' },
-      'label-values': { type: 'string' },
-      'ignore-value': { type: 'string' },
+      ...labelOptionSpec,
       ...refineOptionSpec,
       backend: { type: 'string' },
       json: { type: 'boolean' },
@@ -46,11 +50,10 @@ ${forwardBackendUsage}
     const bar = new ProgressBar(io.stderr);
     const model = await openInferenceModel(modelDir, { backend: values.backend, note: (line) => bar.log(line) });
     const { meta } = model;
-    const labelValues = intListOption(values, 'label-values') ?? meta.labelValues;
-    const ignoreValue = values['ignore-value'] !== undefined ? intOption(values, 'ignore-value', 0) : meta.ignoreValue;
+    const mapping = labelMappingFor(parseLabelOptions(values), meta);
     const numClasses = meta.classes.length;
     const { pairs } = await pairImagesWithLabels(imagesDir, labelsDir);
-    const items = await loadLabeledImages(pairs, { labelValues, ignoreValue, numClasses, sliceContext: meta.sliceContext });
+    const items = await loadLabeledImages(pairs, { ...mapping, numClasses, sliceContext: meta.sliceContext });
     const started = Date.now();
     const sizeMultiple = getArchitecture(meta.architecture).sizeMultiple(meta.config);
     let done = 0;
@@ -85,3 +88,13 @@ ${forwardBackendUsage}
     return EXIT_OK;
   },
 };
+
+/** The options' mapping; where they give none, the model's own: its mask colours, or its values (each unless given). */
+function labelMappingFor(given: LabelOptions, meta: ModelMeta): MaskOptions {
+  if (given.colors) return resolveLabelMapping(given, { list: meta.classes, from: `the model's ${meta.classes.length} classes` });
+  if (meta.labelColors && !given.labelValues && given.ignoreValue === undefined) {
+    const colors = (list: string[] = []) => list.map((c) => parseHexColor(c)!);
+    return { colors: { labelColors: colors(meta.labelColors), ignoreColors: colors(meta.ignoreColors) } };
+  }
+  return { labelValues: given.labelValues ?? meta.labelValues, ignoreValue: given.ignoreValue ?? meta.ignoreValue };
+}

@@ -9,13 +9,15 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from '.
 import { toJson } from './progress.ts';
 
 export const exportCommand: Command = {
-  usage: `Usage: segwork export --project NAME --out DIR [--format auto|png|geotiff|geojson|nifti|dicom-seg] [--unlabeled-value V] [--json] [--workspace DIR]
+  usage: `Usage: segwork export --project NAME --out DIR [--format auto|png|color-png|geotiff|geojson|nifti|dicom-seg] [--unlabeled-value V] [--json] [--workspace DIR]
 
 --format auto (default): OUT/<image>.labels.png for 2D images (8-bit, value = class index, 255 = unlabeled),
   OUT/<image>.labels.tif for GeoTIFFs (the same values, with the image's CRS and geotransform; 255 is nodata) and
   OUT/<volume>.labels.nii.gz for volumes (NIfTI label map with the source's geometry, for 3D Slicer / ITK-SNAP).
   Files take their image's name plus .labels, so they never overwrite an image, and an export folder pairs with
   the images as --labels for train, eval, score and import.
+--format color-png: OUT/<image>.labels.png in the project's class colours (RGBA; unlabeled transparent), as CVAT
+  and Label Studio write them; import reads them back with --label-colors classes.
 --format geotiff: a georeferenced mask for every georeferenced image.
 --format geojson: OUT/<image>.geojson, every labeled region of every class as a polygon with its holes, in the
   image's CRS when it has one (pixel-corner coordinates otherwise).

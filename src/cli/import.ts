@@ -2,7 +2,8 @@ import { defaultClasses } from '../labels/palette.ts';
 import { expandPaths, importImages } from '../use-cases/importing.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
 import { openWorkspace } from '../store/workspace.ts';
-import { intListOption, intOption, parse } from './args.ts';
+import { parse } from './args.ts';
+import { classesOfColors, labelColorUsage, labelOptionSpec, parseLabelOptions, resolveLabelMapping } from './label-options.ts';
 import { readClassesFile } from '../io/classes-file.ts';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from './command.ts';
 import { toJson } from './progress.ts';
@@ -18,7 +19,9 @@ Options:
   --labels DIR           label masks to import with the images
   --label-values V0,V1…  raw mask values of classes 0,1,…
   --ignore-value V       raw mask value meaning unlabeled
-  --classes FILE.json    classes of a new project (default: as many as --label-values, or 2)
+${labelColorUsage("the project's class colours")}
+  --classes FILE.json    classes of a new project (default: as many as --label-values, or --label-colors in
+                         those colours, or 2)
   --json                 one JSON object {project, added, labeled, failed}
   --workspace DIR        the workspace (default: $SEGWORK_HOME or the per-user data folder)`,
   async run(argv, io) {
@@ -27,8 +30,7 @@ Options:
       {
         project: { type: 'string' },
         labels: { type: 'string' },
-        'label-values': { type: 'string' },
-        'ignore-value': { type: 'string' },
+        ...labelOptionSpec,
         classes: { type: 'string' },
         json: { type: 'boolean' },
         workspace: { type: 'string' },
@@ -37,18 +39,17 @@ Options:
     );
     if (positionals.length !== 1) throw new UsageError('give exactly one folder to import');
     const dir = positionals[0]!;
-    const labelValues = intListOption(values, 'label-values');
-    const ignoreValue = values['ignore-value'] !== undefined ? intOption(values, 'ignore-value', 0) : undefined;
+    const labelOptions = parseLabelOptions(values);
     const files = await expandPaths([dir]);
     const name = values.project ?? (dir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || 'project');
     const ws = openWorkspace(resolveWorkspaceDir(values.workspace));
     try {
-      let project = ws.projects.byName(name);
-      if (!project) {
-        const classes = values.classes ? await readClassesFile(values.classes) : defaultClasses(labelValues?.length ?? 2);
-        project = ws.projects.create(name, classes.map(({ name: n, color }) => ({ name: n, color })));
-      }
-      const result = await importImages(ws, project.id, files, { labelsDir: values.labels, labelValues, ignoreValue });
+      const existing = ws.projects.byName(name);
+      const classes = existing?.classes ?? (values.classes ? await readClassesFile(values.classes) : (classesOfColors(labelOptions) ?? defaultClasses(labelOptions.labelValues?.length ?? 2)));
+      // Checked before a new project is created, so a wrong option leaves no empty project behind.
+      const mapping = resolveLabelMapping(labelOptions, { list: classes, from: existing ? `project "${name}"` : (values.classes ?? `project "${name}"`) });
+      const project = existing ?? ws.projects.create(name, classes.map(({ name: n, color }) => ({ name: n, color })));
+      const result = await importImages(ws, project.id, files, { labelsDir: values.labels, ...mapping });
       if (values.json) {
         io.stdout.write(toJson({ project: project.name, projectId: project.id, added: result.added.length, labeled: result.labeled, failed: result.failed }) + '\n');
       } else {

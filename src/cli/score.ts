@@ -2,29 +2,31 @@ import * as path from 'node:path';
 import { readMask } from '../io/index.ts';
 import { ConfusionMatrix } from '../metrics/confusion.ts';
 import { pairImagesWithLabels } from '../training/dataset.ts';
-import { intListOption, intOption, parse, required } from './args.ts';
-import { EXIT_OK, type Command } from './command.ts';
+import { intOption, parse, required } from './args.ts';
+import { labelColorUsage, labelOptionSpec, parseLabelOptions, resolveLabelMapping } from './label-options.ts';
+import { EXIT_OK, UsageError, type Command } from './command.ts';
 import { printMetrics } from './metrics-output.ts';
 import { InputError } from '../io/raster.ts';
 
 export const scoreCommand: Command = {
   usage: `Usage: segwork score --pred DIR --truth DIR --classes N [options]
 
-Masks pair by file name without extension (and without .labels, so a segwork export folder is a --truth). Both folders hold masks whose values are class indices
-(or raw values mapped with --label-values, applied to both). 255 in the truth is unlabeled and left out.
+Masks pair by file name without extension (and without .labels, so a segwork export folder is a --truth). Both folders
+hold masks whose values are class indices (or raw values mapped with --label-values, or colours with --label-colors,
+applied to both). 255 in the truth is unlabeled and left out.
 
 Options:
   --classes N            number of classes
   --label-values V0,V1…  raw mask values of classes 0,1,… in both folders
   --ignore-value V       raw truth value meaning unlabeled
+${labelColorUsage()}
   --json                 one JSON object {pixelAccuracy, meanIoU, frequencyWeightedIoU, perClass, confusion}`,
   async run(argv, io) {
     const { values } = parse(argv, {
       pred: { type: 'string' },
       truth: { type: 'string' },
       classes: { type: 'string' },
-      'label-values': { type: 'string' },
-      'ignore-value': { type: 'string' },
+      ...labelOptionSpec,
       json: { type: 'boolean' },
       workspace: { type: 'string' },
     });
@@ -32,13 +34,16 @@ Options:
     const truthDir = required(values, 'truth');
     const numClasses = intOption(values, 'classes', 0, 2);
     if (values.classes === undefined) required(values, 'classes');
-    const labelValues = intListOption(values, 'label-values');
-    const ignoreValue = values['ignore-value'] !== undefined ? intOption(values, 'ignore-value', 0) : undefined;
+    const mapping = resolveLabelMapping(parseLabelOptions(values), { missing: 'score has no class colours: list them, #RRGGBB,…' });
+    if (mapping.colors && mapping.colors.labelColors.length !== numClasses) {
+      throw new UsageError(`--label-colors lists ${mapping.colors.labelColors.length} colours but --classes is ${numClasses}`);
+    }
     const { pairs } = await pairImagesWithLabels(predDir, truthDir);
     const confusion = new ConfusionMatrix(numClasses);
     for (const pair of pairs) {
-      const pred = await readMask(pair.imagePath, { labelValues, numClasses });
-      const truth = await readMask(pair.maskPath, { labelValues, ignoreValue, numClasses });
+      // Unlabeled (--ignore-value) is the truth's; a prediction has a class everywhere.
+      const pred = await readMask(pair.imagePath, { labelValues: mapping.labelValues, colors: mapping.colors && { ...mapping.colors, ignoreColors: [] }, numClasses });
+      const truth = await readMask(pair.maskPath, { ...mapping, numClasses });
       if (pred.width !== truth.width || pred.height !== truth.height) {
         throw new InputError(pair.imagePath, `is ${pred.width}×${pred.height} but ${path.basename(pair.maskPath)} is ${truth.width}×${truth.height}`);
       }

@@ -10,7 +10,8 @@ import { DEFAULT_TRAIN_OPTIONS, train } from '../training/loop.ts';
 import { splitTrainVal } from '../training/split.ts';
 import { settleJob } from '../jobs/job-end.ts';
 import { TrainingRunRecord } from '../use-cases/training-runs.ts';
-import { intListOption, intOption, numberOption, parse, required } from './args.ts';
+import { intOption, numberOption, parse, required } from './args.ts';
+import { classesOfColors, labelColorUsage, labelOptionSpec, parseLabelOptions, resolveLabelMapping } from './label-options.ts';
 import { readClassesFile } from '../io/classes-file.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
 import { ProgressBar, formatSeconds, toJson } from './progress.ts';
@@ -29,6 +30,7 @@ Data:
   --labels DIR           label masks
   --label-values V0,V1…  raw mask values of classes 0,1,… (e.g. 0,255 for binary masks)
   --ignore-value V       raw mask value meaning unlabeled (e.g. 11 for CamVid's void)
+${labelColorUsage('the colours of --classes FILE.json')}
   --classes FILE.json    class names and colours: [{"name": "road", "color": "#808080"}, …]
   --val-split F          fraction of images kept for validation, whole volumes (or one slab of slices) (default ${d.valSplit})
   --slice-context N      volumes, 2.5D: N neighbour slices on each side become extra input bands (default 0)
@@ -61,8 +63,7 @@ Output:
       images: { type: 'string' },
       labels: { type: 'string' },
       out: { type: 'string' },
-      'label-values': { type: 'string' },
-      'ignore-value': { type: 'string' },
+      ...labelOptionSpec,
       classes: { type: 'string' },
       'val-split': { type: 'string' },
       'slice-context': { type: 'string' },
@@ -92,8 +93,8 @@ Output:
     if (!architectureNames().includes(architecture)) throw new UsageError(`unknown model "${architecture}": choose one of ${architectureNames().join(', ')}`);
     const classWeighting = values['class-weights'] ?? d.classWeighting;
     if (classWeighting !== 'none' && classWeighting !== 'median-frequency') throw new UsageError('--class-weights must be none or median-frequency');
-    const labelValues = intListOption(values, 'label-values');
-    const ignoreValue = values['ignore-value'] === undefined ? undefined : intOption(values, 'ignore-value', 0);
+    const labelOptions = parseLabelOptions(values);
+    const { labelValues, ignoreValue } = labelOptions;
     const timeBudget = numberOption(values, 'time-budget', undefined, 1, 1e7);
     const options: TrainOptions = {
       architecture,
@@ -113,14 +114,17 @@ Output:
       sliceContext: intOption(values, 'slice-context', 0, 0),
     };
 
-    const classesFromFile = values.classes ? await readClassesFile(values.classes) : undefined;
-    const numClassesHint = classesFromFile?.length ?? labelValues?.length;
+    const classesFile = values.classes ? { list: await readClassesFile(values.classes), from: values.classes } : undefined;
+    const mapping = resolveLabelMapping(labelOptions, classesFile ?? { missing: 'give --classes FILE.json with the class colours, or list the colours' });
+    // Masks' colours listed without a classes file become the classes' colours, so exports look like the masks.
+    const givenClasses = classesFile?.list ?? classesOfColors(labelOptions);
+    const numClassesHint = givenClasses?.length ?? labelValues?.length;
     const { pairs, unpaired } = await pairImagesWithLabels(imagesDir, labelsDir);
-    const items = await loadLabeledImages(pairs, { labelValues, ignoreValue, numClasses: numClassesHint, sliceContext: options.sliceContext });
+    const items = await loadLabeledImages(pairs, { ...mapping, numClasses: numClassesHint, sliceContext: options.sliceContext });
     const numClasses = numClassesHint ?? inferNumClasses(items.map((i) => i.mask));
-    const classes = classesFromFile ?? defaultClasses(numClasses);
-    if (labelValues && classesFromFile && labelValues.length !== classesFromFile.length) {
-      throw new UsageError(`--label-values lists ${labelValues.length} values but ${values.classes} has ${classesFromFile.length} classes`);
+    const classes = givenClasses ?? defaultClasses(numClasses);
+    if (labelValues && givenClasses && labelValues.length !== givenClasses.length) {
+      throw new UsageError(`--label-values lists ${labelValues.length} values but ${values.classes} has ${givenClasses.length} classes`);
     }
     const backend = await initBackend(values.backend);
     const engine = await chooseEngine(values.backend);
@@ -152,7 +156,7 @@ Output:
       }
     };
     try {
-      const trained = train({ train: trainItems, val, classes, options, outDir, backend, engine, note: (line) => bar.log(line), resume: Boolean(values.resume), labelValues, ignoreValue, signal: io.signal, onEvent, ...(values['init-encoder'] ? { initEncoderDir: values['init-encoder'] } : {}) });
+      const trained = train({ train: trainItems, val, classes, options, outDir, backend, engine, note: (line) => bar.log(line), resume: Boolean(values.resume), labelValues, ignoreValue, ...(mapping.colors ? { colors: mapping.colors } : {}), signal: io.signal, onEvent, ...(values['init-encoder'] ? { initEncoderDir: values['init-encoder'] } : {}) });
       const end = await settleJob(trained, () => io.signal.aborted);
       bar.clear();
       if (end.status === 'failed') {

@@ -1,7 +1,7 @@
 // The io module's front door: open any supported image, read masks, write masks, find image files.
 export { InputError, type ImageData2D, type Raster, type RasterDType } from './raster.ts';
 export { openRaster, readImage, sniffFormat } from './open.ts';
-export { checkMaskFits, readMask, readMaskSlices, writeMaskPng, type Mask, type MaskOptions } from './mask.ts';
+export { checkMaskFits, readMask, readMaskSlices, writeColorMaskPng, writeMaskPng, type Mask, type MaskOptions } from './mask.ts';
 export { labelStemOf, LABELS_INFIX, listImageFiles, stemOf } from './files.ts';
 export { listImageSources, parseSeriesPath, seriesPath, sourceName } from './sources.ts';
 export { writeAtomic } from './write-atomic.ts';

@@ -1,5 +1,5 @@
-// Label masks: file values → class indices (255 = unlabeled), one per slice for NIfTI label volumes, and writing
-// masks back as 8-bit gray PNGs.
+// Label masks: file values or colours → class indices (255 = unlabeled), one per slice for NIfTI label volumes, and
+// writing masks back as 8-bit gray PNGs or colour PNGs.
 import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import { InputError } from './raster.ts';
@@ -9,6 +9,7 @@ import { openNifti } from './nifti.ts';
 import { openTiff } from './tiff.ts';
 import { writeAtomic } from './write-atomic.ts';
 import { UNLABELED } from '../api/types.ts';
+import { classesFromColors, colorsFromClasses, describeUnknownColors, hexColor, type ColorMapping } from '../labels/mask-colors.ts';
 
 export interface MaskOptions {
   /** Raw value labelValues[i] becomes class i; any other value (except ignoreValue and 255) is an error. */
@@ -17,6 +18,10 @@ export interface MaskOptions {
   ignoreValue?: number;
   /** Without labelValues: raw values must be below this (or 255). */
   numClasses?: number;
+  /** Colour-coded masks (RGB, RGBA or palette): colours map to classes; a gray mask is then an error. */
+  colors?: ColorMapping;
+  /** With colors: a gray mask is read as values instead (the workbench's import takes both kinds). */
+  grayAsValues?: boolean;
 }
 
 export interface Mask {
@@ -35,7 +40,11 @@ export async function readMask(file: string, options: MaskOptions = {}): Promise
 
 /** Reads every slice of a mask: the one of a PNG or TIFF, or each axial slice of a NIfTI label volume. */
 export async function readMaskSlices(file: string, options: MaskOptions = {}): Promise<Mask[]> {
-  const { width, height, planes } = await readMaskValues(file);
+  if (options.colors) {
+    const masks = await readColorMaskSlices(file, options.colors, Boolean(options.grayAsValues));
+    if (masks) return masks;
+  }
+  const { width, height, planes, palette } = await readMaskValues(file);
   const classOf = classLookup(file, options);
   return planes.map((values, slice) => {
     const data = new Uint8Array(width * height);
@@ -44,7 +53,8 @@ export async function readMaskSlices(file: string, options: MaskOptions = {}): P
       const cls = Number.isInteger(raw) && raw >= 0 && raw < classOf.length ? classOf[raw] : -1;
       if (cls < 0) {
         const where = `x=${i % width} y=${Math.floor(i / width)}${planes.length > 1 ? ` slice ${slice}` : ''}`;
-        throw new InputError(file, `mask value ${raw} at ${where} is not allowed (${describeAllowed(options)})`);
+        const colours = palette ? "; it is a palette mask: if its colours mean the classes, map them with --label-colors" : '';
+        throw new InputError(file, `mask value ${raw} at ${where} is not allowed (${describeAllowed(options)})${colours}`);
       }
       data[i] = cls;
     }
@@ -70,20 +80,78 @@ export async function writeMaskPng(file: string, width: number, height: number, 
   await writeAtomic(file, PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 }));
 }
 
+/** Writes class indices as an RGBA PNG in the class colours (unlabeled transparent), atomically; creates parent folders. */
+export async function writeColorMaskPng(file: string, width: number, height: number, data: Uint8Array, colors: number[]): Promise<void> {
+  if (data.length !== width * height) {
+    throw new RangeError(`${file}: mask has ${data.length} values, expected ${width}x${height} = ${width * height}`);
+  }
+  const png = new PNG({ width, height, colorType: 6, bitDepth: 8 });
+  png.data = Buffer.from(colorsFromClasses(data, colors).buffer);
+  await writeAtomic(file, PNG.sync.write(png, { colorType: 6, bitDepth: 8 }));
+}
+
+/** A colour mask's slices as classes; null for a gray mask when grayAsValues, or a file that is no mask (the caller reads it as values). */
+async function readColorMaskSlices(file: string, mapping: ColorMapping, grayAsValues: boolean): Promise<Mask[] | null> {
+  const colour = await readMaskColors(file);
+  if (colour === null) return null;
+  if (colour === 'gray') {
+    if (grayAsValues) return null;
+    throw new InputError(file, 'is a gray mask of values, not colours: map its values with --label-values (or read them as class indices) instead of --label-colors');
+  }
+  const { width, height, bands, planes } = colour;
+  return planes.map((samples, slice) => {
+    const { data, unknown } = classesFromColors(samples, width, bands, mapping);
+    if (unknown && mapping.unknownColors !== 'unlabeled') {
+      const where = planes.length > 1 ? ` in slice ${slice}` : '';
+      throw new InputError(file, `${describeUnknownColors(unknown)}${where} (class colours ${mapping.labelColors.map(hexColor).join(', ')}); --ignore-colors or --unknown-colors unlabeled makes them unlabeled`);
+    }
+    return { width, height, data };
+  });
+}
+
+/**
+ * 8-bit RGB(A) samples per slice: a palette PNG's palette colours, an RGB(A) PNG or TIFF as stored; 'gray' for a gray
+ * mask (PNG, TIFF, NIfTI), null for a file that is no mask.
+ */
+async function readMaskColors(file: string): Promise<{ width: number; height: number; bands: number; planes: ArrayLike<number>[] } | 'gray' | null> {
+  const format = await sniffFormat(file);
+  if (format === 'png') {
+    const png = decodePng(file, await readFile(file), 'image');
+    if (png.bands < 3) return 'gray';
+    if (png.bitDepth === 16) throw new InputError(file, 'is a 16-bit colour PNG: save colour masks as 8-bit RGB or palette PNGs');
+    return { width: png.width, height: png.height, bands: png.bands, planes: [png.samples] };
+  }
+  if (isNifti(format, file)) return 'gray';
+  // Anything else is no mask at all: readMaskValues says why.
+  if (format !== 'tiff') return null;
+  const raster = await openTiff(file);
+  try {
+    if (raster.bands < 3) return 'gray';
+    if (raster.bands > 4 || raster.dtype !== 'uint8') throw new InputError(file, `is a ${raster.bands}-band ${raster.dtype} TIFF: colour masks are 8-bit RGB or RGBA`);
+    const planes: ArrayLike<number>[] = [];
+    for (let slice = 0; slice < raster.slices; slice++) planes.push(await raster.readWindow(0, 0, raster.width, raster.height, slice));
+    return { width: raster.width, height: raster.height, bands: raster.bands, planes };
+  } finally {
+    await raster.close();
+  }
+}
+
 interface MaskValues {
   width: number;
   height: number;
   /** One plane of raw values per slice. */
   planes: ArrayLike<number>[];
+  /** Palette indices: the values may be colour codes rather than classes. */
+  palette?: boolean;
 }
 
 async function readMaskValues(file: string): Promise<MaskValues> {
   const format = await sniffFormat(file);
   if (format === 'png') {
     const png = decodePng(file, await readFile(file), 'mask');
-    return { width: png.width, height: png.height, planes: [singleBand(file, png.samples, png.width, png.bands)] };
+    return { width: png.width, height: png.height, planes: [singleBand(file, png.samples, png.width, png.bands)], palette: png.colorType === 3 };
   }
-  const nifti = format === 'nifti' || (format === 'gzip' && /\.nii\.gz$/i.test(file));
+  const nifti = isNifti(format, file);
   if (format === 'tiff' || nifti) {
     const raster = nifti ? await openNifti(file) : await openTiff(file);
     try {
@@ -101,6 +169,10 @@ async function readMaskValues(file: string): Promise<MaskValues> {
   throw new InputError(file, `not a supported mask (${format ? `${format} content` : 'unrecognised content'}; expected PNG, TIFF or NIfTI)`);
 }
 
+function isNifti(format: string | null, file: string): boolean {
+  return format === 'nifti' || (format === 'gzip' && /\.nii\.gz$/i.test(file));
+}
+
 /** One value per pixel: gray as is, gray+alpha → gray, RGB(A) only when R = G = B everywhere. */
 function singleBand(file: string, samples: ArrayLike<number>, width: number, bands: number): ArrayLike<number> {
   if (bands === 1) return samples;
@@ -111,7 +183,7 @@ function singleBand(file: string, samples: ArrayLike<number>, width: number, ban
     const v = samples[p * bands];
     if (colour && (samples[p * bands + 1] !== v || samples[p * bands + 2] !== v)) {
       const rgb = [v, samples[p * bands + 1], samples[p * bands + 2]].join(',');
-      throw new InputError(file, `colour mask: channels differ at x=${p % width} y=${Math.floor(p / width)} (${rgb}); save class indices as gray or palette, colour masks need a palette mapping`);
+      throw new InputError(file, `colour mask: channels differ at x=${p % width} y=${Math.floor(p / width)} (${rgb}); map its colours to classes with --label-colors '#RRGGBB,…' (or --label-colors classes for the class colours), or save class indices as gray`);
     }
     out[p] = v;
   }

@@ -1,4 +1,6 @@
 // Default class colours (Okabe-Ito, then Tableau): distinguishable, also for colour-blind users.
+import { checkColorMapping, parseHexColor, type ColorMapping } from './mask-colors.ts';
+import { UserError } from '../api/errors.ts';
 import type { ClassDef } from '../api/types.ts';
 
 export const DEFAULT_PALETTE = [
@@ -8,4 +10,20 @@ export const DEFAULT_PALETTE = [
 
 export function defaultClasses(count: number): ClassDef[] {
   return Array.from({ length: count }, (_, index) => ({ index, name: `class ${index}`, color: DEFAULT_PALETTE[index % DEFAULT_PALETTE.length]! }));
+}
+
+/**
+ * Class colours as a colour-mask mapping (colour of class k → class k), for colour PNG export and import; `owner`
+ * names whose classes they are (`project "cells"`). Two classes of one colour could not be told apart: the user's to fix.
+ */
+export function classColorMapping(classes: ClassDef[], owner: string): ColorMapping {
+  const bad = classes.find((c) => parseHexColor(c.color) === null);
+  if (bad) throw new UserError(`${owner}: class "${bad.name}" has no colour like #a1b2c3 (${bad.color})`);
+  const labelColors = classes.map((c) => parseHexColor(c.color)!);
+  try {
+    checkColorMapping({ labelColors });
+  } catch (e) {
+    throw new UserError(`${owner}: class colours must differ to map colour masks: ${(e as Error).message}`);
+  }
+  return { labelColors };
 }

@@ -47,6 +47,9 @@ export interface ModelMeta {
   /** How raw mask values map to classes, so eval can read the same masks without flags. */
   labelValues?: number[];
   ignoreValue?: number;
+  /** The same for colour-coded masks: "#rrggbb" of class k, and colours meaning unlabeled. */
+  labelColors?: string[];
+  ignoreColors?: string[];
   training?: TrainingSummary;
 }
 

@@ -22,7 +22,7 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
   listProjects: [],
   createProject: [['name', string], ['classes', array(object({ name: string, color: string }))]],
   updateClasses: [['projectId', id], ['classes', array(object({ index: integer, name: string, color: string }))]],
-  addImages: [['projectId', id], ['paths', array(string)]],
+  addImages: [['projectId', id], ['paths', array(string)], ['labelsDir', optional(string)]],
   uploadImage: [['projectId', id], ['fileName', string], ['base64', string]],
   listImages: [
     [

@@ -2,7 +2,7 @@
 // and derives what the model needs from the data (band normalisation, class frequencies).
 import * as path from 'node:path';
 import { UNLABELED } from '../api/types.ts';
-import { checkMaskFits, labelStemOf, listImageFiles, openRaster, readMaskSlices, readSliceWithNeighbours, stemOf } from '../io/index.ts';
+import { checkMaskFits, labelStemOf, listImageFiles, openRaster, readMaskSlices, readSliceWithNeighbours, stemOf, type MaskOptions } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
 import type { Normalisation } from '../models/model-dir.ts';
 
@@ -17,12 +17,6 @@ export interface LabeledImage {
   image: Float32Array;
   /** Class index per pixel, 255 unlabeled. */
   mask: Uint8Array;
-}
-
-export interface MaskOptions {
-  labelValues?: number[];
-  ignoreValue?: number;
-  numClasses?: number;
 }
 
 export interface ImageLabelPair {

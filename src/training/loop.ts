@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeAtomic } from '../io/write-atomic.ts';
+import { hexColor, type ColorMapping } from '../labels/mask-colors.ts';
 import type { BackendName, ClassDef, EpochMetrics, TrainEvent, TrainOptions } from '../api/types.ts';
 import type { EngineChoice } from '../compute/backends.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
@@ -52,6 +53,8 @@ export interface TrainJob {
   initEncoderDir?: string;
   labelValues?: number[];
   ignoreValue?: number;
+  /** Colour-coded masks' mapping, recorded in the model like labelValues. */
+  colors?: ColorMapping;
   signal?: AbortSignal;
   onEvent?: (event: TrainEvent) => void;
 }
@@ -131,6 +134,7 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
     normalisation,
     ...(job.labelValues ? { labelValues: job.labelValues } : {}),
     ...(job.ignoreValue !== undefined ? { ignoreValue: job.ignoreValue } : {}),
+    ...(job.colors ? { labelColors: job.colors.labelColors.map(hexColor), ignoreColors: (job.colors.ignoreColors ?? []).map(hexColor) } : {}),
     training: {
       epochs: state.epoch,
       bestMeanIoU: state.bestMeanIoU,

@@ -4,16 +4,15 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { checkMaskFits, labelStemOf, listImageFiles, listImageSources, openRaster, parseSeriesPath, readMaskSlices, sourceName, stemOf } from '../io/index.ts';
+import { checkMaskFits, labelStemOf, listImageFiles, listImageSources, openRaster, parseSeriesPath, readMaskSlices, sourceName, stemOf, type MaskOptions } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
+import { classColorMapping } from '../labels/palette.ts';
 import { UNLABELED } from '../api/types.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
 
-export interface ImportOptions {
+export interface ImportOptions extends Omit<MaskOptions, 'numClasses'> {
   labelsDir?: string;
-  labelValues?: number[];
-  ignoreValue?: number;
 }
 
 export interface ImportResult {
@@ -102,7 +101,7 @@ export async function importImages(ws: Workspace, projectId: number, files: stri
       result.added.push(record);
       const labelPath = labels?.get(stemOf(file));
       if (labelPath) {
-        const masks = await readMaskSlices(labelPath, { labelValues: options.labelValues, ignoreValue: options.ignoreValue, numClasses });
+        const masks = await readMaskSlices(labelPath, { ...options, numClasses });
         checkMaskFits(labelPath, masks, record);
         ws.transaction(() => masks.forEach((mask, slice) => {
           if (mask.data.some((v) => v !== UNLABELED)) ws.masks.save(record.id, mask.data, mask.width, mask.height, { slice });
@@ -114,4 +113,14 @@ export async function importImages(ws: Workspace, projectId: number, files: stri
     }
   }
   return result;
+}
+
+/**
+ * The workbench's Add images: files and folders, with an optional folder of masks whose gray values are class
+ * indices and whose colours map through the project's class colours.
+ */
+export async function addImages(ws: Workspace, projectId: number, paths: string[], labelsDir?: string): Promise<ImportResult> {
+  const project = ws.projects.require(projectId);
+  const labels = labelsDir ? { labelsDir, colors: classColorMapping(project.classes, `project "${project.name}"`), grayAsValues: true } : {};
+  return importImages(ws, projectId, await expandPaths(paths), labels);
 }

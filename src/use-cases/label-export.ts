@@ -5,7 +5,8 @@ import * as fs from 'node:fs/promises';
 import os from 'node:os';
 import * as path from 'node:path';
 import { UserError } from '../api/errors.ts';
-import { georeferenceOf, InputError, LABELS_INFIX, labelVolumeExtension, openRaster, parseSeriesPath, stemOf, writeGeoTiffMask, writeLabelVolume, writeMaskPng } from '../io/index.ts';
+import { georeferenceOf, InputError, LABELS_INFIX, labelVolumeExtension, openRaster, parseSeriesPath, stemOf, writeColorMaskPng, writeGeoTiffMask, writeLabelVolume, writeMaskPng } from '../io/index.ts';
+import { classColorMapping } from '../labels/palette.ts';
 import { writeClassGeoJson } from '../io/geojson.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
@@ -22,6 +23,7 @@ export function defaultExportFormat(image: ImageRecord): LabelExportFormat {
 // for its image or overwrite it; GeoJSON and DICOM SEG (.seg.dcm) have extensions no image has.
 const EXTENSIONS: Record<LabelExportFormat, string> = {
   png: `${LABELS_INFIX}.png`,
+  'color-png': `${LABELS_INFIX}.png`,
   geotiff: `${LABELS_INFIX}.tif`,
   geojson: '.geojson',
   nifti: `${LABELS_INFIX}${labelVolumeExtension('nifti')}`,
@@ -49,12 +51,18 @@ export function labelVolumeOf(ws: Workspace, image: ImageRecord): Uint8Array {
 export async function exportImageLabels(ws: Workspace, image: ImageRecord, format: LabelExportFormat, file: string, options: { unlabeledValue?: number } = {}): Promise<void> {
   if (ws.masks.labeledSlices(image.id).length === 0) throw new InputError(image.name, 'has no labels yet');
   if (path.resolve(file) === path.resolve(image.path)) throw new InputError(file, 'is the image itself: export its labels into another folder');
-  if ((format === 'png' || format === 'geotiff' || format === 'geojson') && image.slices > 1) {
+  if ((format === 'png' || format === 'color-png' || format === 'geotiff' || format === 'geojson') && image.slices > 1) {
     throw new InputError(image.name, `is a volume of ${image.slices} slices: export it as nifti or dicom-seg`);
   }
   if (format === 'png') {
     const mask = ws.masks.current(image.id)!;
     await writeMaskPng(file, mask.width, mask.height, mask.data);
+    return;
+  }
+  if (format === 'color-png') {
+    const mask = ws.masks.current(image.id)!;
+    const project = ws.projects.require(image.projectId);
+    await writeColorMaskPng(file, mask.width, mask.height, mask.data, classColorMapping(project.classes, `project "${project.name}"`).labelColors);
     return;
   }
   const raster = await openRaster(image.path);
@@ -79,7 +87,7 @@ export function exportPath(dir: string, image: ImageRecord, format: LabelExportF
   return path.join(dir, exportFileName(image, format));
 }
 
-const MIME: Record<LabelExportFormat, string> = { png: 'image/png', geotiff: 'image/tiff', geojson: 'application/geo+json', nifti: 'application/gzip', 'dicom-seg': 'application/dicom' };
+const MIME: Record<LabelExportFormat, string> = { png: 'image/png', 'color-png': 'image/png', geotiff: 'image/tiff', geojson: 'application/geo+json', nifti: 'application/gzip', 'dicom-seg': 'application/dicom' };
 
 /** The export as the workbench hands it to a browser to save: written to a temp folder, read back, removed. */
 export async function exportLabelsPayload(ws: Workspace, image: ImageRecord, format: LabelExportFormat): Promise<LabelExportPayload> {

@@ -9,7 +9,7 @@ import { openWorkspace } from '../store/workspace.ts';
 import { BatchSegmentation } from './batch-segmentation.ts';
 import { catalogue } from './catalogue.ts';
 import { DisplayImages } from './display-images.ts';
-import { expandPaths, importImages, importUpload } from './importing.ts';
+import { addImages, importUpload } from './importing.ts';
 import { exportLabelsPayload } from './label-export.ts';
 import { maskPayload, saveMaskPatches } from './masks.ts';
 import { cam, camLayers, evaluate, predict } from './predictions.ts';
@@ -47,10 +47,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     createProject: async (name, classes) => ws.projects.create(name, classes),
     updateClasses: async (projectId, classes) => ws.projects.setClasses(projectId, classes),
 
-    async addImages(projectId, paths) {
-      const { added, failed } = await importImages(ws, projectId, await expandPaths(paths));
-      return { added, failed };
-    },
+    addImages: async (projectId, paths, labelsDir) => addImages(ws, projectId, paths, labelsDir),
     uploadImage: async (projectId, fileName, base64) => importUpload(ws, projectId, fileName, base64),
     listImages: async (query) => ws.images.query(query),
     displayImage: async (imageId, displayOptions) => displayImages.payload(ws.images.require(imageId), displayOptions),

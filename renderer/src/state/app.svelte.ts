@@ -150,13 +150,15 @@ export class AppState {
     });
   }
 
-  async addFolder(folder: string): Promise<void> {
+  /** Adds a folder's images; with a label folder, its masks (class indices, or colours in the class colours) too. */
+  async addFolder(folder: string, labelsFolder = ''): Promise<void> {
     if (this.projectId === null) return;
     await this.attempt(async () => {
-      const { added, failed } = await this.api.addImages(this.projectId!, [folder.trim()]);
+      const { added, labeled, failed } = await this.api.addImages(this.projectId!, [folder.trim()], labelsFolder.trim() || undefined);
       await Promise.all([this.refreshImages(), this.refreshProjects()]);
       const failures = failed.map((f) => `${f.path}: ${f.reason}`).join('; ');
-      this.message = { text: `Added ${added.length} image${added.length === 1 ? '' : 's'}${failed.length ? `; ${failed.length} failed: ${failures}` : ''}`, kind: failed.length ? 'error' : 'info' };
+      const withLabels = labelsFolder.trim() ? `, ${labeled} with labels` : '';
+      this.message = { text: `Added ${added.length} image${added.length === 1 ? '' : 's'}${withLabels}${failed.length ? `; ${failed.length} failed: ${failures}` : ''}`, kind: failed.length ? 'error' : 'info' };
     });
   }
 
