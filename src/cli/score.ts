@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { readMask } from '../io/index.ts';
+import { labelStemOf, readMask } from '../io/index.ts';
 import { ConfusionMatrix } from '../metrics/confusion.ts';
 import { pairImagesWithLabels } from '../training/dataset.ts';
 import { intOption, parse, required } from './args.ts';
@@ -38,7 +38,7 @@ ${labelColorUsage()}
     if (mapping.colors && mapping.colors.labelColors.length !== numClasses) {
       throw new UsageError(`--label-colors lists ${mapping.colors.labelColors.length} colours but --classes is ${numClasses}`);
     }
-    const { pairs } = await pairImagesWithLabels(predDir, truthDir);
+    const { pairs } = await pairImagesWithLabels(predDir, truthDir, labelStemOf);
     const confusion = new ConfusionMatrix(numClasses);
     for (const pair of pairs) {
       // Unlabeled (--ignore-value) is the truth's; a prediction has a class everywhere.

@@ -25,8 +25,11 @@ export interface ImageLabelPair {
   maskPath: string;
 }
 
-/** Pairs every image with the label of the same stem; an empty folder or no pair at all is an error. */
-export async function pairImagesWithLabels(imagesDir: string, labelsDir: string): Promise<{ pairs: ImageLabelPair[]; unpaired: string[] }> {
+/**
+ * Pairs every image with the label of the same stem; an empty folder or no pair at all is an error. `imageStem`
+ * names the first folder's files: `score` pairs two folders of masks, either of which may be an export (`.labels`).
+ */
+export async function pairImagesWithLabels(imagesDir: string, labelsDir: string, imageStem: (file: string) => string = stemOf): Promise<{ pairs: ImageLabelPair[]; unpaired: string[] }> {
   const images = await listImageFiles(imagesDir, { recursive: false });
   if (images.length === 0) throw new InputError(imagesDir, 'no images found (empty folder or no supported files)');
   const labels = await listImageFiles(labelsDir, { recursive: false });
@@ -35,8 +38,9 @@ export async function pairImagesWithLabels(imagesDir: string, labelsDir: string)
   const pairs: ImageLabelPair[] = [];
   const unpaired: string[] = [];
   for (const imagePath of images) {
-    const maskPath = labelByStem.get(stemOf(imagePath));
-    if (maskPath) pairs.push({ name: stemOf(imagePath), imagePath, maskPath });
+    const stem = imageStem(imagePath);
+    const maskPath = labelByStem.get(stem);
+    if (maskPath) pairs.push({ name: stem, imagePath, maskPath });
     else unpaired.push(imagePath);
   }
   if (pairs.length === 0) {

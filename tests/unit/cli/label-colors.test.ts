@@ -66,7 +66,7 @@ test('import --label-colors, export --format color-png, import again: the same l
   const exported = await segwork(['export', '--project', 'a', '--out', out, '--format', 'color-png', '--workspace', ws]);
   assert.equal(exported.code, 0, exported.stderr);
   // The new project took the listed colours as its class colours, so the export looks like the source masks.
-  const png = PNG.sync.read(readFileSync(path.join(out, 'img0.png')));
+  const png = PNG.sync.read(readFileSync(path.join(out, 'img0.labels.png')));
   const colours = new Set<string>();
   for (let p = 0; p < png.width * png.height; p++) colours.add(Array.from(png.data.subarray(p * 4, p * 4 + 4)).join(','));
   assert.deepEqual([...colours].sort(), ['0,0,0,0', '0,0,0,255', '226,169,41,255']);

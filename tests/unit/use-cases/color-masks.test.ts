@@ -52,7 +52,7 @@ test('Add images with a label folder: colour masks through the class colours, gr
   // Export labels as a colour PNG: the class colours, and back to the same labels.
   const image = result.added.find((i) => i.name === 'img1.png')!;
   const file = await wb.exportLabels(image.id, 'color-png');
-  assert.equal(file.fileName, 'img1.png');
+  assert.equal(file.fileName, 'img1.labels.png');
   assert.equal(file.mime, 'image/png');
   const exported = path.join(dir, 'exported.png');
   writeFileSync(exported, Buffer.from(file.data, 'base64'));
