@@ -6,13 +6,13 @@ import { georeferenceOf, InputError, labelVolumeExtension, openRaster, parseSeri
 import { writeClassGeoJson } from '../io/geojson.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
+import { labelExportFormats } from '../use-cases/export-formats.ts';
 import type { LabelExportFormat } from './service.ts';
 import { UNLABELED } from './types.ts';
 
 /** NIfTI for volumes, GeoTIFF for GeoTIFFs, PNG for other images. */
 export function defaultExportFormat(image: ImageRecord): LabelExportFormat {
-  if (image.slices > 1) return 'nifti';
-  return image.metadata.format === 'geotiff' ? 'geotiff' : 'png';
+  return labelExportFormats(image)[0]!;
 }
 
 const EXTENSIONS: Record<LabelExportFormat, string> = { png: '.png', geotiff: '.tif', geojson: '.geojson', nifti: labelVolumeExtension('nifti'), 'dicom-seg': labelVolumeExtension('dicom-seg') };
