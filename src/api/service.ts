@@ -151,6 +151,11 @@ export interface SegworkService {
   uploadImage(projectId: number, fileName: string, base64: string): Promise<ImageInfo>;
   listImages(query: ImageQuery): Promise<{ total: number; images: ImageInfo[] }>;
   /**
+   * The image to label next: the unlabeled one the last predictions were least sure of, else the first unlabeled
+   * one by name; never `exceptImageId` (the one open now). Null when every other image has labels.
+   */
+  nextImage(projectId: number, exceptImageId?: number): Promise<ImageInfo | null>;
+  /**
    * The image ready to show: the original 8-bit PNG/JPEG as it is, or an 8-bit PNG rendered with a window, a band
    * choice or, for `maxSize`, subsampled (thumbnails).
    */
@@ -172,6 +177,8 @@ export interface SegworkService {
    * source geometry, unlabeled as 0) or 'dicom-seg' (a DICOM SEG referencing the source series).
    */
   exportLabels(imageId: number, format: LabelExportFormat): Promise<LabelExportPayload>;
+  /** The formats exportLabels accepts for this image, the default first: decided by the file's real format. */
+  labelExportFormats(imageId: number): Promise<LabelExportFormat[]>;
 
   listModels(projectId?: number): Promise<ModelInfo[]>;
   /**

@@ -23,6 +23,8 @@ import { LruCache } from './lru-cache.ts';
 import { maskAlong, savePatchesAlong } from './volume-masks.ts';
 import { expandPaths, importImages } from './importing.ts';
 import { seedSampleProject } from './sample.ts';
+import { labelExportFormats } from '../use-cases/export-formats.ts';
+import { nextImageToLabel } from '../use-cases/next-image.ts';
 import { LABEL_EXPORT_FORMATS, type EncoderInfo, type JobEvent, type MaskPatch, type MaskPayload, type SegworkService } from './service.ts';
 import { UNLABELED, type BatchSummary, type TrainOptions } from './types.ts';
 
@@ -165,6 +167,10 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
       return ws.images.query(query);
     },
 
+    async nextImage(projectId, exceptImageId) {
+      return nextImageToLabel(ws, projectId, exceptImageId ?? null);
+    },
+
     async displayImage(imageId, displayOptions = {}) {
       const image = requireImage(imageId);
       const key = `${imageId}:${image.contentHash}:${JSON.stringify(displayOptions)}`;
@@ -213,6 +219,10 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
       } finally {
         await fs.rm(dir, { recursive: true, force: true });
       }
+    },
+
+    async labelExportFormats(imageId) {
+      return labelExportFormats(requireImage(imageId));
     },
 
     async listModels(projectId) {

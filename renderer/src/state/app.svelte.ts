@@ -1,15 +1,14 @@
 // What the whole workbench shows: projects, the image list with its filter, the open image, models, jobs and
 // messages. Side effects go through the injected API client.
 import type { JobEvent, LabelExportFormat } from '../../../src/api/service.ts';
-import type { ClassDef, DoctorReport, ImageInfo, ImageQuery, LabelStatus, ModelInfo, ProjectInfo, RunInfo } from '../../../src/api/types.ts';
+import { InputError } from '../../../src/api/errors.ts';
+import type { Catalogue, ClassDef, DoctorReport, ImageInfo, ImageQuery, LabelStatus, ModelInfo, ProjectInfo, RunInfo } from '../../../src/api/types.ts';
 import { base64ToBytes, bytesToBase64 } from '../../../src/labels/index.ts';
 import type { ApiClient } from '../api-client/index.ts';
 import { EditorState } from './editor.svelte.ts';
 import { TrainingState } from './training.svelte.ts';
 
 export type Panel = 'browser' | 'editor' | 'metrics' | 'batch';
-
-const IMAGE_FILE = /\.(png|jpe?g|tiff?|dcm|nii(\.gz)?)$/i;
 
 export class AppState {
   projects = $state<ProjectInfo[]>([]);
@@ -25,6 +24,8 @@ export class AppState {
   models = $state.raw<ModelInfo[]>([]);
   runs = $state.raw<RunInfo[]>([]);
   doctor = $state.raw<DoctorReport | null>(null);
+  /** What the core offers (image file endings, class colours, architectures); null until it has arrived. */
+  catalogue = $state.raw<Catalogue | null>(null);
   connected = $state(true);
   /** The latest message for the user: an error or the outcome of an action. */
   message = $state<{ text: string; kind: 'error' | 'info' } | null>(null);
@@ -60,7 +61,7 @@ export class AppState {
 
   async start(): Promise<void> {
     await this.attempt(async () => {
-      await Promise.all([this.refreshProjects(), this.training.loadCatalogue()]);
+      await Promise.all([this.refreshProjects(), this.training.loadCatalogue(), this.api.catalogue().then((c) => (this.catalogue = c))]);
       if (this.projectId === null && this.projects.length > 0) await this.selectProject(this.projects[0].id);
     });
     void this.api.doctor().then((d) => (this.doctor = d)).catch(() => {});
@@ -110,8 +111,7 @@ export class AppState {
     await this.attempt(async () => {
       if (!name.trim()) throw new Error('Give the project a name');
       if (classNames.length < 2) throw new Error('A project needs at least two classes (e.g. "background, cell")');
-      const palette = ['#4caf50', '#e91e63', '#2196f3', '#ff9800', '#9c27b0', '#00bcd4', '#ffeb3b', '#795548', '#607d8b'];
-      const project = await this.api.createProject(name.trim(), classNames.map((n, i) => ({ name: n, color: palette[i % palette.length] })));
+      const project = await this.api.createProject(name.trim(), classNames.map((n, i) => ({ name: n, color: this.classColor(i) })));
       await this.refreshProjects();
       await this.selectProject(project.id);
       this.info(`Created project "${project.name}"`);
@@ -136,22 +136,35 @@ export class AppState {
     });
   }
 
-  /** Drag and drop: every file must be an image; nothing is added for the ones that are not. */
+  /** The core's colour for a new class at `index`. */
+  classColor(index: number): string {
+    const palette = this.catalogue?.palette ?? [];
+    return palette.length > 0 ? palette[index % palette.length] : '#808080';
+  }
+
+  /**
+   * Drag and drop: each file is uploaded on its own, so a bad one stops nothing after it; the core decides by the
+   * file's content what is an image. The list shows each image as it lands, and every refusal is named with its reason.
+   */
   async upload(files: File[]): Promise<void> {
-    if (this.projectId === null) return;
-    const rejected = files.filter((f) => !IMAGE_FILE.test(f.name));
-    if (rejected.length > 0) {
-      this.error(`Not an image: ${rejected.map((f) => f.name).join(', ')}. Drop PNG, JPEG, TIFF, DICOM or NIfTI files.`);
-      return;
-    }
-    await this.attempt(async () => {
-      for (const file of files) {
+    const projectId = this.projectId;
+    if (projectId === null) return;
+    const failures: string[] = [];
+    let added = 0;
+    for (const file of files) {
+      try {
         const bytes = new Uint8Array(await file.arrayBuffer());
-        await this.api.uploadImage(this.projectId!, file.name, bytesToBase64(bytes));
+        await this.api.uploadImage(projectId, file.name, bytesToBase64(bytes));
+        added++;
+        if (this.projectId === projectId) await this.refreshImages();
+      } catch (e) {
+        // The core's InputError names the file already; its problem alone reads better after our own name.
+        failures.push(`${file.name}: ${e instanceof InputError ? e.problem : e instanceof Error ? e.message : String(e)}`);
       }
-      await Promise.all([this.refreshImages(), this.refreshProjects()]);
-      this.info(`Added ${files.length} image${files.length === 1 ? '' : 's'}`);
-    });
+    }
+    await this.attempt(() => this.refreshProjects());
+    const summary = `Added ${added} image${added === 1 ? '' : 's'}`;
+    this.message = failures.length > 0 ? { text: `${summary}; ${failures.length} not added: ${failures.join('; ')}`, kind: 'error' } : { text: summary, kind: 'info' };
   }
 
   /** Opens an image in the editor; a volume opens at its middle slice. */
@@ -178,13 +191,11 @@ export class AppState {
     });
   }
 
-  /** The most uncertain unlabeled image (by the last prediction), else the first unlabeled one. */
+  /** The core's next image to label (the most uncertain unlabeled one), other than the open one. */
   async nextImage(): Promise<void> {
     if (this.projectId === null) return;
     await this.attempt(async () => {
-      const uncertain = await this.api.listImages({ projectId: this.projectId!, status: 'unlabeled', sort: 'uncertainty', descending: true, limit: 50 });
-      const candidates = uncertain.images.filter((i) => i.id !== this.imageId);
-      const pick = candidates.find((i) => i.uncertainty !== null) ?? candidates[0];
+      const pick = await this.api.nextImage(this.projectId!, this.imageId ?? undefined);
       if (!pick) return this.info('Every image has labels');
       if (!this.images.some((i) => i.id === pick.id)) this.images = [...this.images, pick];
       this.openImage(pick.id);
