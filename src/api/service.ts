@@ -166,8 +166,12 @@ export interface SegworkService {
    * (volumes, default 2 = the volume's own slices) gives the plane along another axis, as displayImage shows it.
    */
   getMask(imageId: number, slice?: number, axis?: VolumeAxis): Promise<MaskPayload>;
-  /** Applies stroke patches to one slice's (or plane's) labels, on top of the newest revision. */
-  saveMaskPatches(imageId: number, baseRevision: number, patches: MaskPatch[], slice?: number, axis?: VolumeAxis): Promise<{ revision: number }>;
+  /**
+   * Applies stroke patches to one slice's (or plane's) labels, on top of the newest revision, so strokes from two
+   * windows merge; `merged` says another save came after `baseRevision` (reload to see it). A patch covering the
+   * whole plane replaces the labels: against a stale `baseRevision` it is refused with StaleRevisionError.
+   */
+  saveMaskPatches(imageId: number, baseRevision: number, patches: MaskPatch[], slice?: number, axis?: VolumeAxis): Promise<{ revision: number; merged: boolean }>;
   /** Slices of a volume that have labeled pixels, ascending. */
   labeledSlices(imageId: number): Promise<number[]>;
   /**

@@ -20,11 +20,12 @@ import { renderDisplayImage, type DisplayImage } from './display.ts';
 import { NotFoundError, UserError } from './errors.ts';
 import { exportImageLabels, exportPath } from './label-export.ts';
 import { LruCache } from './lru-cache.ts';
-import { maskAlong, savePatchesAlong } from './volume-masks.ts';
+import { maskAlong } from './volume-masks.ts';
 import { expandPaths, importImages } from './importing.ts';
 import { seedSampleProject } from './sample.ts';
 import { labelExportFormats } from '../use-cases/export-formats.ts';
 import { nextImageToLabel } from '../use-cases/next-image.ts';
+import { saveMaskPatches } from '../use-cases/mask-saving.ts';
 import { LABEL_EXPORT_FORMATS, type EncoderInfo, type JobEvent, type MaskPatch, type MaskPayload, type SegworkService } from './service.ts';
 import { UNLABELED, type BatchSummary, type TrainOptions } from './types.ts';
 
@@ -193,13 +194,8 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
       return { width: mask.width, height: mask.height, data: b64(mask.data), revision: mask.revision };
     },
 
-    // Last writer wins per stroke: each patch (a stroke's bounding box) is applied on top of the newest revision,
-    // in one transaction, so two windows never interleave half-strokes. A plane along another axis of a volume
-    // writes into every slice it crosses.
-    async saveMaskPatches(imageId, _baseRevision, patches: MaskPatch[], slice = 0, axis = 2) {
-      const image = requireImage(imageId);
-      const revision = ws.transaction(() => savePatchesAlong(ws, image, axis, slice, patches.map((p) => ({ ...p, data: fromB64(p.data) }))));
-      return { revision };
+    async saveMaskPatches(imageId, baseRevision, patches: MaskPatch[], slice = 0, axis = 2) {
+      return saveMaskPatches(ws, requireImage(imageId), baseRevision, patches.map((p) => ({ ...p, data: fromB64(p.data) })), axis, slice);
     },
 
     async labeledSlices(imageId) {

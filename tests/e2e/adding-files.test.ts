@@ -103,7 +103,7 @@ async function openAndPaint(name: string, size: number): Promise<void> {
   await page.getByRole('button', { name: 'Images', exact: true }).click();
   await page.getByRole('list', { name: 'Images' }).getByRole('button', { name, exact: true }).click();
   await page.getByLabel('Open image').filter({ hasText: name }).waitFor();
-  await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
+  await page.getByLabel('Save status').filter({ hasText: /^Saved$/ }).waitFor();
   await page.getByRole('button', { name: 'disc', exact: true }).click();
   await page.getByRole('button', { name: 'Brush' }).click();
   const at = await imageToScreen(page, size, size);
@@ -111,7 +111,7 @@ async function openAndPaint(name: string, size: number): Promise<void> {
   await page.mouse.down();
   await page.mouse.move(at(size - 4, size / 2).x, at(size - 4, size / 2).y, { steps: 4 });
   await page.mouse.up();
-  await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
+  await page.getByLabel('Save status').filter({ hasText: /^Saved$/ }).waitFor();
 }
 
 test('the export menu offers what the core accepts for the file: PNG first for a plain TIFF, GeoTIFF for a GeoTIFF', { skip: skipReason ?? false, timeout: 60_000 }, async () => {

@@ -3,6 +3,7 @@
 import type { DecodedPrediction, DisplayImageOptions, PredictionPayload } from '../../../src/api/service.ts';
 import type { ClassDef, VolumeAxis } from '../../../src/api/types.ts';
 import { base64ToBytes, LabelEditor, LabelMap, patchFromMap, type Point, type Rect, type ToolName } from '../../../src/labels/index.ts';
+import { StaleRevisionError } from '../../../src/api/errors.ts';
 import type { ApiClient } from '../api-client/index.ts';
 import type { LabelStage } from '../canvas/stage.ts';
 import { classLut, colourMapLut } from '../canvas/colors.ts';
@@ -403,6 +404,16 @@ export class EditorState {
     }
   }
 
+  /** Lays the stored labels over `map` after a merged save, unless newer strokes wait to be saved (their save merges again). */
+  private async mergeStoredLabels(map: LabelMap, imageId: number, slice: number, axis: VolumeAxis): Promise<void> {
+    const stored = await this.api.getMask(imageId, slice, axis);
+    if (this.map !== map || this.pending.length > 0) return;
+    map.data.set(base64ToBytes(stored.data));
+    this.revision = stored.revision;
+    this.stage?.setLabels(map, this.lut);
+    this.version++;
+  }
+
   private afterTool(): void {
     this.stage?.setPolygon(this.editor?.state === 'polygon' ? this.editor.polygonPoints : []);
     this.updateUndo();
@@ -434,8 +445,10 @@ export class EditorState {
     let failed = false;
     this.saving = (async () => {
       try {
-        const { revision } = await this.api.saveMaskPatches(imageId, this.revision, rects.map((r) => patchFromMap(map, r)), slice, axis);
+        const { revision, merged } = await this.api.saveMaskPatches(imageId, this.revision, rects.map((r) => patchFromMap(map, r)), slice, axis);
         if (this.map === map) this.revision = revision;
+        // Another window saved strokes meanwhile: both are kept in the store; show them here too.
+        if (merged && this.map === map) await this.mergeStoredLabels(map, imageId, slice, axis);
         if (this.volume && imageId === this.imageId) {
           if (axis !== 2) this.labeledSlices = await this.api.labeledSlices(imageId);
           else if (!this.labeledSlices.includes(slice)) this.labeledSlices = [...this.labeledSlices, slice].sort((a, b) => a - b);
@@ -443,6 +456,17 @@ export class EditorState {
         this.saveState = this.pending.length > 0 ? 'unsaved' : 'saved';
         this.onSaved(imageId);
       } catch (e) {
+        if (e instanceof StaleRevisionError) {
+          // A whole-mask change made on a copy another window has changed since: the core refused it, so it is
+          // dropped here too, and the labels as stored (with the other window's strokes) are shown.
+          this.saveState = 'saved';
+          this.onError(`Labels changed in another window, so this change was not saved: ${e.message}. The current labels are shown now.`);
+          if (this.map === map) {
+            this.pending = [];
+            void this.load(imageId, slice, this.volume, axis);
+          }
+          return;
+        }
         failed = true;
         if (this.map === map) this.pending.unshift(...rects);
         this.saveState = 'error';
