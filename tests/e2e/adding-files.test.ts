@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { ImageInfo, ProjectInfo } from '../../src/api/types.ts';
 import { writeTiff } from '../../src/io/index.ts';
-import { chromiumMissing, closeWorkbench, ensureRendererBuilt, imageToScreen, openWorkbench, startServe, tempDir, writeDiscImages, type Served } from './harness.ts';
+import { chromiumMissing, closeWorkbench, ensureRendererBuilt, openWorkbench, paintRow, startServe, tempDir, writeDiscImages, type Served } from './harness.ts';
 
 const skipReason = chromiumMissing();
 let dir: string;
@@ -104,13 +104,7 @@ async function openAndPaint(name: string, size: number): Promise<void> {
   await page.getByRole('list', { name: 'Images' }).getByRole('button', { name, exact: true }).click();
   await page.getByLabel('Open image').filter({ hasText: name }).waitFor();
   await page.getByLabel('Save status').filter({ hasText: /^Saved$/ }).waitFor();
-  await page.getByRole('button', { name: 'disc', exact: true }).click();
-  await page.getByRole('button', { name: 'Brush' }).click();
-  const at = await imageToScreen(page, size, size);
-  await page.mouse.move(at(4, size / 2).x, at(4, size / 2).y);
-  await page.mouse.down();
-  await page.mouse.move(at(size - 4, size / 2).x, at(size - 4, size / 2).y, { steps: 4 });
-  await page.mouse.up();
+  await paintRow(page, size, size / 2);
   await page.getByLabel('Save status').filter({ hasText: /^Saved$/ }).waitFor();
 }
 

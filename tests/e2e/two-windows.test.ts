@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { MaskPayload } from '../../src/api/service.ts';
 import type { ImageInfo, ProjectInfo } from '../../src/api/types.ts';
 import { base64ToBytes } from '../../src/labels/index.ts';
-import { chromiumMissing, closeWorkbench, ensureRendererBuilt, imageToScreen, layerPixel, launchBrowser, startServe, tempDir, watchErrors, writeDiscImages, type Served } from './harness.ts';
+import { chromiumMissing, closeWorkbench, ensureRendererBuilt, imageToScreen, layerPixel, launchBrowser, paintRow, startServe, tempDir, watchErrors, writeDiscImages, type Served } from './harness.ts';
 
 const SIZE = 64;
 const skipReason = chromiumMissing();
@@ -47,15 +47,8 @@ after(() => closeWorkbench(browser, served, dir));
 
 const stored = async () => base64ToBytes((await served.call<MaskPayload>('getMask', image.id)).data);
 
-async function paintRow(page: Page, y: number): Promise<void> {
-  await page.getByRole('button', { name: 'disc', exact: true }).click();
-  await page.getByRole('button', { name: 'Brush' }).click();
-  await page.getByLabel('Brush size').fill('4');
-  const at = await imageToScreen(page, SIZE, SIZE);
-  await page.mouse.move(at(5, y).x, at(5, y).y);
-  await page.mouse.down();
-  await page.mouse.move(at(58, y).x, at(58, y).y, { steps: 4 });
-  await page.mouse.up();
+async function paintSaved(page: Page, y: number): Promise<void> {
+  await paintRow(page, SIZE, y);
   await page.getByLabel('Save status').filter({ hasText: /^Saved$/ }).waitFor();
 }
 
@@ -66,8 +59,8 @@ async function shows(page: Page, x: number, y: number): Promise<boolean> {
 }
 
 test('strokes painted in two windows on the same copy both survive, and each window shows both', { skip: skipReason ?? false, timeout: 60_000 }, async () => {
-  await paintRow(first, 10);
-  await paintRow(second, 40);
+  await paintSaved(first, 10);
+  await paintSaved(second, 40);
   const mask = await stored();
   assert.equal(mask[10 * SIZE + 30], 1, 'the first window’s stroke is stored');
   assert.equal(mask[40 * SIZE + 30], 1, 'the second window’s stroke is stored');
