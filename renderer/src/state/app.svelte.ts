@@ -206,9 +206,9 @@ export class AppState {
     const model = this.newestModel;
     if (!model) return this.error('Train a model first: this project has none');
     if (this.editor.imageId === null) return this.error('Open an image to predict');
-    if (this.editor.axis !== 2) return this.error('Predict works on the volume’s own slices: switch the view back to Axial');
+    if (this.editor.view.axis !== 2) return this.error('Predict works on the volume’s own slices: switch the view back to Axial');
     this.predicting = true;
-    await this.attempt(() => this.editor.predict(model.id));
+    await this.attempt(() => this.editor.overlays.predict(model.id));
     this.predicting = false;
   }
 
@@ -216,8 +216,8 @@ export class AppState {
   async computeCam(): Promise<void> {
     const model = this.newestModel;
     if (!model) return this.error('Train a model first: this project has none');
-    if (this.editor.axis !== 2) return this.error('CAM works on the volume’s own slices: switch the view back to Axial');
-    await this.attempt(() => this.editor.computeCam(model.id));
+    if (this.editor.view.axis !== 2) return this.error('CAM works on the volume’s own slices: switch the view back to Axial');
+    await this.attempt(() => this.editor.overlays.computeCam(model.id));
   }
 
   /** A run ended: list its model and runs, and show the new model's view of the open image. */
@@ -225,7 +225,7 @@ export class AppState {
     await this.attempt(() => this.refreshModels());
     if (this.editor.imageId !== null && this.newestModel) {
       await this.predict();
-      if (this.editor.overlay === 'cam') await this.computeCam();
+      if (this.editor.overlays.kind === 'cam') await this.computeCam();
     }
     await this.attempt(() => this.refreshImages());
   }
