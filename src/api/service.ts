@@ -176,6 +176,11 @@ export interface SegworkService {
   uploadImage(projectId: number, fileName: string, base64: string): Promise<ImageInfo>;
   listImages(query: ImageQuery): Promise<{ total: number; images: ImageInfo[] }>;
   /**
+   * The image to label next: the unlabeled one the last predictions were least sure of, else the first unlabeled
+   * one by name; never `exceptImageId` (the one open now). Null when every other image has labels.
+   */
+  nextImage(projectId: number, exceptImageId?: number): Promise<ImageInfo | null>;
+  /**
    * The image ready to show: the original 8-bit PNG/JPEG as it is, or an 8-bit PNG rendered with a window, a band
    * choice or, for `maxSize`, subsampled (thumbnails).
    */
@@ -186,8 +191,12 @@ export interface SegworkService {
    * (volumes, default 2 = the volume's own slices) gives the plane along another axis, as displayImage shows it.
    */
   getMask(imageId: number, slice?: number, axis?: VolumeAxis): Promise<MaskPayload>;
-  /** Applies stroke patches to one slice's (or plane's) labels, on top of the newest revision. */
-  saveMaskPatches(imageId: number, baseRevision: number, patches: MaskPatch[], slice?: number, axis?: VolumeAxis): Promise<{ revision: number }>;
+  /**
+   * Applies stroke patches to one slice's (or plane's) labels, on top of the newest revision, so strokes from two
+   * windows merge; `merged` says another save came after `baseRevision` (reload to see it). A patch covering the
+   * whole plane replaces the labels: against a stale `baseRevision` it is refused with StaleRevisionError.
+   */
+  saveMaskPatches(imageId: number, baseRevision: number, patches: MaskPatch[], slice?: number, axis?: VolumeAxis): Promise<{ revision: number; merged: boolean }>;
   /** Slices of a volume that have labeled pixels, ascending. */
   labeledSlices(imageId: number): Promise<number[]>;
   /**
@@ -198,6 +207,8 @@ export interface SegworkService {
    * source geometry, unlabeled as 0) or 'dicom-seg' (a DICOM SEG referencing the source series).
    */
   exportLabels(imageId: number, format: LabelExportFormat): Promise<LabelExportPayload>;
+  /** The formats exportLabels accepts for this image, the default first: decided by the file's real format. */
+  labelExportFormats(imageId: number): Promise<LabelExportFormat[]>;
 
   listModels(projectId?: number): Promise<ModelInfo[]>;
   /** The model the project's editor uses: the user's pick, else the best by validation; with every model's score. */

@@ -72,6 +72,10 @@ export interface ArchitectureInfo {
 /** What the core offers to choose from; front ends show these and keep no list of their own. */
 export interface Catalogue {
   architectures: ArchitectureInfo[];
+  /** File name endings read as images, lower case with the dot (".nii.gz"); DICOM files may also have none. */
+  imageExtensions: string[];
+  /** Colours for new classes, class index modulo its length. */
+  palette: string[];
 }
 
 export const CLASS_WEIGHTINGS = ['none', 'median-frequency'] as const;

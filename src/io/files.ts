@@ -3,7 +3,8 @@ import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from './raster.ts';
 
-const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.dcm', '.nii', '.nii.gz'];
+/** File name endings read as images (besides extension-less DICOM files); also what a front end accepts. */
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.dcm', '.nii', '.nii.gz'];
 const DICOM_MARKER_OFFSET = 128;
 
 /** Sorted image paths under `dir`; hidden files and folders are skipped, extension-less (or UID-named) files kept only when DICOM. */

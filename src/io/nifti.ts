@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import * as nifti from 'nifti-reader-js';
 import { InputError, type Raster, type RasterDType } from './raster.ts';
 import { checkWindow } from './memory-raster.ts';
+import { displayReversals, lpsAxesOfAffine } from './orientation.ts';
 import { writeAtomic } from './write-atomic.ts';
 
 /** Voxel types: NIfTI datatype code → how to read one sample. RGB24 (128) is 3 uint8 bands. */
@@ -38,7 +39,8 @@ export type NiftiAxis = 0 | 1 | 2;
 
 /**
  * Opens a NIfTI volume. Slices run along `axis` (default 2: axial for RAS/LPS volumes): a slice of axis 2 is
- * width = dim i, height = dim j, in file index order (no flips). A 4th and later dimension become bands.
+ * width = dim i, height = dim j, each shown in the display convention of orientation.ts (a RAS file's i and j are
+ * reversed, so anterior is up). A 4th and later dimension become bands.
  */
 export async function openNifti(file: string, { axis = 2 }: { axis?: NiftiAxis } = {}): Promise<Raster> {
   const { header, image, version, srow } = await readNifti(file);
@@ -62,6 +64,9 @@ export async function openNifti(file: string, { axis = 2 }: { axis?: NiftiAxis }
   };
   const plane = axis === 2 ? { w: nx, h: ny, n: nz } : axis === 1 ? { w: nx, h: nz, n: ny } : { w: ny, h: nz, n: nx };
   const geometry = geometryOf(header, srow);
+  const affine = affineOf(geometry);
+  const reversed = displayReversals(lpsAxesOfAffine(affine), axis);
+  const voxelIndex = (value: number, size: number, a: 0 | 1 | 2) => (reversed[a] ? size - 1 - value : value);
   return {
     path: file,
     format: 'nifti',
@@ -80,7 +85,9 @@ export async function openNifti(file: string, { axis = 2 }: { axis?: NiftiAxis }
       sclSlope: rescale ? slope : 1,
       sclInter: intercept,
       pixdim: header.pixDims.slice(1, 4),
-      affine: affineOf(geometry),
+      affine,
+      /** Voxel axes i, j, k shown reversed (orientation.ts); label writers reverse them back. */
+      displayReversed: reversed,
       qformCode: geometry.qformCode,
       sformCode: geometry.sformCode,
       nifti: geometry,
@@ -92,7 +99,8 @@ export async function openNifti(file: string, { axis = 2 }: { axis?: NiftiAxis }
       let o = 0;
       for (let row = y; row < y + h; row++) {
         for (let col = x; col < x + w; col++) {
-          const [i, j, k] = axis === 2 ? [col, row, slice] : axis === 1 ? [col, slice, row] : [slice, col, row];
+          const [di, dj, dk] = axis === 2 ? [col, row, slice] : axis === 1 ? [col, slice, row] : [slice, col, row];
+          const [i, j, k] = [voxelIndex(di, nx, 0), voxelIndex(dj, ny, 1), voxelIndex(dk, nz, 2)];
           for (let b = 0; b < bands; b++) {
             const v = read(sampleAt(i, j, k, b));
             out[o++] = rescale ? v * slope + intercept : v;
@@ -194,20 +202,36 @@ export function affineOf(g: NiftiGeometry): number[][] {
   return [[dx, 0, 0, 0], [0, dy, 0, 0], [0, 0, dz, 0], [0, 0, 0, 1]];
 }
 
+/** Axis-2 slices as shown, back in the file's voxel order: reversed axes are reversed again (its own inverse). */
+function inFileOrder(shown: Uint8Array, [nx, ny, nz]: [number, number, number], reversed: [boolean, boolean, boolean] = [false, false, false]): Uint8Array {
+  if (!reversed.some(Boolean)) return shown;
+  const out = new Uint8Array(shown.length);
+  for (let k = 0; k < nz; k++) {
+    const fk = reversed[2] ? nz - 1 - k : k;
+    for (let j = 0; j < ny; j++) {
+      const fj = reversed[1] ? ny - 1 - j : j;
+      for (let i = 0; i < nx; i++) out[(fk * ny + fj) * nx + (reversed[0] ? nx - 1 - i : i)] = shown[(k * ny + j) * nx + i]!;
+    }
+  }
+  return out;
+}
+
 const NIFTI1_HEADER_BYTES = 348;
 const NIFTI1_VOX_OFFSET = 352;
 
 /**
  * Writes a uint8 label volume as NIfTI-1 with the reference geometry (qform and sform kept), gzipped when the
- * name ends in .gz. `labels` is in NIfTI order (i fastest), i.e. axis-2 slice masks one after another.
+ * name ends in .gz. With a geometry, `labels` is in NIfTI order (i fastest); with a NIfTI raster (sliced along
+ * axis 2), in the order its readWindow shows slices, which is turned back into the file's own order.
  */
-export async function writeNiftiLabels(file: string, reference: Raster | NiftiGeometry, labels: Uint8Array): Promise<void> {
+export async function writeNiftiLabels(file: string, reference: Raster | NiftiGeometry, shown: Uint8Array): Promise<void> {
   const geometry = 'dims' in reference ? reference : (reference.metadata.nifti as NiftiGeometry | undefined);
   if (!geometry) throw new InputError(reference instanceof Object && 'path' in reference ? String(reference.path) : file, 'has no NIfTI geometry to copy');
   const [nx, ny, nz] = geometry.dims;
-  if (labels.length !== nx * ny * nz) {
-    throw new RangeError(`${file}: ${labels.length} labels, expected ${nx}x${ny}x${nz} = ${nx * ny * nz}`);
+  if (shown.length !== nx * ny * nz) {
+    throw new RangeError(`${file}: ${shown.length} labels, expected ${nx}x${ny}x${nz} = ${nx * ny * nz}`);
   }
+  const labels = 'dims' in reference ? shown : inFileOrder(shown, geometry.dims, reference.metadata.displayReversed as [boolean, boolean, boolean] | undefined);
   const out = new Uint8Array(NIFTI1_VOX_OFFSET + labels.length);
   const v = new DataView(out.buffer);
   v.setInt32(0, NIFTI1_HEADER_BYTES, true);

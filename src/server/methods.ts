@@ -38,6 +38,7 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
       }),
     ],
   ],
+  nextImage: [['projectId', id], ['exceptImageId', optional(id)]],
   displayImage: [
     ['imageId', id],
     [
@@ -63,6 +64,7 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
   ],
   labeledSlices: [['imageId', id]],
   exportLabels: [['imageId', id], ['format', oneOf(LABEL_EXPORT_FORMATS)]],
+  labelExportFormats: [['imageId', id]],
   listModels: [['projectId', optional(id)]],
   modelChoice: [['projectId', id]],
   chooseModel: [['projectId', id], ['modelId', optional(id)]],

@@ -130,9 +130,9 @@ export class ImageRepository {
     this.selectById = db.prepare<[number], ImageRecordRow>(`SELECT ${RECORD_COLUMNS} FROM images i WHERE i.id = ?`);
     this.updateUncertainty = db.prepare<[number | null, number]>('UPDATE images SET uncertainty = ? WHERE id = ?');
     this.updatePredicted = db.prepare<[number, number]>('UPDATE images SET predicted = ? WHERE id = ?');
-    this.selectMostUncertainUnlabeled = db.prepare<[number], ImageRow>(`
+    this.selectMostUncertainUnlabeled = db.prepare<[number, number | null], ImageRow>(`
       SELECT ${INFO_COLUMNS} FROM images i
-      WHERE i.project_id = ? AND i.label_status = 'unlabeled' AND i.uncertainty IS NOT NULL
+      WHERE i.project_id = ? AND i.id IS NOT ? AND i.label_status = 'unlabeled' AND i.uncertainty IS NOT NULL
       ORDER BY i.uncertainty DESC, i.id DESC LIMIT 1`);
   }
 
@@ -185,8 +185,8 @@ export class ImageRepository {
   }
 
   /** The unlabeled image the model is least sure about (the next one to label), or null if none has a score. */
-  mostUncertainUnlabeled(projectId: number): ImageInfo | null {
-    const row = this.selectMostUncertainUnlabeled.get(projectId);
+  mostUncertainUnlabeled(projectId: number, exceptId: number | null = null): ImageInfo | null {
+    const row = this.selectMostUncertainUnlabeled.get(projectId, exceptId);
     return row ? toInfo(row) : null;
   }
 

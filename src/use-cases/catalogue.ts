@@ -1,11 +1,14 @@
 // What the core offers a front end to choose from, so no front end keeps a list of its own that can drift: the
-// architectures with their presets and the preset a fresh choice starts at. Read from the model registry.
+// architectures with their presets and the preset a fresh choice starts at (read from the model registry), the
+// image file endings the readers accept, and the class palette.
+import { IMAGE_EXTENSIONS } from '../io/files.ts';
 import { architectureNames, getArchitecture, resolveConfig } from '../models/index.ts';
 import { UserError } from '../api/errors.ts';
+import { DEFAULT_PALETTE } from '../labels/palette.ts';
 import type { ArchitectureInfo, Catalogue } from '../api/types.ts';
 
 export function catalogue(): Catalogue {
-  return { architectures: architectureNames().map(architectureInfo) };
+  return { architectures: architectureNames().map(architectureInfo), imageExtensions: [...IMAGE_EXTENSIONS], palette: [...DEFAULT_PALETTE] };
 }
 
 function architectureInfo(name: string): ArchitectureInfo {

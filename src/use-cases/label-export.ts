@@ -10,13 +10,13 @@ import { classColorMapping } from '../labels/palette.ts';
 import { writeClassGeoJson } from '../io/geojson.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
+import { labelExportFormats } from './export-formats.ts';
 import { LABEL_EXPORT_FORMATS, type LabelExportFormat, type LabelExportPayload } from '../api/service.ts';
 import { UNLABELED } from '../api/types.ts';
 
 /** NIfTI for volumes, GeoTIFF for GeoTIFFs, PNG for other images. */
 export function defaultExportFormat(image: ImageRecord): LabelExportFormat {
-  if (image.slices > 1) return 'nifti';
-  return image.metadata.format === 'geotiff' ? 'geotiff' : 'png';
+  return labelExportFormats(image)[0]!;
 }
 
 // Formats an image could also be written in carry `.labels` before their extension, so an export can never be taken

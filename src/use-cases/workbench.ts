@@ -10,8 +10,10 @@ import { BatchSegmentation } from './batch-segmentation.ts';
 import { catalogue } from './catalogue.ts';
 import { DisplayImages } from './display-images.ts';
 import { addImages, importUpload } from './importing.ts';
+import { labelExportFormats } from './export-formats.ts';
 import { exportLabelsPayload } from './label-export.ts';
 import { maskPayload, saveMaskPatches } from './masks.ts';
+import { nextImageToLabel } from './next-image.ts';
 import { cam, camLayers, evaluate, predict } from './predictions.ts';
 import { recordedEncoders, startPretraining } from './pretraining.ts';
 import { seedSampleProject } from './sample.ts';
@@ -50,11 +52,13 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     addImages: async (projectId, paths, labelsDir) => addImages(ws, projectId, paths, labelsDir),
     uploadImage: async (projectId, fileName, base64) => importUpload(ws, projectId, fileName, base64),
     listImages: async (query) => ws.images.query(query),
+    nextImage: async (projectId, exceptImageId) => nextImageToLabel(ws, projectId, exceptImageId ?? null),
     displayImage: async (imageId, displayOptions) => displayImages.payload(ws.images.require(imageId), displayOptions),
 
     getMask: async (imageId, slice, axis) => maskPayload(ws, imageId, slice, axis),
-    saveMaskPatches: async (imageId, _baseRevision, patches, slice, axis) => saveMaskPatches(ws, imageId, patches, slice, axis),
+    saveMaskPatches: async (imageId, baseRevision, patches, slice, axis) => saveMaskPatches(ws, imageId, baseRevision, patches, slice, axis),
     labeledSlices: async (imageId) => ws.masks.labeledSlices(ws.images.require(imageId).id),
+    labelExportFormats: async (imageId) => labelExportFormats(ws.images.require(imageId)),
     exportLabels: async (imageId, format) => exportLabelsPayload(ws, ws.images.require(imageId), format),
 
     listModels: async (projectId) => ws.models.list(projectId),

@@ -163,6 +163,18 @@ export async function imageToScreen(page: Page, imageWidth: number, imageHeight:
   return (x, y) => ({ x: ox + (x + 0.5) * s, y: oy + (y + 0.5) * s });
 }
 
+/** A horizontal brush stroke (size 4) of a class along image row y of a size × size image, as a user paints it. */
+export async function paintRow(page: Page, size: number, y: number, className = 'disc'): Promise<void> {
+  await page.getByRole('button', { name: className, exact: true }).click();
+  await page.getByRole('button', { name: 'Brush' }).click();
+  await page.getByLabel('Brush size').fill('4');
+  const at = await imageToScreen(page, size, size);
+  await page.mouse.move(at(5, y).x, at(5, y).y);
+  await page.mouse.down();
+  await page.mouse.move(at(size - 6, y).x, at(size - 6, y).y, { steps: 4 });
+  await page.mouse.up();
+}
+
 /** RGBA of the n-th Konva layer canvas (0 image, 1 labels, 2 overlay) at a page position. */
 export async function layerPixel(page: Page, layer: number, at: { x: number; y: number }): Promise<[number, number, number, number]> {
   return page.evaluate(

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { MaskPayload } from '../../src/api/service.ts';
 import type { ImageInfo } from '../../src/api/types.ts';
 import { base64ToBytes } from '../../src/labels/index.ts';
-import { chromiumMissing, closeWorkbench, ensureRendererBuilt, imageToScreen, labeledDiscProject, layerPixel, openWorkbench, startServe, tempDir, type Served } from './harness.ts';
+import { chromiumMissing, closeWorkbench, ensureRendererBuilt, imageToScreen, labeledDiscProject, layerPixel, openWorkbench, paintRow as paintStroke, startServe, tempDir, type Served } from './harness.ts';
 
 const SIZE = 64;
 const skipReason = chromiumMissing();
@@ -41,16 +41,7 @@ async function openImage(name: string): Promise<void> {
 const storedMask = async (image: ImageInfo) => base64ToBytes((await served.call<MaskPayload>('getMask', image.id)).data);
 
 /** A horizontal brush stroke of "disc" along image row y. */
-async function paintRow(y: number): Promise<void> {
-  await page.getByRole('button', { name: 'disc', exact: true }).click();
-  await page.getByRole('button', { name: 'Brush' }).click();
-  await page.getByLabel('Brush size').fill('4');
-  const at = await imageToScreen(page, SIZE, SIZE);
-  await page.mouse.move(at(5, y).x, at(5, y).y);
-  await page.mouse.down();
-  await page.mouse.move(at(58, y).x, at(58, y).y, { steps: 4 });
-  await page.mouse.up();
-}
+const paintRow = (y: number) => paintStroke(page, SIZE, y);
 
 test('train a model in the first project from the panel', { skip: skipReason ?? false, timeout: 200_000 }, async () => {
   await page.getByRole('button', { name: 'Editor' }).click();

@@ -9,7 +9,6 @@ import { jsonLines, segwork } from '../helpers/cli.ts';
 import { sharedData, tempDir } from '../helpers/tmp.ts';
 import { listImageSources, openNifti, openRaster, readDicomSeg, writeNiftiLabels, type NiftiGeometry } from '../../src/io/index.ts';
 import { inspectPath } from '../../src/io/inspect.ts';
-import { flipRows } from '../../src/io/series-geometry.ts';
 import { createWorkbench } from '../../src/use-cases/workbench.ts';
 import { openWorkspace } from '../../src/store/workspace.ts';
 
@@ -29,7 +28,8 @@ async function writeLiverLabels(file: string): Promise<Uint8Array> {
     const values = await source.readWindow(0, 0, source.width, source.height, s);
     for (let i = 0; i < plane; i++) labels[s * plane + i] = values[i] === LIVER ? 1 : 0;
   }
-  await writeNiftiLabels(file, source.metadata.nifti as NiftiGeometry, labels);
+  // Read as shown, so written back through the source raster, which returns them to the file's voxel order.
+  await writeNiftiLabels(file, source, labels);
   await source.close();
   return labels;
 }
@@ -89,7 +89,7 @@ test('CT volume: 2.5D training on a NIfTI label volume; segment writes NIfTI wit
   // Default class names have no "background": every class is a segment, so the SEG holds the whole prediction.
   const predictedSeg = await readDicomSeg(path.join(seriesOut, 'example_ct_dicom.seg.dcm'), series, { classes: meta.classes });
   await series.close();
-  assert.deepEqual(flipRows(predictedSeg.labels, 512, 512, 20), labels.labels, 'the SEG and the NIfTI hold the same prediction');
+  assert.deepEqual(predictedSeg.labels, labels.labels, 'the SEG and the NIfTI hold the same prediction, shown the same way');
 });
 
 test('CT series: painted slices export as NIfTI and DICOM SEG that read back voxel for voxel', { skip }, async (t) => {
@@ -121,7 +121,7 @@ test('CT series: painted slices export as NIfTI and DICOM SEG that read back vox
   }
   const unlabeledAsZero = painted.map((v) => (v === 255 ? 0 : v));
   const nifti = await volumeOf(path.join(out, 'example_ct_dicom.labels.nii.gz'));
-  assert.deepEqual(nifti.labels, flipRows(unlabeledAsZero, 512, 512, 20), 'NIfTI holds the painted voxels, rows bottom-up');
+  assert.deepEqual(nifti.labels, unlabeledAsZero, 'NIfTI holds the painted voxels (rows bottom-up in the file) and shows them where they were painted');
   const series = await openRaster(ctSeries);
   const seg = await readDicomSeg(path.join(out, 'example_ct_dicom.seg.dcm'), series, { classes: [{ index: 1, name: 'liver', color: '#aa3322' }] });
   assert.deepEqual(seg.segments.map((s) => s.label), ['liver'], 'background is not a segment');

@@ -1,7 +1,8 @@
 // What the whole workbench shows: projects, the image list with its filter, the open image, models, jobs and
 // messages. Side effects go through the injected API client.
 import type { LabelExportFormat } from '../../../src/api/service.ts';
-import type { ClassDef, DoctorReport, ImageInfo, ImageQuery, LabelStatus, ModelChoice, ModelInfo, ProjectInfo, RunInfo } from '../../../src/api/types.ts';
+import { InputError } from '../../../src/api/errors.ts';
+import type { Catalogue, ClassDef, DoctorReport, ImageInfo, ImageQuery, LabelStatus, ModelChoice, ModelInfo, ProjectInfo, RunInfo } from '../../../src/api/types.ts';
 import { base64ToBytes, bytesToBase64 } from '../../../src/labels/index.ts';
 import type { ApiClient } from '../api-client/index.ts';
 import { BatchState } from './batch.svelte.ts';
@@ -9,8 +10,6 @@ import { EditorState } from './editor.svelte.ts';
 import { TrainingState } from './training.svelte.ts';
 
 export type Panel = 'browser' | 'editor' | 'metrics' | 'batch';
-
-const IMAGE_FILE = /\.(png|jpe?g|tiff?|dcm|nii(\.gz)?)$/i;
 
 export class AppState {
   projects = $state<ProjectInfo[]>([]);
@@ -28,6 +27,8 @@ export class AppState {
   modelChoice = $state.raw<ModelChoice | null>(null);
   runs = $state.raw<RunInfo[]>([]);
   doctor = $state.raw<DoctorReport | null>(null);
+  /** What the core offers (image file endings, class colours, architectures); null until it has arrived. */
+  catalogue = $state.raw<Catalogue | null>(null);
   connected = $state(true);
   /** The latest message for the user: an error or the outcome of an action. */
   message = $state<{ text: string; kind: 'error' | 'info' } | null>(null);
@@ -57,7 +58,7 @@ export class AppState {
       editorModel: () => this.editorModel,
       trained: () => this.afterTraining(),
       showPrediction: async (modelId) => {
-        if (this.editor.imageId === null || this.editor.axis !== 2) return false;
+        if (this.editor.imageId === null || this.editor.view.axis !== 2) return false;
         await this.attempt(() => this.showPrediction(modelId));
         return true;
       },
@@ -72,7 +73,7 @@ export class AppState {
 
   async start(): Promise<void> {
     await this.attempt(async () => {
-      await Promise.all([this.refreshProjects(), this.training.loadCatalogue()]);
+      await Promise.all([this.refreshProjects(), this.training.loadCatalogue(), this.api.catalogue().then((c) => (this.catalogue = c))]);
       if (this.projectId === null && this.projects.length > 0) await this.selectProject(this.projects[0].id);
     });
     void this.api.doctor().then((d) => (this.doctor = d)).catch(() => {});
@@ -126,7 +127,7 @@ export class AppState {
     await this.attempt(async () => {
       this.modelChoice = await this.api.chooseModel(this.projectId!, modelId);
       this.models = this.modelChoice.models;
-      if (this.editor.imageId !== null && this.editor.axis === 2 && this.editorModel) await this.showPrediction(this.editorModel.id);
+      if (this.editor.imageId !== null && this.editor.view.axis === 2 && this.editorModel) await this.showPrediction(this.editorModel.id);
     });
   }
 
@@ -134,8 +135,7 @@ export class AppState {
     await this.attempt(async () => {
       if (!name.trim()) throw new Error('Give the project a name');
       if (classNames.length < 2) throw new Error('A project needs at least two classes (e.g. "background, cell")');
-      const palette = ['#4caf50', '#e91e63', '#2196f3', '#ff9800', '#9c27b0', '#00bcd4', '#ffeb3b', '#795548', '#607d8b'];
-      const project = await this.api.createProject(name.trim(), classNames.map((n, i) => ({ name: n, color: palette[i % palette.length] })));
+      const project = await this.api.createProject(name.trim(), classNames.map((n, i) => ({ name: n, color: this.classColor(i) })));
       await this.refreshProjects();
       await this.selectProject(project.id);
       this.info(`Created project "${project.name}"`);
@@ -162,22 +162,35 @@ export class AppState {
     });
   }
 
-  /** Drag and drop: every file must be an image; nothing is added for the ones that are not. */
+  /** The core's colour for a new class at `index`. */
+  classColor(index: number): string {
+    const palette = this.catalogue?.palette ?? [];
+    return palette.length > 0 ? palette[index % palette.length] : '#808080';
+  }
+
+  /**
+   * Drag and drop: each file is uploaded on its own, so a bad one stops nothing after it; the core decides by the
+   * file's content what is an image. The list shows each image as it lands, and every refusal is named with its reason.
+   */
   async upload(files: File[]): Promise<void> {
-    if (this.projectId === null) return;
-    const rejected = files.filter((f) => !IMAGE_FILE.test(f.name));
-    if (rejected.length > 0) {
-      this.error(`Not an image: ${rejected.map((f) => f.name).join(', ')}. Drop PNG, JPEG, TIFF, DICOM or NIfTI files.`);
-      return;
-    }
-    await this.attempt(async () => {
-      for (const file of files) {
+    const projectId = this.projectId;
+    if (projectId === null) return;
+    const failures: string[] = [];
+    let added = 0;
+    for (const file of files) {
+      try {
         const bytes = new Uint8Array(await file.arrayBuffer());
-        await this.api.uploadImage(this.projectId!, file.name, bytesToBase64(bytes));
+        await this.api.uploadImage(projectId, file.name, bytesToBase64(bytes));
+        added++;
+        if (this.projectId === projectId) await this.refreshImages();
+      } catch (e) {
+        // The core's InputError names the file already; its problem alone reads better after our own name.
+        failures.push(`${file.name}: ${e instanceof InputError ? e.problem : e instanceof Error ? e.message : String(e)}`);
       }
-      await Promise.all([this.refreshImages(), this.refreshProjects()]);
-      this.info(`Added ${files.length} image${files.length === 1 ? '' : 's'}`);
-    });
+    }
+    await this.attempt(() => this.refreshProjects());
+    const summary = `Added ${added} image${added === 1 ? '' : 's'}`;
+    this.message = failures.length > 0 ? { text: `${summary}; ${failures.length} not added: ${failures.join('; ')}`, kind: 'error' } : { text: summary, kind: 'info' };
   }
 
   /** Opens an image in the editor; a volume opens at its middle slice. */
@@ -204,13 +217,11 @@ export class AppState {
     });
   }
 
-  /** The most uncertain unlabeled image (by the last prediction), else the first unlabeled one. */
+  /** The core's next image to label (the most uncertain unlabeled one), other than the open one. */
   async nextImage(): Promise<void> {
     if (this.projectId === null) return;
     await this.attempt(async () => {
-      const uncertain = await this.api.listImages({ projectId: this.projectId!, status: 'unlabeled', sort: 'uncertainty', descending: true, limit: 50 });
-      const candidates = uncertain.images.filter((i) => i.id !== this.imageId);
-      const pick = candidates.find((i) => i.uncertainty !== null) ?? candidates[0];
+      const pick = await this.api.nextImage(this.projectId!, this.imageId ?? undefined);
       if (!pick) return this.info('Every image has labels');
       if (!this.images.some((i) => i.id === pick.id)) this.images = [...this.images, pick];
       this.openImage(pick.id);
@@ -221,7 +232,7 @@ export class AppState {
     const model = this.editorModel;
     if (!model) return this.error('Train a model first: this project has none');
     if (this.editor.imageId === null) return this.error('Open an image to predict');
-    if (this.editor.axis !== 2) return this.error('Predict works on the volume’s own slices: switch the view back to Axial');
+    if (this.editor.view.axis !== 2) return this.error('Predict works on the volume’s own slices: switch the view back to Axial');
     this.predicting = true;
     await this.attempt(() => this.showPrediction(model.id));
     this.predicting = false;
@@ -230,7 +241,7 @@ export class AppState {
   /** The open slice's prediction by this model (one of the project's, perhaps one a running job just recorded). */
   private async showPrediction(modelId: number): Promise<void> {
     if (!this.models.some((m) => m.id === modelId)) await this.refreshModels();
-    await this.editor.predict(modelId);
+    await this.editor.overlays.predict(modelId);
     this.predictionBy = this.models.find((m) => m.id === modelId)?.name ?? `model ${modelId}`;
   }
 
@@ -238,8 +249,8 @@ export class AppState {
   async computeCam(): Promise<void> {
     const model = this.editorModel;
     if (!model) return this.error('Train a model first: this project has none');
-    if (this.editor.axis !== 2) return this.error('CAM works on the volume’s own slices: switch the view back to Axial');
-    await this.attempt(() => this.editor.computeCam(model.id));
+    if (this.editor.view.axis !== 2) return this.error('CAM works on the volume’s own slices: switch the view back to Axial');
+    await this.attempt(() => this.editor.overlays.computeCam(model.id));
   }
 
   /** A run ended: list its model and runs, and show the new model's view of the open image. */
@@ -247,7 +258,7 @@ export class AppState {
     await this.attempt(() => this.refreshModels());
     if (this.editor.imageId !== null && this.editorModel) {
       await this.predict();
-      if (this.editor.overlay === 'cam') await this.computeCam();
+      if (this.editor.overlays.kind === 'cam') await this.computeCam();
     }
     await this.attempt(() => this.refreshImages());
   }

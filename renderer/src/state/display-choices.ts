@@ -10,16 +10,15 @@ export function windowPreset(name: (typeof WINDOW_CHOICES)[number]): { center: n
   return { ...WINDOW_PRESETS[name] };
 }
 
-/** Scans (DICOM, NIfTI, CT/MR modality) get windowing; photos and maps do not. */
+/** Scans (volumes, CT/MR/PET slices) get windowing; photos and maps do not. Read from what the core found, not the file name. */
 export function showsWindow(image: ImageInfo | null): boolean {
   if (!image || image.channels !== 1) return false;
-  return /^(CT|MR|PT)$/i.test(image.modality) || /\.(dcm|nii|nii\.gz)$/i.test(image.path);
+  return image.slices > 1 || /^(CT|MR|PT)$/i.test(image.modality);
 }
 
-/** Multi-band rasters (GeoTIFF and anything with more than three bands) get a band-combination picker. */
+/** Rasters of more than three bands get a band-combination picker (three bands are shown as they are). */
 export function showsBands(image: ImageInfo | null): boolean {
-  if (!image) return false;
-  return image.channels > 3 || (image.channels > 1 && /\.tiff?$/i.test(image.path));
+  return !!image && image.channels > 3;
 }
 
 export interface BandChoice {

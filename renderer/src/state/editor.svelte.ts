@@ -1,32 +1,21 @@
-// The open image: its label map (typed arrays, never proxied), the tools, undo, autosave and the prediction.
-// Reactive fields hold only settings and counters; pixels reach the screen through the stage's dirty rectangles.
-import type { CamStage, DecodedPrediction, DisplayImageOptions, PredictionPayload } from '../../../src/api/service.ts';
+// The label session of the open image: its label map (typed arrays, never proxied), the tools, undo and autosave,
+// and the opening and closing of images. Three narrower states hang off it, each told only what it needs: which
+// plane is shown (volume-view.svelte.ts), how it is displayed (display.svelte.ts) and what lies over the labels
+// (overlays.svelte.ts). Reactive fields hold only settings and counters; pixels reach the screen through the
+// stage's dirty rectangles.
+import type { DisplayImageOptions } from '../../../src/api/service.ts';
 import type { ClassDef, VolumeAxis } from '../../../src/api/types.ts';
 import { base64ToBytes, LabelEditor, LabelMap, patchFromMap, type Point, type Rect, type ToolName } from '../../../src/labels/index.ts';
+import { StaleRevisionError } from '../../../src/api/errors.ts';
 import type { ApiClient } from '../api-client/index.ts';
 import type { LabelStage } from '../canvas/stage.ts';
-import { classLut, colourMapLut } from '../canvas/colors.ts';
-
-export type OverlayKind = 'none' | 'mask' | 'probability' | 'uncertainty' | 'cam';
-
-type Window = NonNullable<DisplayImageOptions['window']>;
-
-export interface DecodedCam {
-  width: number;
-  height: number;
-  heatmap: Uint8Array;
-  layer: string;
-  region: Rect | null;
-}
-
-/** Planes of a volume along an axis: its slices (2), rows (1) or columns (0), as the core reslices them. */
-function planesAlong(axis: VolumeAxis, volume: { width: number; height: number; slices: number }): number {
-  return axis === 2 ? volume.slices : axis === 1 ? volume.height : volume.width;
-}
+import { classLut } from '../canvas/colors.ts';
+import { DisplayState } from './display.svelte.ts';
+import { OverlayState, type ViewKey } from './overlays.svelte.ts';
+import { planesAlong, VolumeView, type VolumeDims } from './volume-view.svelte.ts';
 
 /** Autosave waits this long for more strokes before sending, well inside the one-second promise. */
 const SAVE_DELAY_MS = 150;
-
 
 export class EditorState {
   tool = $state<ToolName>('brush');
@@ -34,39 +23,19 @@ export class EditorState {
   classIndex = $state(0);
   opacity = $state(0.6);
   labelsVisible = $state(true);
-  overlay = $state<OverlayKind>('none');
-  overlayClass = $state(1);
-  overlayOpacity = $state(0.6);
   canUndo = $state(false);
   canRedo = $state(false);
   saveState = $state<'saved' | 'saving' | 'unsaved' | 'error'>('saved');
   loading = $state(false);
   imageId = $state<number | null>(null);
-  /** The slice shown and painted, of `slices` along `axis` (volumes); 0 of 1 for plain images. */
-  slice = $state(0);
-  slices = $state(1);
-  /** 2: the volume's own slices; 1 and 0: planes across them (coronal, sagittal), assembled by the core. */
-  axis = $state<VolumeAxis>(2);
-  /** width × height × slices of the open volume (null for plain images). */
-  private volume: { width: number; height: number; slices: number } | null = null;
-  /** Slices of the open volume that have labels, for the slice bar's marks. */
-  labeledSlices = $state.raw<number[]>([]);
+  /** Which plane of the open image is shown and painted. */
+  readonly view = new VolumeView();
   /** Counts finished strokes and loads, for views that follow the labels. */
   version = $state(0);
-  prediction = $state.raw<DecodedPrediction | null>(null);
-  /** Every class's probability at the pixel under the pointer, when there is a prediction. */
-  hover = $state.raw<{ x: number; y: number; probabilities: number[] } | null>(null);
-  cam = $state.raw<DecodedCam | null>(null);
-  /** The model's stages CAM offers, by name. */
-  camStages = $state.raw<CamStage[]>([]);
-  camLayer = $state('');
-  camBusy = $state(false);
-  /** How the image is shown: a window (DICOM/CT) and a band choice (multi-band); null means the file's default. */
-  displayWindow = $state.raw<Window | null>(null);
-  windowName = $state('file');
-  bands = $state.raw<number[] | null>(null);
-  private camModelId: number | null = null;
-  private displayRequest: { token: number; busy: boolean; again: boolean } = { token: 0, busy: false, again: false };
+  /** How the image is shown: window and band choice. */
+  readonly display: DisplayState;
+  /** Prediction, CAM and the probabilities under the pointer. */
+  readonly overlays: OverlayState;
 
   map: LabelMap | null = null;
   /** The slice and axis `map` belongs to: pending patches are saved to them even after the view moves on. */
@@ -80,10 +49,16 @@ export class EditorState {
   private saving: Promise<void> | null = null;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private loadToken = 0;
-  /** Counts prediction requests: a slow answer to an older one never replaces a newer one. */
-  private predictRequest = 0;
 
-  constructor(private readonly api: ApiClient, private readonly onSaved: (imageId: number) => void, private readonly onError: (text: string) => void) {}
+  constructor(private readonly api: ApiClient, private readonly onSaved: (imageId: number) => void, private readonly onError: (text: string) => void) {
+    this.display = new DisplayState(() => this.renderDisplay());
+    this.overlays = new OverlayState(api, {
+      stage: () => this.stage,
+      lut: () => this.lut,
+      view: () => this.viewKey(),
+      polygonBounds: () => this.polygonBounds(),
+    });
+  }
 
   attach(stage: LabelStage | null): void {
     this.stage = stage;
@@ -92,43 +67,36 @@ export class EditorState {
   setClasses(classes: ClassDef[]): void {
     this.lut = classLut(classes);
     if (this.map && this.stage) this.stage.setLabels(this.map, this.lut);
-    this.showOverlay();
+    this.overlays.show();
   }
 
   /**
    * Opens an image (at a slice, for volumes): saves what is pending first, then loads pixels, labels and a fresh
    * history. Moving to another slice of the same image keeps the window, band choice and zoom.
    */
-  async load(imageId: number, slice = 0, volume: { width: number; height: number; slices: number } | null = null, axis: VolumeAxis = 2): Promise<void> {
+  async load(imageId: number, slice = 0, volume: VolumeDims | null = null, axis: VolumeAxis = 2): Promise<void> {
     const token = ++this.loadToken;
     // Loading shows at once, so nobody (person or test) paints on the previous image meanwhile.
     this.loading = true;
     try {
       await this.flush();
       const sameImage = imageId === this.imageId;
-      const previousAxis = this.axis;
-      if (!sameImage) {
-        this.displayWindow = null;
-        this.windowName = 'file';
-        this.bands = null;
-      }
-      this.volume = volume && volume.slices > 1 ? volume : null;
-      this.axis = this.volume ? axis : 2;
-      this.slices = this.volume ? planesAlong(this.axis, this.volume) : 1;
-      this.slice = Math.min(Math.max(0, slice), this.slices - 1);
+      const previousAxis = this.view.axis;
+      if (!sameImage) this.display.reset();
+      this.view.open(volume, axis, slice);
       const [display, mask, labeledSlices] = await Promise.all([
         this.api.displayImage(imageId, this.displayOptions()),
-        this.api.getMask(imageId, this.slice, this.axis),
-        this.volume ? this.api.labeledSlices(imageId) : Promise.resolve([]),
+        this.api.getMask(imageId, this.view.slice, this.view.axis),
+        this.view.volume ? this.api.labeledSlices(imageId) : Promise.resolve([]),
       ]);
       // Decoded off the main thread, without a multi-megabyte data: URL.
       const bytes = base64ToBytes(display.data) as Uint8Array<ArrayBuffer>;
       const image = await createImageBitmap(new Blob([bytes], { type: display.mime }));
       if (token !== this.loadToken) return image.close();
       this.map = new LabelMap(mask.width, mask.height, base64ToBytes(mask.data));
-      this.mapSlice = this.slice;
-      this.mapAxis = this.axis;
-      this.labeledSlices = labeledSlices;
+      this.mapSlice = this.view.slice;
+      this.mapAxis = this.view.axis;
+      this.view.labeledSlices = labeledSlices;
       this.revision = mask.revision;
       this.editor = new LabelEditor(this.map, {
         changed: (rect) => this.stage?.drawLabels(this.map!, this.lut, rect),
@@ -136,13 +104,10 @@ export class EditorState {
       });
       this.syncEditorSettings();
       this.imageId = imageId;
-      this.prediction = null;
-      this.cam = null;
-      this.hover = null;
-      this.overlay = 'none';
+      this.overlays.clear();
       this.stage?.setImage(image);
       this.stage?.setLabels(this.map, this.lut);
-      this.showOverlay();
+      this.overlays.show();
       if (!sameImage || axis !== previousAxis) this.stage?.fit();
       this.updateUndo();
       this.version++;
@@ -165,18 +130,9 @@ export class EditorState {
       this.imageId = null;
       this.map = null;
       this.editor = null;
-      this.volume = null;
-      this.axis = 2;
-      this.slice = 0;
-      this.slices = 1;
-      this.labeledSlices = [];
-      this.prediction = null;
-      this.cam = null;
-      this.hover = null;
-      this.overlay = 'none';
-      this.displayWindow = null;
-      this.windowName = 'file';
-      this.bands = null;
+      this.view.reset();
+      this.overlays.clear();
+      this.display.reset();
       this.stage?.clear();
       this.updateUndo();
       this.version++;
@@ -235,66 +191,17 @@ export class EditorState {
 
   /** Whole image, or inside the polygon being drawn when there is one. */
   acceptPrediction(): void {
-    if (!this.editor || !this.prediction) return this.onError('Predict first: there is no prediction to accept');
+    const prediction = this.overlays.prediction;
+    if (!this.editor || !prediction) return this.onError('Predict first: there is no prediction to accept');
     const points = this.editor.polygonPoints;
     const region = this.editor.state === 'polygon' && points.length >= 3 ? [...points] : undefined;
-    this.editor.acceptPrediction(this.prediction.mask, region);
+    this.editor.acceptPrediction(prediction.mask, region);
     this.afterTool();
   }
 
-  setPrediction(payload: PredictionPayload | null): void {
-    this.prediction = payload && {
-      width: payload.width,
-      height: payload.height,
-      numClasses: payload.numClasses,
-      mask: base64ToBytes(payload.mask),
-      probabilities: base64ToBytes(payload.probabilities),
-      uncertainty: base64ToBytes(payload.uncertainty),
-      uncertaintyScore: payload.uncertaintyScore,
-    };
-    if (payload && this.overlay === 'none') this.overlay = 'mask';
-    this.showOverlay();
-  }
-
-  /** The model's prediction of the open slice. Only the newest request is shown, and only on the view it was asked for. */
-  async predict(modelId: number): Promise<void> {
-    const view = this.view();
-    if (view.imageId === null) return;
-    const request = ++this.predictRequest;
-    const payload = await this.api.predict(modelId, view.imageId, view.slice);
-    if (request === this.predictRequest && this.showing(view)) this.setPrediction(payload);
-  }
-
-  /** Grad-CAM of the overlay class at the chosen layer, inside the polygon's bounding box when one is drawn. */
-  async computeCam(modelId: number): Promise<void> {
-    const view = this.view();
-    const imageId = view.imageId;
-    if (imageId === null) return;
-    this.camBusy = true;
-    try {
-      if (this.camModelId !== modelId) {
-        const { stages, defaultLayer } = await this.api.camLayers(modelId);
-        this.camModelId = modelId;
-        this.camStages = stages;
-        this.camLayer = defaultLayer;
-      }
-      const region = this.polygonBounds();
-      const payload = await this.api.cam({ modelId, imageId, slice: view.slice, classIndex: this.overlayClass, layer: this.camLayer, ...(region ? { region } : {}) });
-      if (!this.showing(view)) return;
-      this.cam = { width: payload.width, height: payload.height, heatmap: base64ToBytes(payload.heatmap), layer: payload.layer, region };
-      this.showOverlay();
-    } finally {
-      this.camBusy = false;
-    }
-  }
-
   /** What is shown now: results computed for it may be laid over it only while it still is. */
-  private view(): { imageId: number | null; slice: number; axis: VolumeAxis } {
-    return { imageId: this.imageId, slice: this.slice, axis: this.axis };
-  }
-
-  private showing(view: { imageId: number | null; slice: number; axis: VolumeAxis }): boolean {
-    return view.imageId === this.imageId && view.slice === this.slice && view.axis === this.axis;
+  private viewKey(): ViewKey {
+    return { imageId: this.imageId, slice: this.view.slice, axis: this.view.axis };
   }
 
   private polygonBounds(): Rect | null {
@@ -307,88 +214,38 @@ export class EditorState {
     return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
   }
 
-  /** Reads every class's probability under the pointer (image coordinates). */
-  hoverAt(p: Point): void {
-    const pred = this.prediction;
-    const x = Math.floor(p.x);
-    const y = Math.floor(p.y);
-    if (!pred || x < 0 || y < 0 || x >= pred.width || y >= pred.height) {
-      if (this.hover) this.hover = null;
-      return;
-    }
-    if (this.hover && this.hover.x === x && this.hover.y === y) return;
-    const plane = pred.width * pred.height;
-    const at = y * pred.width + x;
-    const probabilities = Array.from({ length: pred.numClasses }, (_, k) => pred.probabilities[k * plane + at] / 255);
-    this.hover = { x, y, probabilities };
-  }
-
   /** Shows another slice of the open volume along the current axis (clamped to its ends). */
   async setSlice(slice: number): Promise<void> {
-    if (this.imageId === null || !this.volume) return;
-    const target = Math.min(Math.max(0, Math.round(slice)), this.slices - 1);
-    if (target !== this.slice || this.loading) await this.load(this.imageId, target, this.volume, this.axis);
+    if (this.imageId === null || !this.view.volume) return;
+    const target = this.view.clamped(slice);
+    if (target !== this.view.slice || this.loading) await this.load(this.imageId, target, this.view.volume, this.view.axis);
   }
 
   /** Views the open volume along another axis, at its middle plane. */
   async setAxis(axis: VolumeAxis): Promise<void> {
-    if (this.imageId === null || !this.volume || axis === this.axis) return;
-    await this.load(this.imageId, Math.floor(planesAlong(axis, this.volume) / 2), this.volume, axis);
+    if (this.imageId === null || !this.view.volume || axis === this.view.axis) return;
+    await this.load(this.imageId, Math.floor(planesAlong(axis, this.view.volume) / 2), this.view.volume, axis);
   }
 
   /** The nearest labeled slice before (-1) or after (+1) the current one (the volume's own slices only). */
   async jumpToLabeledSlice(direction: 1 | -1): Promise<void> {
-    if (this.axis !== 2) return;
-    const candidates = this.labeledSlices.filter((s) => (direction > 0 ? s > this.slice : s < this.slice));
-    if (candidates.length > 0) await this.setSlice(direction > 0 ? Math.min(...candidates) : Math.max(...candidates));
+    const target = this.view.labeledNeighbour(direction);
+    if (target !== null) await this.setSlice(target);
   }
 
   displayOptions(): DisplayImageOptions {
-    return {
-      ...(this.displayWindow ? { window: this.displayWindow } : {}),
-      ...(this.bands ? { bands: this.bands } : {}),
-      ...(this.volume ? { slice: this.slice, axis: this.axis } : {}),
-    };
+    return { ...this.display.options(), ...this.view.options() };
   }
 
-  /** Shows the open image with another window or band choice; while one render is on its way, only the latest waits. */
-  async setDisplay(window: Window | null, windowName: string, bands: number[] | null = this.bands): Promise<void> {
-    this.displayWindow = window && { center: Math.round(window.center), width: Math.max(1, Math.round(window.width)) };
-    this.windowName = windowName;
-    this.bands = bands;
-    const request = this.displayRequest;
-    if (request.busy) {
-      request.again = true;
-      return;
-    }
-    request.busy = true;
-    try {
-      do {
-        request.again = false;
-        const imageId = this.imageId;
-        if (imageId === null) return;
-        const token = this.loadToken;
-        const display = await this.api.displayImage(imageId, this.displayOptions());
-        const image = await createImageBitmap(new Blob([base64ToBytes(display.data) as Uint8Array<ArrayBuffer>], { type: display.mime }));
-        if (token !== this.loadToken) image.close();
-        else this.stage?.setImage(image);
-      } while (request.again);
-    } finally {
-      request.busy = false;
-    }
-  }
-
-  showOverlay(): void {
-    const p = this.prediction;
-    if (!this.stage) return;
-    if (this.overlay === 'cam') {
-      return this.cam ? this.stage.setOverlay(this.cam.heatmap, this.cam.width, colourMapLut(true), this.overlayOpacity) : this.stage.setOverlay(null, 1, this.lut, 0);
-    }
-    if (!p || this.overlay === 'none') return this.stage.setOverlay(null, 1, this.lut, 0);
-    if (this.overlay === 'mask') return this.stage.setOverlay(p.mask, p.width, this.lut, this.overlayOpacity);
-    if (this.overlay === 'uncertainty') return this.stage.setOverlay(p.uncertainty, p.width, colourMapLut(true), this.overlayOpacity);
-    const plane = Math.min(this.overlayClass, p.numClasses - 1) * p.width * p.height;
-    this.stage.setOverlay(p.probabilities.subarray(plane, plane + p.width * p.height), p.width, colourMapLut(true), this.overlayOpacity);
+  /** Renders the open image with the display choice; an image opened meanwhile is left alone. */
+  private async renderDisplay(): Promise<void> {
+    const imageId = this.imageId;
+    if (imageId === null) return;
+    const token = this.loadToken;
+    const display = await this.api.displayImage(imageId, this.displayOptions());
+    const image = await createImageBitmap(new Blob([base64ToBytes(display.data) as Uint8Array<ArrayBuffer>], { type: display.mime }));
+    if (token !== this.loadToken) image.close();
+    else this.stage?.setImage(image);
   }
 
   applyLabelAppearance(): void {
@@ -402,6 +259,16 @@ export class EditorState {
       if (this.saving) await this.saving;
       else await this.saveNow();
     }
+  }
+
+  /** Lays the stored labels over `map` after a merged save, unless newer strokes wait to be saved (their save merges again). */
+  private async mergeStoredLabels(map: LabelMap, imageId: number, slice: number, axis: VolumeAxis): Promise<void> {
+    const stored = await this.api.getMask(imageId, slice, axis);
+    if (this.map !== map || this.pending.length > 0) return;
+    map.data.set(base64ToBytes(stored.data));
+    this.revision = stored.revision;
+    this.stage?.setLabels(map, this.lut);
+    this.version++;
   }
 
   private afterTool(): void {
@@ -435,15 +302,28 @@ export class EditorState {
     let failed = false;
     this.saving = (async () => {
       try {
-        const { revision } = await this.api.saveMaskPatches(imageId, this.revision, rects.map((r) => patchFromMap(map, r)), slice, axis);
+        const { revision, merged } = await this.api.saveMaskPatches(imageId, this.revision, rects.map((r) => patchFromMap(map, r)), slice, axis);
         if (this.map === map) this.revision = revision;
-        if (this.volume && imageId === this.imageId) {
-          if (axis !== 2) this.labeledSlices = await this.api.labeledSlices(imageId);
-          else if (!this.labeledSlices.includes(slice)) this.labeledSlices = [...this.labeledSlices, slice].sort((a, b) => a - b);
+        // Another window saved strokes meanwhile: both are kept in the store; show them here too.
+        if (merged && this.map === map) await this.mergeStoredLabels(map, imageId, slice, axis);
+        if (this.view.volume && imageId === this.imageId) {
+          if (axis !== 2) this.view.labeledSlices = await this.api.labeledSlices(imageId);
+          else this.view.markLabeled(slice);
         }
         this.saveState = this.pending.length > 0 ? 'unsaved' : 'saved';
         this.onSaved(imageId);
       } catch (e) {
+        if (e instanceof StaleRevisionError) {
+          // A whole-mask change made on a copy another window has changed since: the core refused it, so it is
+          // dropped here too, and the labels as stored (with the other window's strokes) are shown.
+          this.saveState = 'saved';
+          this.onError(`Labels changed in another window, so this change was not saved: ${e.message}. The current labels are shown now.`);
+          if (this.map === map) {
+            this.pending = [];
+            void this.load(imageId, slice, this.view.volume, axis);
+          }
+          return;
+        }
         failed = true;
         if (this.map === map) this.pending.unshift(...rects);
         this.saveState = 'error';

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDicomSeries, openNifti, type Raster } from '../../../src/io/index.ts';
 import { readDicomSeg, referencedInstances, writeDicomSeg, type SegClass } from '../../../src/io/dicom-seg.ts';
-import { flipRows } from '../../../src/io/series-geometry.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const data = path.resolve(repoRoot, '../shared/data/totalsegmentator-ct-mr');
@@ -32,7 +31,8 @@ async function labelsOfSeries(): Promise<Uint8Array> {
   const volume = new Uint8Array(512 * 512 * 20);
   for (let s = 0; s < 20; s++) volume.set(await nifti.readWindow(0, 0, 512, 512, s), s * 512 * 512);
   await nifti.close();
-  return flipRows(volume, 512, 512, 20);
+  // The reader shows the LAS label map as the series is shown (orientation.ts): already DICOM order.
+  return volume;
 }
 
 function pydicomAvailable(): boolean {

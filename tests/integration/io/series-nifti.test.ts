@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDicomSeries, openNifti, type Raster } from '../../../src/io/index.ts';
-import { flipRows, seriesGeometry, writeSeriesLabelsAsNifti } from '../../../src/io/series-geometry.ts';
+import { seriesGeometry, writeSeriesLabelsAsNifti } from '../../../src/io/series-geometry.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const data = path.resolve(repoRoot, '../shared/data/totalsegmentator-ct-mr');
@@ -52,8 +52,8 @@ test('series labels written as NIfTI: nibabel sees the reference geometry (qform
   if (!existsSync(ctSeries) || !existsSync(dcm2niixLabels)) return t.skip(`no TotalSegmentator CT data at ${data}`);
   const series = await openDicomSeries(ctSeries);
   const reference = await openNifti(dcm2niixLabels);
-  // Bring the reference labels to DICOM order (row 0 at the top), as an editor holds them.
-  const labels = flipRows(await volumeOf(reference), 512, 512, 20);
+  // The reader shows the reference as the series is shown (row 0 anterior, at the top), as an editor holds them.
+  const labels = await volumeOf(reference);
   const dir = await mkdtemp(path.join(tmpdir(), 'segwork-series-nifti-'));
   try {
     const out = path.join(dir, 'labels.nii.gz');

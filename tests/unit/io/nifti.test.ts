@@ -46,10 +46,10 @@ test('slicing along axis 0 and 1 reads the same voxels', async () => {
   await writeNiftiLabels(file, geometry, labels);
   const sagittal = await openNifti(file, { axis: 0 });
   assert.deepEqual([sagittal.width, sagittal.height, sagittal.slices], [3, 2, 4]);
-  // Voxel (i=1, j=2, k=1) = labels[1 + 2*4 + 1*12].
-  assert.equal((await sagittal.readWindow(2, 1, 1, 1, 1))[0], labels[21]);
+  // Voxel (i=1, j=2, k=1) = labels[1 + 2*4 + 1*12]. Superior is up in both planes: k runs bottom to top.
+  assert.equal((await sagittal.readWindow(2, 0, 1, 1, 1))[0], labels[21]);
   const coronal = await openNifti(file, { axis: 1 });
-  assert.equal((await coronal.readWindow(1, 1, 1, 1, 2))[0], labels[21]);
+  assert.equal((await coronal.readWindow(1, 0, 1, 1, 2))[0], labels[21]);
 });
 
 test('an impossible header (negative dimension) is an InputError', async () => {
