@@ -1,9 +1,6 @@
 import * as path from 'node:path';
-import { evaluateImages } from '../inference/evaluate.ts';
 import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
-import { openWorkspace } from '../store/workspace.ts';
-import { loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts';
 import { intListOption, intOption, parse, required } from './args.ts';
 import { EXIT_OK, type Command } from './command.ts';
 import { printMetrics } from './metrics-output.ts';
@@ -26,8 +23,15 @@ ${forwardBackendUsage}
   --workspace DIR        where the evaluation is recorded`,
   interrupt: 'Stopping (Ctrl-C again to quit at once)…',
   async run(argv, io) {
-    // Loaded when it runs, not with the module: its --help then starts without tfjs (tests/unit/cli/startup.test.ts).
-    const [{ openInferenceModel }, { getArchitecture }] = await Promise.all([import('../inference/inference-model.ts'), import('../models/index.ts')]);
+    // Loaded when it runs, not with the module: its --help then starts without tfjs, the readers or SQLite
+    // (tests/unit/cli/startup.test.ts).
+    const [{ openInferenceModel }, { getArchitecture }, { evaluateImages }, { loadLabeledImages, pairImagesWithLabels }, { openWorkspace }] = await Promise.all([
+      import('../inference/inference-model.ts'),
+      import('../models/index.ts'),
+      import('../inference/evaluate.ts'),
+      import('../training/dataset.ts'),
+      import('../store/workspace.ts'),
+    ]);
     const { values } = parse(argv, {
       model: { type: 'string' },
       images: { type: 'string' },

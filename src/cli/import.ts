@@ -1,7 +1,5 @@
 import { defaultClasses } from '../api/palette.ts';
-import { expandPaths, importImages } from '../api/importing.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
-import { openWorkspace } from '../store/workspace.ts';
 import { intListOption, intOption, parse } from './args.ts';
 import { readClassesFile } from '../io/classes-file.ts';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from './command.ts';
@@ -39,6 +37,8 @@ Options:
     const dir = positionals[0]!;
     const labelValues = intListOption(values, 'label-values');
     const ignoreValue = values['ignore-value'] !== undefined ? intOption(values, 'ignore-value', 0) : undefined;
+    // The readers and SQLite load only when it runs, so --help answers at once (tests/unit/cli/startup.test.ts).
+    const [{ expandPaths, importImages }, { openWorkspace }] = await Promise.all([import('../api/importing.ts'), import('../store/workspace.ts')]);
     const files = await expandPaths([dir]);
     if (files.length === 0) throw new UsageError(`${dir}: no images found`);
     const name = values.project ?? (dir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || 'project');

@@ -1,7 +1,5 @@
 import * as path from 'node:path';
-import { readMask } from '../io/index.ts';
 import { ConfusionMatrix } from '../metrics/confusion.ts';
-import { pairImagesWithLabels } from '../training/dataset.ts';
 import { intListOption, intOption, parse, required } from './args.ts';
 import { EXIT_OK, type Command } from './command.ts';
 import { printMetrics } from './metrics-output.ts';
@@ -34,6 +32,8 @@ Options:
     if (values.classes === undefined) required(values, 'classes');
     const labelValues = intListOption(values, 'label-values');
     const ignoreValue = values['ignore-value'] !== undefined ? intOption(values, 'ignore-value', 0) : undefined;
+    // The readers load only when it runs, so --help answers at once (tests/unit/cli/startup.test.ts).
+    const [{ readMask }, { pairImagesWithLabels }] = await Promise.all([import('../io/index.ts'), import('../training/dataset.ts')]);
     const { pairs } = await pairImagesWithLabels(predDir, truthDir);
     const confusion = new ConfusionMatrix(numClasses);
     for (const pair of pairs) {

@@ -1,12 +1,8 @@
 import * as path from 'node:path';
 import { defaultClasses } from '../api/palette.ts';
 import type { TrainEvent, TrainOptions } from '../api/types.ts';
-import { chooseEngine, initBackend } from '../compute/backends.ts';
-import { architectureNames } from '../models/index.ts';
-import { openWorkspace } from '../store/workspace.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
-import { inferNumClasses, loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts';
-import { DEFAULT_TRAIN_OPTIONS, train } from '../training/loop.ts';
+import { DEFAULT_TRAIN_OPTIONS } from '../training/defaults.ts';
 import { splitTrainVal } from '../training/split.ts';
 import { intListOption, intOption, numberOption, parse, required } from './args.ts';
 import { readClassesFile } from '../io/classes-file.ts';
@@ -31,7 +27,7 @@ Data:
   --val-split F          fraction of images kept for validation, whole volumes (or one slab of slices) (default ${d.valSplit})
   --slice-context N      volumes, 2.5D: N neighbour slices on each side become extra input bands (default 0)
 Model:
-  --model NAME           architecture (default ${d.architecture})
+  --model NAME           architecture (default ${d.architecture}; segwork models lists them)
   --preset NAME          architecture preset, e.g. tiny, small, standard (default ${d.preset})
   --init-encoder DIR     start the encoder from a pre-trained model directory
 Training:
@@ -86,6 +82,15 @@ Output:
     const imagesDir = required(values, 'images');
     const labelsDir = required(values, 'labels');
     const outDir = path.resolve(required(values, 'out'));
+    // TensorFlow.js, the readers and SQLite load only when a run starts, so --help answers at once.
+    const [{ chooseEngine, initBackend }, { architectureNames }, { train }, { inferNumClasses, loadLabeledImages, pairImagesWithLabels }, { openWorkspace }] =
+      await Promise.all([
+        import('../compute/backends.ts'),
+        import('../models/index.ts'),
+        import('../training/loop.ts'),
+        import('../training/dataset.ts'),
+        import('../store/workspace.ts'),
+      ]);
     const architecture = values.model ?? d.architecture;
     if (!architectureNames().includes(architecture)) throw new UsageError(`unknown model "${architecture}": choose one of ${architectureNames().join(', ')}`);
     const classWeighting = values['class-weights'] ?? d.classWeighting;
