@@ -39,7 +39,9 @@ export function buildSqliteAddon({ runtime, target, out, platform = process.plat
       log('No prebuilt binary; compiling it (needs Python and a C++ compiler)…');
       const distUrl = runtime === 'electron' ? ['--dist-url=https://electronjs.org/headers'] : [];
       const compiled = run([require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', '--release', `--target=${target}`, `--arch=${arch}`, ...distUrl]);
-      if (compiled.status !== 0) failure = `${prebuilt.stderr}\n${compiled.stderr}`.trim().split('\n').slice(-8).join('\n');
+      // node-gyp's last lines are its stack and versions; the reason is the first error line above them.
+      const errors = `${prebuilt.stderr}\n${compiled.stderr}`.split('\n').filter((line) => /ERR!|error/i.test(line) && !/ERR! stack\s+at /.test(line));
+      if (compiled.status !== 0) failure = errors.slice(0, 6).join('\n') || 'node-gyp failed';
     }
     const built = path.join(work, 'build', 'Release', 'better_sqlite3.node');
     if (failure || !existsSync(built)) throw new Error(`could not build better-sqlite3 for ${runtime} ${target}:\n${failure || 'no addon was produced'}`);
