@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The `segwork` CLI. The core is TypeScript run through tsx, so the installed package needs no build step.
 import { register } from 'tsx/esm/api';
+import { requireSupportedNode } from './node-version.js';
 
+requireSupportedNode('segwork');
 register();
 const { main } = await import('../src/cli/main.ts');
 const code = await main(process.argv.slice(2));

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: builds the renderer if it is missing, then opens the desktop app in Electron, or, where the
-// Electron binary could not be installed, says so in one line and opens the workbench in serve mode.
+// Electron binary could not be installed, says so in one line and opens the workbench in serve mode. Before the
+// first Electron start it builds better-sqlite3 for Electron's ABI beside node_modules (electron/native-sqlite.mjs),
+// so the same install serves the CLI and tests (Node's ABI) and the desktop app.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,13 +21,25 @@ function buildRendererIfMissing() {
   }
 }
 
-/** The Electron executable, or null when the package or its downloaded binary is absent. */
-function electronBinary() {
+/** The Electron executable and its version, or null when the package or its downloaded binary is absent. */
+function installedElectron() {
+  const require = createRequire(import.meta.url);
   try {
     // The electron package exports the path of its binary, and throws when the download never happened.
-    const binary = createRequire(import.meta.url)('electron');
-    return typeof binary === 'string' && existsSync(binary) ? binary : null;
+    const binary = require('electron');
+    return typeof binary === 'string' && existsSync(binary) ? { binary, version: require('electron/package.json').version } : null;
   } catch {
+    return null;
+  }
+}
+
+/** better-sqlite3 for this Electron, built on the first start; null (after saying why) when it cannot be built. */
+async function electronSqlite(version) {
+  const { ensureElectronSqlite } = await import('../electron/native-sqlite.mjs');
+  try {
+    return ensureElectronSqlite(version, { log: (line) => process.stdout.write(line + '\n') });
+  } catch (error) {
+    process.stderr.write(`npm start: ${error.message}\n`);
     return null;
   }
 }
@@ -38,12 +52,13 @@ function runAttached(command, args) {
 }
 
 buildRendererIfMissing();
-const electron = electronBinary();
-if (electron) {
+const electron = installedElectron();
+if (electron && (await electronSqlite(electron.version))) {
   const { buildPreload } = await import('../electron/build-preload.mjs');
   await buildPreload();
-  runAttached(electron, [path.join(root, 'electron', 'bootstrap.mjs')]);
+  runAttached(electron.binary, [path.join(root, 'electron', 'bootstrap.mjs')]);
 } else {
-  process.stdout.write('Electron binary is not installed; opening the workbench in serve mode instead (segwork serve --open).\n');
+  const why = electron ? 'SQLite could not be built for Electron' : 'Electron binary is not installed';
+  process.stdout.write(`${why}; opening the workbench in serve mode instead (segwork serve --open).\n`);
   runAttached(process.execPath, [path.join(root, 'bin', 'segwork.js'), 'serve', '--open']);
 }

@@ -1,5 +1,5 @@
 // Bundles electron/preload.ts into electron/dist/preload.cjs: a sandboxed preload must be one CommonJS file
-// that requires nothing but 'electron'. Run by bin/start.js and by electron-builder before packaging.
+// that requires nothing but 'electron'. Run by bin/start.js and before packaging (electron/native-sqlite.mjs).
 import { build } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +20,5 @@ export async function buildPreload() {
   });
   return PRELOAD_OUT;
 }
-
-// electron-builder's beforeBuild hook calls the default export.
-export default buildPreload;
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await buildPreload();

@@ -1,9 +1,6 @@
 import * as path from 'node:path';
-import { evaluateImages } from '../inference/evaluate.ts';
 import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
-import { openWorkspace } from '../store/workspace.ts';
-import { loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts';
 import { parse, required } from './args.ts';
 import { labelColorUsage, labelOptionSpec, parseLabelOptions, resolveLabelMapping, type LabelOptions } from './label-options.ts';
 import { parseHexColor } from '../labels/mask-colors.ts';
@@ -31,8 +28,15 @@ ${forwardBackendUsage}
   --workspace DIR        where the evaluation is recorded`,
   interrupt: 'Stopping (Ctrl-C again to quit at once)…',
   async run(argv, io) {
-    // Loaded when it runs, not with the module: its --help then starts without tfjs (tests/unit/cli/startup.test.ts).
-    const [{ openInferenceModel }, { getArchitecture }] = await Promise.all([import('../inference/inference-model.ts'), import('../models/index.ts')]);
+    // Loaded when it runs, not with the module: its --help then starts without tfjs, the readers or SQLite
+    // (tests/unit/cli/startup.test.ts).
+    const [{ openInferenceModel }, { getArchitecture }, { evaluateImages }, { loadLabeledImages, pairImagesWithLabels }, { openWorkspace }] = await Promise.all([
+      import('../inference/inference-model.ts'),
+      import('../models/index.ts'),
+      import('../inference/evaluate.ts'),
+      import('../training/dataset.ts'),
+      import('../store/workspace.ts'),
+    ]);
     const { values } = parse(argv, {
       model: { type: 'string' },
       images: { type: 'string' },

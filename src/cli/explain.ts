@@ -2,7 +2,6 @@
 import * as path from 'node:path';
 import type { CamRegion } from '../inference/cam.ts';
 import { DEFAULT_TILE_OPTIONS, type TileOptions } from '../inference/tiler.ts';
-import { openRaster, writeMaskPng } from '../io/index.ts';
 import type { ModelMeta } from '../models/model-dir.ts';
 import { intOption, numberOption, parse, required } from './args.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
@@ -84,8 +83,10 @@ export interface ExplainResult {
 }
 
 export async function explain(request: ExplainRequest): Promise<ExplainResult> {
-  // Loaded here, not with the module: `segwork explain --help` then starts without tfjs (tests/unit/cli/startup.test.ts).
-  const [{ initBackend }, { matchBands }, { computeCam, heatmapToBytes }, { loadModelDir }, { getArchitecture }] = await Promise.all([
+  // Loaded here, not with the module: `segwork explain --help` then starts without tfjs or the readers
+  // (tests/unit/cli/startup.test.ts).
+  const [{ openRaster, writeMaskPng }, { initBackend }, { matchBands }, { computeCam, heatmapToBytes }, { loadModelDir }, { getArchitecture }] = await Promise.all([
+    import('../io/index.ts'),
     import('../compute/backends.ts'),
     import('../inference/segment-image.ts'),
     import('../inference/cam.ts'),

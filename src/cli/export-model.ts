@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
 import { writeAtomic } from '../io/write-atomic.ts';
-import { ONNX_IR_VERSION, ONNX_OPSET } from '../models/onnx/graph-builder.ts';
+import { ONNX_IR_VERSION, ONNX_OPSET } from '../models/onnx/versions.ts';
 import { intOption, numberOption, parse, required } from './args.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
 

@@ -1,9 +1,7 @@
 import * as path from 'node:path';
-import { defaultExportFormat, exportImageLabels, exportPath } from '../use-cases/label-export.ts';
 import { LABEL_EXPORT_FORMATS, type LabelExportFormat } from '../api/service.ts';
-import { InputError } from '../io/index.ts';
+import { InputError } from '../io/raster.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
-import { openWorkspace } from '../store/workspace.ts';
 import { intOption, parse, required } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from './command.ts';
 import { toJson } from './progress.ts';
@@ -27,8 +25,13 @@ export const exportCommand: Command = {
 --unlabeled-value V: NIfTI value of voxels never labeled (default 0).
 Images with no label yet are listed and skipped; an image the format cannot hold is reported and the rest go on.`,
   async run(argv, io) {
-    // Loaded when it runs, not with the module: its --help then starts without tfjs (tests/unit/cli/startup.test.ts).
-    const { checkWritableDir } = await import('../inference/batch.ts');
+    // Loaded when it runs, not with the module: its --help then starts without tfjs, the writers or SQLite
+    // (tests/unit/cli/startup.test.ts).
+    const [{ checkWritableDir }, { defaultExportFormat, exportImageLabels, exportPath }, { openWorkspace }] = await Promise.all([
+      import('../inference/batch.ts'),
+      import('../use-cases/label-export.ts'),
+      import('../store/workspace.ts'),
+    ]);
     const { values } = parse(argv, {
       project: { type: 'string' },
       out: { type: 'string' },

@@ -1,7 +1,5 @@
 import { defaultClasses } from '../labels/palette.ts';
-import { expandPaths, importImages } from '../use-cases/importing.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
-import { openWorkspace } from '../store/workspace.ts';
 import { parse } from './args.ts';
 import { classesOfColors, labelColorUsage, labelOptionSpec, parseLabelOptions, resolveLabelMapping } from './label-options.ts';
 import { readClassesFile } from '../io/classes-file.ts';
@@ -40,6 +38,8 @@ ${labelColorUsage("the project's class colours")}
     if (positionals.length !== 1) throw new UsageError('give exactly one folder to import');
     const dir = positionals[0]!;
     const labelOptions = parseLabelOptions(values);
+    // The readers and SQLite load only when it runs, so --help answers at once (tests/unit/cli/startup.test.ts).
+    const [{ expandPaths, importImages }, { openWorkspace }] = await Promise.all([import('../use-cases/importing.ts'), import('../store/workspace.ts')]);
     const files = await expandPaths([dir]);
     const name = values.project ?? (dir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || 'project');
     const ws = openWorkspace(resolveWorkspaceDir(values.workspace));

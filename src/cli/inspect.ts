@@ -1,6 +1,6 @@
 // segwork inspect: what files or folders of images hold, as text or JSON, with optional value statistics.
 // Reading images needs no model, so nothing here may load tfjs (tests/unit/cli/startup.test.ts checks it).
-import { inspectPath, type InspectFailure, type InspectReport, type ValueStats } from '../io/inspect.ts';
+import type { InspectFailure, InspectReport, ValueStats } from '../io/inspect.ts';
 import { InputError } from '../io/raster.ts';
 import { parse } from './args.ts';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from './command.ts';
@@ -21,6 +21,8 @@ Exit code 2 when some of several files, or of a folder, could not be read.`,
     const { values, positionals } = parse(argv, { json: { type: 'boolean' }, stats: { type: 'boolean' } }, true);
     if (positionals.length === 0) throw new UsageError('expected at least one FILE_OR_FOLDER');
     const single = positionals.length === 1;
+    // The readers load only when it runs, so --help answers at once (tests/unit/cli/startup.test.ts).
+    const { inspectPath } = await import('../io/inspect.ts');
     const reports: InspectReport[] = [];
     const failures: InspectFailure[] = [];
     for (const target of positionals) {

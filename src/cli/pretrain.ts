@@ -1,11 +1,6 @@
 // `segwork pretrain`: autoencoder pre-training of a model's encoder on unlabeled images.
 import * as path from 'node:path';
-import { initBackend } from '../compute/backends.ts';
-import { listImageSources } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
-import { architectureNames } from '../models/index.ts';
-import { pretrainEncoder } from '../training/pretrain.ts';
-import { readUnlabeledImages } from '../training/unlabeled-images.ts';
 import { intOption, numberOption, parse, required } from './args.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
 import { formatSeconds, toJson } from './progress.ts';
@@ -19,7 +14,7 @@ Then: segwork train … --model NAME --init-encoder ENCODER_DIR.
 Use the same --model and --preset in both commands.
 
   --images DIR        folder of images (repeat for several folders)
-  --model NAME        ${architectureNames().join(' | ')}
+  --model NAME        architecture (segwork models lists them)
   --preset NAME       architecture preset (default small)
   --out ENCODER_DIR   model directory holding the pre-trained encoder
   --denoise SIGMA     add Gaussian noise of this standard deviation (normalised units): denoising autoencoder
@@ -53,6 +48,14 @@ Use the same --model and --preset in both commands.
     const dirs = values.images ?? [];
     if (dirs.length === 0) throw new UsageError('--images is required');
     const architecture = required(values, 'model');
+    // TensorFlow.js and the readers load only when a run starts, so --help answers at once.
+    const [{ initBackend }, { architectureNames }, { pretrainEncoder }, { listImageSources }, { readUnlabeledImages }] = await Promise.all([
+      import('../compute/backends.ts'),
+      import('../models/index.ts'),
+      import('../training/pretrain.ts'),
+      import('../io/index.ts'),
+      import('../training/unlabeled-images.ts'),
+    ]);
     if (!architectureNames().includes(architecture)) throw new UsageError(`--model must be one of ${architectureNames().join(', ')}, got "${architecture}"`);
     const outDir = required(values, 'out');
     const denoiseSigma = numberOption(values, 'denoise', 0, 0, 10)!;

@@ -1,7 +1,5 @@
 import * as path from 'node:path';
-import { labelStemOf, readMask } from '../io/index.ts';
 import { ConfusionMatrix } from '../metrics/confusion.ts';
-import { pairImagesWithLabels } from '../training/dataset.ts';
 import { intOption, parse, required } from './args.ts';
 import { labelColorUsage, labelOptionSpec, parseLabelOptions, resolveLabelMapping } from './label-options.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
@@ -38,6 +36,8 @@ ${labelColorUsage()}
     if (mapping.colors && mapping.colors.labelColors.length !== numClasses) {
       throw new UsageError(`--label-colors lists ${mapping.colors.labelColors.length} colours but --classes is ${numClasses}`);
     }
+    // The readers load only when it runs, so --help answers at once (tests/unit/cli/startup.test.ts).
+    const [{ labelStemOf, readMask }, { pairImagesWithLabels }] = await Promise.all([import('../io/index.ts'), import('../training/dataset.ts')]);
     const { pairs } = await pairImagesWithLabels(predDir, truthDir, labelStemOf);
     const confusion = new ConfusionMatrix(numClasses);
     for (const pair of pairs) {

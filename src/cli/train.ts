@@ -1,12 +1,8 @@
 import * as path from 'node:path';
 import { defaultClasses } from '../labels/palette.ts';
 import type { TrainEvent, TrainOptions } from '../api/types.ts';
-import { chooseEngine, initBackend } from '../compute/backends.ts';
-import { architectureNames } from '../models/index.ts';
-import { openWorkspace } from '../store/workspace.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
-import { inferNumClasses, loadLabeledImages, pairImagesWithLabels } from '../training/dataset.ts';
-import { DEFAULT_TRAIN_OPTIONS, train } from '../training/loop.ts';
+import { DEFAULT_TRAIN_OPTIONS } from '../training/defaults.ts';
 import { splitTrainVal } from '../training/split.ts';
 import { settleJob } from '../jobs/job-end.ts';
 import { TrainingRunRecord } from '../use-cases/training-runs.ts';
@@ -35,7 +31,7 @@ ${labelColorUsage('the colours of --classes FILE.json')}
   --val-split F          fraction of images kept for validation, whole volumes (or one slab of slices) (default ${d.valSplit})
   --slice-context N      volumes, 2.5D: N neighbour slices on each side become extra input bands (default 0)
 Model:
-  --model NAME           architecture (default ${d.architecture})
+  --model NAME           architecture (default ${d.architecture}; segwork models lists them)
   --preset NAME          architecture preset, e.g. tiny, small, standard (default ${d.preset})
   --init-encoder DIR     start the encoder from a pre-trained model directory
 Training:
@@ -89,6 +85,15 @@ Output:
     const imagesDir = required(values, 'images');
     const labelsDir = required(values, 'labels');
     const outDir = path.resolve(required(values, 'out'));
+    // TensorFlow.js, the readers and SQLite load only when a run starts, so --help answers at once.
+    const [{ chooseEngine, initBackend }, { architectureNames }, { train }, { inferNumClasses, loadLabeledImages, pairImagesWithLabels }, { openWorkspace }] =
+      await Promise.all([
+        import('../compute/backends.ts'),
+        import('../models/index.ts'),
+        import('../training/loop.ts'),
+        import('../training/dataset.ts'),
+        import('../store/workspace.ts'),
+      ]);
     const architecture = values.model ?? d.architecture;
     if (!architectureNames().includes(architecture)) throw new UsageError(`unknown model "${architecture}": choose one of ${architectureNames().join(', ')}`);
     const classWeighting = values['class-weights'] ?? d.classWeighting;

@@ -29,7 +29,9 @@ import('webgpu').then(async ({ create, globals }) => {
 export function surveyWebgpuAdapter(): AdapterSurvey {
   const cached = process.env[ENV_KEY];
   if (cached) return JSON.parse(cached) as AdapterSurvey;
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', SCRIPT], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  // In the desktop shell process.execPath is Electron, which runs a script as plain Node only when told to.
+  const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', SCRIPT], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'], env });
   let survey: AdapterSurvey;
   try {
     survey = JSON.parse(result.stdout) as AdapterSurvey;

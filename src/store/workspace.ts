@@ -57,7 +57,9 @@ export function openWorkspace(dir: string): Workspace {
   const file = path.join(absoluteDir, WORKSPACE_FILE);
   let db: Database.Database;
   try {
-    db = new Database(file);
+    // The desktop shell names better-sqlite3's build for Electron's ABI here (electron/native-sqlite.mjs).
+    const nativeBinding = process.env.SEGWORK_SQLITE_BINDING;
+    db = new Database(file, nativeBinding ? { nativeBinding } : {});
   } catch (error) {
     throw new InputError(file, `cannot open the workspace (${(error as Error).message})`);
   }

@@ -19,20 +19,7 @@ import { TfjsStepEngine, type NamedTensor, type StepEngine } from './step-engine
 import { Rng, withSeededMathRandom } from './rng.ts';
 import { PatchSampler } from './sampler.ts';
 
-export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
-  architecture: 'unet',
-  preset: 'small',
-  patchSize: 128,
-  batchSize: 4,
-  epochs: 20,
-  learningRate: 1e-3,
-  valSplit: 0.2,
-  seed: 1,
-  earlyStoppingPatience: 5,
-  classWeighting: 'none',
-  diceWeight: 0.5,
-  augment: true,
-};
+export { DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
 
 export interface TrainJob {
   train: LabeledImage[];

@@ -22,7 +22,11 @@ export function segwork(args: string[], env: Record<string, string> = {}, nodeAr
   });
 }
 
-/** `segwork ARGS` in a process where importing TensorFlow.js fails (see no-tfjs.mjs). */
-export const segworkWithoutTfjs = (args: string[]) => segwork(args, {}, ['--import', pathToFileURL(path.join(repoRoot, 'tests/helpers/no-tfjs.mjs')).href]);
+/** `segwork ARGS` in a process where importing any of `packages` (name prefixes) fails (see refuse-imports.mjs). */
+export const segworkRefusing = (packages: readonly string[], args: string[]) =>
+  segwork(args, { SEGWORK_REFUSE_IMPORTS: packages.join(',') }, ['--import', pathToFileURL(path.join(repoRoot, 'tests/helpers/refuse-imports.mjs')).href]);
+
+/** `segwork ARGS` in a process where importing TensorFlow.js fails. */
+export const segworkWithoutTfjs = (args: string[]) => segworkRefusing(['@tensorflow/'], args);
 
 export const jsonLines = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));

@@ -1,13 +1,9 @@
 // A small builder for ONNX graphs: nodes, initializers and the model's inputs and outputs, serialised with the
 // protobuf classes generated from the official onnx.proto (the onnx-proto package), never by hand.
 import onnxProto from 'onnx-proto';
+import { ONNX_IR_VERSION, ONNX_OPSET } from './versions.ts';
 
 const { onnx } = onnxProto;
-
-/** Opset 13: Softmax over one axis, Resize with sizes, Unsqueeze/Clip with tensor inputs, MaxUnpool with output_shape. */
-export const ONNX_OPSET = 13;
-/** IR version 7 goes with opset 13; ONNX Runtime 1.12 and later read it. */
-export const ONNX_IR_VERSION = 7;
 
 /** int, ints, string, float, floats. */
 export type AttributeValue = number | number[] | string | { float: number } | { floats: number[] };

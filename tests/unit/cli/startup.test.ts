@@ -1,10 +1,11 @@
-// What the CLI loads before it does anything: the help, the command list and `inspect` never import TensorFlow.js
-// (whose start-up made `segwork --help` take seconds), checked in real processes where importing it fails.
+// What the CLI loads before it does anything: the help of every command and the command list import none of the heavy
+// packages (TensorFlow.js's start-up alone made `segwork --help` take seconds), and `inspect` never imports
+// TensorFlow.js; checked in real processes where importing them fails.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { segworkWithoutTfjs } from '../../helpers/cli.ts';
+import { segworkRefusing, segworkWithoutTfjs } from '../../helpers/cli.ts';
 import { writeGrayPng } from '../../helpers/images.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { COMMANDS } from '../../../src/cli/commands.ts';
@@ -12,7 +13,7 @@ import { COMMANDS } from '../../../src/cli/commands.ts';
 test('the guard works: a command that needs tfjs fails under it, naming the import', async () => {
   const r = await segworkWithoutTfjs(['doctor', '--json']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /tfjs was imported: @tensorflow\/tfjs/);
+  assert.match(r.stderr, /refused import: @tensorflow\/tfjs/);
 });
 
 test('--help lists every command without loading tfjs; an unknown command names them all', async () => {
@@ -25,16 +26,27 @@ test('--help lists every command without loading tfjs; an unknown command names 
   assert.match(unknown.stderr, /unknown command "trian"; commands: doctor, train/);
 });
 
-// train's help lists the training defaults (training/loop.ts) and pretrain's the registered architectures, both of
-// which load tfjs; models lists what the registry builds.
-const HELP_NEEDS_TFJS = ['train', 'pretrain', 'models'];
+// What a command's --help must not load: TensorFlow.js, ONNX Runtime, WebGPU, SQLite, the image readers and writers,
+// the ONNX protobuf classes. Each of them loads when its command runs.
+const HEAVY = ['@tensorflow/', 'onnxruntime-node', 'webgpu', 'better-sqlite3', 'geotiff', 'dcmjs', 'dcmjs-codecs', 'dicom-parser', '@cornerstonejs/', 'nifti-reader-js', 'pngjs', 'jpeg-js', 'fflate', 'onnx-proto', 'bullmq'];
 
-test('every other command shows its --help without loading tfjs', async () => {
-  for (const { name } of COMMANDS.filter((c) => !HELP_NEEDS_TFJS.includes(c.name))) {
-    const r = await segworkWithoutTfjs([name, '--help']);
+test('every command shows its --help without loading tfjs, the readers, SQLite or ONNX Runtime', async () => {
+  const guard = await segworkRefusing(HEAVY, ['doctor', '--json']);
+  assert.match(guard.stderr, /refused import: /, 'the guard refuses what doctor loads');
+  for (const { name } of COMMANDS) {
+    const r = await segworkRefusing(HEAVY, [name, '--help']);
     assert.equal(r.code, 0, `${name}: ${r.stderr}`);
     assert.match(r.stdout, new RegExp(`^Usage: segwork ${name} `), name);
   }
+  const overview = await segworkRefusing(HEAVY, ['--help']);
+  assert.equal(overview.code, 0, overview.stderr);
+});
+
+test('models counts on the plain CPU backend: neither libtensorflow, Dawn (WebGPU) nor ONNX Runtime is loaded for it', async () => {
+  const r = await segworkRefusing(['@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-webgpu', 'webgpu', 'onnxruntime-node'], ['models', '--json', '--classes', '3']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout) as { architecture: string; preset: string; parameters: number }[];
+  assert.ok(rows.some((row) => row.architecture === 'unet' && row.preset === 'tiny' && row.parameters > 0));
 });
 
 test('inspect takes several files, without loading tfjs; an unreadable one is reported and the rest described', async (t) => {

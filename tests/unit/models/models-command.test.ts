@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import * as tf from '@tensorflow/tfjs';
-import { convolutionFlops, modelsCommand, type ModelListing } from '../../../src/cli/models.ts';
+import { modelsCommand } from '../../../src/cli/models.ts';
+import { convolutionFlops, type ModelListing } from '../../../src/models/listing.ts';
 import { AtrousConv2D } from '../../../src/models/layers/atrous-conv.ts';
 import { MaxPoolWithIndices, MaxUnpooling2D } from '../../../src/models/layers/pool-indices.ts';
 import { architectureNames } from '../../../src/models/registry.ts';
@@ -31,7 +32,7 @@ test('FLOPs: plain, strided, depthwise, atrous and transposed convolutions, thro
 test('segwork models --json lists every architecture and preset with parameters and FLOPs', async () => {
   let out = '';
   const sink = new Writable({ write: (chunk, _enc, done) => ((out += chunk), done()) });
-  const code = await modelsCommand.run(['--json', '--channels', '1', '--backend', 'wasm'], { stdout: sink, stderr: sink, signal: new AbortController().signal });
+  const code = await modelsCommand.run(['--json', '--channels', '1'], { stdout: sink, stderr: sink, signal: new AbortController().signal });
   assert.equal(code, 0);
   const rows = JSON.parse(out) as ModelListing[];
   assert.deepEqual([...new Set(rows.map((r) => r.architecture))], architectureNames());
