@@ -57,10 +57,10 @@ test('the use cases never import the front doors', () => {
   }
 });
 
-test('src/labels imports only itself and the API types', () => {
+test('src/labels imports only itself and the API contract (types, service, error kinds)', () => {
   for (const file of sources(path.join(ROOT, 'src', 'labels'))) {
     for (const spec of imports(file)) {
-      const ok = spec.startsWith('src/labels/') || spec === 'src/api/types.ts' || spec === 'src/api/service.ts';
+      const ok = spec.startsWith('src/labels/') || spec === 'src/api/types.ts' || spec === 'src/api/service.ts' || spec === 'src/api/errors.ts';
       assert.ok(ok, `${path.relative(ROOT, file)} imports ${spec}`);
     }
   }
