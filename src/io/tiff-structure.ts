@@ -3,7 +3,15 @@
 // Only the header, the IFDs and the offset and byte-count arrays are read: a few kilobytes, whatever the image size.
 import { open, type FileHandle } from 'node:fs/promises';
 import { InputError } from './raster.ts';
+import { checkDecodedSize } from './limits.ts';
 
+const TAG_IMAGE_WIDTH = 256;
+const TAG_IMAGE_LENGTH = 257;
+const TAG_SAMPLES_PER_PIXEL = 277;
+const TAG_ROWS_PER_STRIP = 278;
+const TAG_PLANAR_CONFIGURATION = 284;
+const TAG_TILE_WIDTH = 322;
+const TAG_TILE_LENGTH = 323;
 const TAG_STRIP_OFFSETS = 273;
 const TAG_STRIP_BYTE_COUNTS = 279;
 const TAG_TILE_OFFSETS = 324;
@@ -81,15 +89,42 @@ async function entryValues(reader: Reader, entry: Entry): Promise<number[]> {
   return Array.from({ length: entry.count }, (_, i) => reader.uint(view, i * size, size));
 }
 
+/** The first value of a tag, or `fallback` when the IFD lacks it. */
+async function single(reader: Reader, entries: Entry[], tag: number, fallback: number): Promise<number> {
+  const entry = entries.find((e) => e.tag === tag);
+  return entry && entry.count > 0 ? (await entryValues(reader, { ...entry, count: 1 }))[0]! : fallback;
+}
+
+/**
+ * How many strips or tiles the image's size needs, and the pixels of one: a count of offsets short of that would
+ * send geotiff.js reading offsets that do not exist, and one chunk's size is decoded in one allocation.
+ */
+async function chunkGrid(reader: Reader, entries: Entry[], index: number): Promise<number> {
+  const width = await single(reader, entries, TAG_IMAGE_WIDTH, 0);
+  const height = await single(reader, entries, TAG_IMAGE_LENGTH, 0);
+  const samples = await single(reader, entries, TAG_SAMPLES_PER_PIXEL, 1);
+  const planar = (await single(reader, entries, TAG_PLANAR_CONFIGURATION, 1)) === 2;
+  const tiled = entries.some((e) => e.tag === TAG_TILE_WIDTH);
+  const chunkWidth = tiled ? await single(reader, entries, TAG_TILE_WIDTH, 0) : width;
+  const chunkHeight = tiled ? await single(reader, entries, TAG_TILE_LENGTH, 0) : Math.min(height, await single(reader, entries, TAG_ROWS_PER_STRIP, height));
+  checkDecodedSize(reader.file, `IFD ${index}'s image`, width, height);
+  checkDecodedSize(reader.file, `IFD ${index}'s ${tiled ? 'tile' : 'strip'}`, chunkWidth, chunkHeight, planar ? 1 : samples);
+  const perPlane = Math.ceil(width / chunkWidth) * Math.ceil(height / chunkHeight);
+  return planar ? perPlane * samples : perPlane;
+}
+
 /** Every strip or tile must lie inside the file: geotiff.js would allocate whatever a byte count says. */
 async function checkChunks(reader: Reader, entries: Entry[], index: number): Promise<void> {
   const { file } = reader;
+  // Masks and other images without pixel data of their own are left to geotiff.js.
+  const needed = entries.some((e) => e.tag === TAG_IMAGE_WIDTH) ? await chunkGrid(reader, entries, index) : 0;
   for (const [offsetsTag, countsTag, kind] of [[TAG_STRIP_OFFSETS, TAG_STRIP_BYTE_COUNTS, 'strip'], [TAG_TILE_OFFSETS, TAG_TILE_BYTE_COUNTS, 'tile']] as const) {
     const offsetsEntry = entries.find((e) => e.tag === offsetsTag);
     const countsEntry = entries.find((e) => e.tag === countsTag);
     if (!offsetsEntry || !countsEntry) continue;
     const [offsets, counts] = [await entryValues(reader, offsetsEntry), await entryValues(reader, countsEntry)];
     if (offsets.length !== counts.length) throw new InputError(file, `damaged TIFF: IFD ${index} lists ${offsets.length} ${kind} offsets but ${counts.length} byte counts`);
+    if (offsets.length < needed) throw new InputError(file, `damaged TIFF: IFD ${index} lists ${offsets.length} ${kind}s, its image size needs ${needed}`);
     offsets.forEach((offset, k) => {
       if (offset + counts[k]! > reader.layout.size) {
         throw new InputError(file, `damaged TIFF: ${kind} ${k} of IFD ${index} claims ${counts[k]} bytes at byte ${offset}, past the end of the file (${reader.layout.size} bytes)`);
