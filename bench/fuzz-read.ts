@@ -84,6 +84,9 @@ process.on('message', async (request: ReadRequest) => {
   process.send!({ ...report, rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20) } satisfies ReadReport);
 });
 
+// A reader whose campaign is gone (killed, Ctrl-C) goes too.
+process.on('disconnect', () => process.exit(0));
+
 // Model loading runs tfjs on its plain CPU backend: the campaign tests the readers, not the compute engines.
 await tf.setBackend('cpu');
 process.send!({ outcome: 'ok', message: 'ready', rssMB: 0 } satisfies ReadReport);

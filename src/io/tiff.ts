@@ -4,11 +4,13 @@ import { InputError, type Raster, type RasterDType } from './raster.ts';
 import { checkWindow } from './memory-raster.ts';
 import { useNativeInflate } from './tiff-inflate.ts';
 import { useLibjpegForTiff } from './tiff-jpeg.ts';
+import { useBoundedLzw } from './tiff-lzw.ts';
 import { checkTiffStructure } from './tiff-structure.ts';
 import { causeText } from './error-text.ts';
 
 useNativeInflate();
 useLibjpegForTiff();
+useBoundedLzw();
 
 const PHOTOMETRIC_YCBCR = 6;
 const PHOTOMETRIC_PALETTE = 3;
@@ -157,7 +159,13 @@ export interface Georeference {
 
 export function georeference(image: GeoTIFFImage): Georeference {
   const directory = image.getFileDirectory();
-  const geoKeys = (image.getGeoKeys() ?? undefined) as Record<string, unknown> | undefined;
+  let geoKeys: Record<string, unknown> | undefined;
+  try {
+    geoKeys = (image.getGeoKeys() ?? undefined) as Record<string, unknown> | undefined;
+  } catch {
+    // geotiff.js says "Could not get value of geoKey 'undefined'" when the directory's entries point nowhere.
+    throw new Error('its GeoKey directory is damaged (an entry points outside the GeoTIFF tags)');
+  }
   const transformation = directory.getValue('ModelTransformation') as number[] | undefined;
   const tiepoint = directory.getValue('ModelTiepoint') as number[] | undefined;
   const scale = directory.getValue('ModelPixelScale') as number[] | undefined;
