@@ -184,7 +184,7 @@ function tiffIfds(bytes: Uint8Array): { fields: Field[]; ifds: { at: number; nex
       fields.push({ at: e + 2, bytes: 2, little, name: `tag ${tag} type` });
       fields.push({ at: e + 4, bytes: ptr, little, name: `tag ${tag} count` });
       fields.push({ at: e + 4 + ptr, bytes: ptr, little, name: `tag ${tag} value/offset` });
-      if (i === 0 || rng0(tag)) fields.push({ at: e, bytes: 2, little, name: `tag ${tag} id` });
+      if (i === 0 || worthRenaming(tag)) fields.push({ at: e, bytes: 2, little, name: `tag ${tag} id` });
     }
     const nextAt = offset + countBytes + count * entryBytes;
     if (nextAt + ptr > bytes.length) break;
@@ -196,7 +196,7 @@ function tiffIfds(bytes: Uint8Array): { fields: Field[]; ifds: { at: number; nex
 }
 
 /** Only some tag ids are worth renaming (dimensions, layout, compression): the rest would dilute the set. */
-function rng0(tag: number): boolean {
+function worthRenaming(tag: number): boolean {
   return [256, 257, 258, 259, 262, 273, 277, 278, 279, 284, 317, 322, 323, 324, 325, 339].includes(tag);
 }
 

@@ -2,7 +2,7 @@
 // files made at run time with Segwork's own writers, gdal_translate and nibabel (each only where it is installed),
 // covering the layouts each reader must handle (TIFF: striped, tiled, overviews, deflate, LZW, JPEG, PackBits…).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
@@ -49,7 +49,7 @@ function ramp(n: number, modulo: number): number[] {
   return Array.from({ length: n }, (_, i) => (i * 7 + (i >> 5) * 3) % modulo);
 }
 
-/** Builds every seed under `dir` and returns them, grouped by nothing: filter by format. */
+/** Builds every seed under `dir` and returns them all (each names its format). */
 export async function buildSeeds(dir: string): Promise<Seed[]> {
   mkdirSync(dir, { recursive: true });
   const seeds: Seed[] = [];
@@ -139,7 +139,7 @@ img4 = nib.Nifti2Image(np.arange(6*5*3*2, dtype=np.uint16).reshape(6,5,3,2), np.
   }
   const sharedSeg = shared('totalsegmentator-ct-mr/example_seg.nii.gz');
   if (sharedSeg) {
-    writeFileSync(out('example_seg.nii'), gunzipSync(await import('node:fs').then((fs) => fs.readFileSync(sharedSeg))));
+    writeFileSync(out('example_seg.nii'), gunzipSync(readFileSync(sharedSeg)));
     add('nifti', out('example_seg.nii'), 'shared totalsegmentator example_seg.nii.gz, unpacked');
   }
   // The same volumes gzipped: the campaign mutates inside the gzip (and sometimes the gzip itself).
