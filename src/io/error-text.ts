@@ -2,7 +2,7 @@
 // "undefined" or a JavaScript engine's complaint about its internals (which says nothing about the file).
 
 /** dicom-parser throws strings ("dicomParser.readFixedString: attempt to read past end of buffer") and objects. */
-const LIBRARY_PREFIX = /^[\w.]+: /;
+const LIBRARY_PREFIX = /^[\w.:]+: /;
 
 export function causeText(error: unknown): string {
   if (error instanceof TypeError || error instanceof RangeError) {

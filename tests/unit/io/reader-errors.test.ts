@@ -2,12 +2,13 @@
 // names the file and says what is wrong, never "[object Object]", "undefined" or a library's internals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { InputError, openRaster, readImage } from '../../../src/io/index.ts';
 import { setMaxDecodedPixels, getMaxDecodedPixels } from '../../../src/io/limits.ts';
+import { inspectPath } from '../../../src/io/inspect.ts';
 import { buildPng } from './png-builder.ts';
 import { repoRoot, tempDir } from '../../helpers/tmp.ts';
 
@@ -37,6 +38,24 @@ test('a DICOM file cut inside its data set names the damage instead of "[object 
   const file = path.join(tempDir(t), 'cut.dcm');
   writeFileSync(file, bytes.subarray(0, 700));
   await rejectsCleanly(file, /truncated or corrupt DICOM|corrupt DICOM header|no image/);
+});
+
+test('a folder\'s inspect goes on past a DICOM file whose element length runs off the end, naming it', async (t) => {
+  const bytes = new Uint8Array(readFileSync(path.join(repoRoot, 'tests/fixtures/dicom/mr12-jpeg-extended.dcm')));
+  // Pixel Spacing (0028,0030) given a length of 32,767 bytes: dicom-parser used to throw an object here.
+  const at = bytes.findLastIndex((b, i) => b === 0x28 && bytes[i + 1] === 0 && bytes[i + 2] === 0x30 && bytes[i + 3] === 0 && bytes[i + 4] === 0x44);
+  const damaged = bytes.slice();
+  damaged[at + 6] = 0xff;
+  damaged[at + 7] = 0x7f;
+  const dir = path.join(tempDir(t), 'scans');
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'damaged.dcm'), damaged);
+  writeFileSync(path.join(dir, 'good.dcm'), bytes);
+  const { reports, failures } = await inspectPath(dir);
+  assert.equal(reports.length, 1);
+  assert.deepEqual(failures.map((f) => path.basename(f.file)), ['damaged.dcm']);
+  assert.match(failures[0]!.error, /^truncated or corrupt DICOM: .*buffer overrun/);
+  assert.doesNotMatch(failures[0]!.error, INTERNAL);
 });
 
 test('a PNG whose pixel data ends early (valid checksums) says so, not pngjs\'s "read requests waitng"', async (t) => {
