@@ -140,6 +140,7 @@ async function listOverviews(tiff: GeoTIFF): Promise<{ image: number; width: num
 function sampleDType(file: string, image: GeoTIFFImage): RasterDType {
   const format = image.getSampleFormat(0) ?? 1;
   const bits = image.getBitsPerSample(0);
+  if (!Number.isInteger(bits) || bits < 1) throw new InputError(file, 'damaged TIFF: no usable BitsPerSample tag');
   const kind = format === 3 ? 'float' : format === 2 ? 'int' : 'uint';
   const name = `${kind}${bits}`;
   const known: RasterDType[] = ['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'];

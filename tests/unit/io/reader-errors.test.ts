@@ -10,6 +10,7 @@ import { InputError, openRaster, readImage } from '../../../src/io/index.ts';
 import { setMaxDecodedPixels, getMaxDecodedPixels } from '../../../src/io/limits.ts';
 import { inspectPath } from '../../../src/io/inspect.ts';
 import { buildPng } from './png-builder.ts';
+import { writeTiff } from '../../../src/io/tiff-writer.ts';
 import { repoRoot, tempDir } from '../../helpers/tmp.ts';
 
 const INTERNAL = /\[object Object\]|\bundefined\b|Cannot read properties|waitng on finished stream/;
@@ -107,4 +108,15 @@ test('a header that declares more pixels than the cap, or than the file can hold
     setMaxDecodedPixels(before);
   }
   assert.equal((await openRaster(huge).catch((e) => e)) instanceof InputError, true);
+});
+
+test('a TIFF without its BitsPerSample tag says so instead of "undefined-bit uint"', async (t) => {
+  const file = path.join(tempDir(t), 'no-bits.tif');
+  await writeTiff(file, { width: 4, height: 3, bands: 1, data: new Uint8Array(12), layout: 'pixel' });
+  const bytes = readFileSync(file);
+  // The little-endian entry of tag 258 (BitsPerSample, SHORT), renamed to a private tag no reader knows.
+  const at = bytes.findIndex((b, i) => b === 0x02 && bytes[i + 1] === 0x01 && bytes[i + 2] === 0x03 && bytes[i + 3] === 0x00);
+  bytes.writeUInt16LE(65000, at);
+  writeFileSync(file, bytes);
+  await rejectsCleanly(file, /no usable BitsPerSample tag/);
 });
