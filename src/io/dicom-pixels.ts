@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import type { DataSet, Element } from 'dicom-parser';
 import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { InputError } from './raster.ts';
+import { causeText } from './error-text.ts';
+import { loadDecoder, type CornerstoneCodec } from './wasm-codecs.ts';
 import { decodeJpeg12 } from './dicom-jpeg12.ts';
 import { TRANSFER_SYNTAXES, type PixelCodec } from './dicom-transfer-syntax.ts';
 
@@ -40,7 +42,7 @@ export async function decodeFrame(file: string, dataSet: DataSet, transferSyntax
       : await compressedFrame(file, syntax.name, codec, encapsulatedFrame(dataSet, element, format.frames, frame), format);
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(file, `cannot decode frame ${frame} (${syntax.name}): ${errorText(error)}`);
+    throw new InputError(file, `cannot decode frame ${frame} (${syntax.name}): ${causeText(error)}`);
   }
   const expected = format.rows * format.columns * format.samplesPerPixel;
   if (samples.length < expected) {
@@ -126,11 +128,18 @@ async function lossyJpegFrame(file: string, syntaxName: string, data: Uint8Array
   if (format.samplesPerPixel !== 1) {
     throw new InputError(file, `unsupported: 12-bit colour (${format.samplesPerPixel} samples per pixel) in ${syntaxName}`);
   }
-  if (!endsWithEndOfImage(data)) {
-    // libjpeg pads a cut-off stream with grey and only warns; that is a damaged file, not an image.
-    throw new InputError(file, `truncated ${syntaxName} frame: the JPEG stream has no end-of-image marker`);
-  }
-  return decodeJpeg12(data, format);
+  // Some encoders leave the end-of-image marker off the last frame; DCMTK and pydicom decode such frames, and so
+  // do we, with the marker put back (a stream cut inside its data gets libjpeg's grey fill, as in those readers).
+  return decodeJpeg12(endsWithEndOfImage(data) ? data : withEndOfImage(data), format);
+}
+
+function withEndOfImage(data: Uint8Array): Uint8Array {
+  let end = data.length;
+  while (end > 0 && data[end - 1] === 0) end--;
+  const out = new Uint8Array(end + 2);
+  out.set(data.subarray(0, end));
+  out.set([0xff, 0xd9], end);
+  return out;
 }
 
 /** FFD9 at the end, allowing DICOM's zero padding to an even length. */
@@ -138,24 +147,6 @@ function endsWithEndOfImage(data: Uint8Array): boolean {
   let end = data.length;
   while (end > 0 && data[end - 1] === 0) end--;
   return end >= 2 && data[end - 2] === 0xff && data[end - 1] === 0xd9;
-}
-
-type CornerstoneCodec = 'jpeg' | 'jpeg-ls' | 'jpeg-2000';
-const decoderModules = new Map<CornerstoneCodec, Promise<new () => CornerstoneDecoder>>();
-const quiet = { print: () => undefined, printErr: () => undefined };
-
-/** The WebAssembly codecs load once per process; OpenJPEG's info lines are silenced. */
-function loadDecoder(codec: CornerstoneCodec): Promise<new () => CornerstoneDecoder> {
-  let loading = decoderModules.get(codec);
-  if (!loading) {
-    loading = (async () => {
-      if (codec === 'jpeg-2000') return (await (await import('@cornerstonejs/codec-openjpeg/decodewasmjs')).default(quiet)).J2KDecoder;
-      if (codec === 'jpeg-ls') return (await (await import('@cornerstonejs/codec-charls/decodewasmjs')).default(quiet)).JpegLSDecoder;
-      return (await (await import('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs')).default(quiet)).JPEGDecoder;
-    })();
-    decoderModules.set(codec, loading);
-  }
-  return loading;
 }
 
 async function cornerstoneDecode(codec: CornerstoneCodec, data: Uint8Array, signed: boolean): Promise<Samples> {
@@ -253,9 +244,4 @@ function jpegPrecision(data: Uint8Array): number {
 
 function truncated(file: string, frame: number, available: number): InputError {
   return new InputError(file, `truncated pixel data: frame ${frame} lies beyond the ${available} bytes of pixel data`);
-}
-
-/** dicom-parser throws plain strings; make every thrown thing readable. */
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { DataSet } from 'dicom-parser';
 import { InputError, type Raster, type RasterDType } from './raster.ts';
 import { checkWindow } from './memory-raster.ts';
-import { decodeFrame, dicomParser, errorText, type PixelFormat } from './dicom-pixels.ts';
+import { decodeFrame, dicomParser, type PixelFormat } from './dicom-pixels.ts';
+import { causeText } from './error-text.ts';
+import { checkDecodedSize } from './limits.ts';
 import { transferSyntaxName } from './dicom-transfer-syntax.ts';
 import { listImageFiles } from './files.ts';
 
@@ -40,15 +42,21 @@ export async function parseDicomFile(file: string): Promise<{ dataSet: DataSet; 
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new InputError(file, `cannot read DICOM file (${(error as NodeJS.ErrnoException).code ?? errorText(error)})`);
+    throw new InputError(file, `cannot read DICOM file (${(error as NodeJS.ErrnoException).code ?? causeText(error)})`);
   }
   let dataSet: DataSet;
   try {
     dataSet = dicomParser.parseDicom(bytes);
   } catch (error) {
-    throw new InputError(file, `truncated or corrupt DICOM: ${errorText(error)}`);
+    throw new InputError(file, `truncated or corrupt DICOM: ${causeText(error)}`);
   }
-  return { dataSet, header: readHeader(file, dataSet) };
+  try {
+    return { dataSet, header: readHeader(file, dataSet) };
+  } catch (error) {
+    // dicom-parser's value readers throw strings when an element's length sends them past the end of the file.
+    if (error instanceof InputError) throw error;
+    throw new InputError(file, `corrupt DICOM header: ${causeText(error)}`);
+  }
 }
 
 function readHeader(file: string, ds: DataSet): DicomHeader {
@@ -57,6 +65,13 @@ function readHeader(file: string, ds: DataSet): DicomHeader {
   if (!rows || !columns || !ds.elements.x7fe00010) {
     const modality = ds.string('x00080060') ?? 'unknown modality';
     throw new InputError(file, `DICOM file has no image (${modality}, no Rows/Columns/Pixel Data)`);
+  }
+  const samplesPerPixel = ds.uint16('x00280002') ?? 1;
+  checkDecodedSize(file, 'DICOM frame', columns, rows, samplesPerPixel);
+  // Every frame takes at least one byte of pixel data, so a frame count past that is damage (and would be allocated).
+  const frames = Math.max(1, ds.intString('x00280008') ?? 1);
+  if (frames > Math.max(1, ds.elements.x7fe00010.length)) {
+    throw new InputError(file, `DICOM header declares ${frames} frames, more than its ${ds.elements.x7fe00010.length} bytes of pixel data can hold`);
   }
   const numbers = (tag: string) => {
     const count = ds.numStringValues(tag) ?? 0;
@@ -91,13 +106,13 @@ function readHeader(file: string, ds: DataSet): DicomHeader {
     pixel: {
       rows,
       columns,
-      samplesPerPixel: ds.uint16('x00280002') ?? 1,
+      samplesPerPixel,
       bitsAllocated,
       bitsStored: ds.uint16('x00280101') ?? bitsAllocated,
       pixelRepresentation: ds.uint16('x00280103') ?? 0,
       planarConfiguration: ds.uint16('x00280006') ?? 0,
       photometric: (ds.string('x00280004') ?? 'MONOCHROME2').trim(),
-      frames: Math.max(1, ds.intString('x00280008') ?? 1),
+      frames,
     },
   };
 }

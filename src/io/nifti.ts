@@ -1,11 +1,13 @@
 // NIfTI-1/2 volumes (.nii, .nii.gz) as Rasters sliced along one axis; label volumes written back with the same geometry.
 import { readFile } from 'node:fs/promises';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import * as nifti from 'nifti-reader-js';
 import { InputError, type Raster, type RasterDType } from './raster.ts';
 import { checkWindow } from './memory-raster.ts';
 import { displayReversals, lpsAxesOfAffine } from './orientation.ts';
 import { writeAtomic } from './write-atomic.ts';
+import { causeText } from './error-text.ts';
+import { getMaxDecodedPixels } from './limits.ts';
 
 /** Voxel types: NIfTI datatype code → how to read one sample. RGB24 (128) is 3 uint8 bands. */
 const DATATYPES: Record<number, { dtype: RasterDType; bytes: number; samples: number }> = {
@@ -44,8 +46,9 @@ export type NiftiAxis = 0 | 1 | 2;
  */
 export async function openNifti(file: string, { axis = 2 }: { axis?: NiftiAxis } = {}): Promise<Raster> {
   const { header, image, version, srow } = await readNifti(file);
-  const dims = header.dims;
-  const [nx, ny, nz] = [dims[1], dims[2] || 1, dims[3] || 1];
+  // Only dim[1..dim[0]] are declared (and checked against the file's size); the rest may hold anything.
+  const dims = header.dims.map((d, i) => (i === 0 || i <= header.dims[0] ? d : 1));
+  const [nx, ny, nz] = [dims[1], dims[2], dims[3]];
   const type = DATATYPES[header.datatypeCode];
   const extraDims = dims.slice(4, dims[0] + 1).reduce((a, b) => a * Math.max(1, b), 1);
   const bands = type.samples * extraDims;
@@ -119,16 +122,23 @@ async function readNifti(file: string): Promise<{ header: Header; image: ArrayBu
   const bytes = await readFile(file);
   let data: ArrayBuffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   try {
-    if (nifti.isCompressed(data)) data = nifti.decompress(data) as ArrayBuffer;
+    if (nifti.isCompressed(data)) {
+      // Deflate expands at most 1032-fold, and no volume may pass the decoded-pixel cap (as float64): a damaged or
+      // hostile gzip stops there instead of filling memory.
+      const limit = Math.min(bytes.length * 1032 + 65536, getMaxDecodedPixels() * 8 + 65536);
+      const unpacked = gunzipSync(bytes, { maxOutputLength: limit });
+      data = unpacked.buffer.slice(unpacked.byteOffset, unpacked.byteOffset + unpacked.byteLength) as ArrayBuffer;
+    }
   } catch (error) {
-    throw new InputError(file, `truncated or corrupt gzip in NIfTI file: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new InputError(file, 'gzip stream unpacks to more than any volume Segwork may read (a damaged or hostile file)');
+    throw new InputError(file, `truncated or corrupt gzip in NIfTI file: ${causeText(error)}`);
   }
   if (!nifti.isNIFTI(data)) throw new InputError(file, 'not a NIfTI-1/2 file (no "n+1"/"n+2" magic)');
   let header: Header;
   try {
     header = nifti.readHeader(data);
   } catch (error) {
-    throw new InputError(file, `corrupt NIfTI header: ${(error as Error).message}`);
+    throw new InputError(file, `corrupt NIfTI header: ${causeText(error)}`);
   }
   const version = nifti.isNIFTI2(data) ? 2 : 1;
   const dims = header.dims;
@@ -140,7 +150,8 @@ async function readNifti(file: string): Promise<{ header: Header; image: ArrayBu
   if (!type) throw new InputError(file, `unsupported NIfTI datatype code ${header.datatypeCode}`);
   const samples = dims.slice(1, dims[0] + 1).reduce((a, b) => a * b, 1) * type.samples;
   const offset = Number(header.vox_offset);
-  if (!(offset >= 0) || offset + samples * type.bytes > data.byteLength) {
+  if (!Number.isFinite(offset) || offset < 0) throw new InputError(file, 'impossible NIfTI header: vox_offset is not a byte offset (negative, infinite or not a number)');
+  if ( offset + samples * type.bytes > data.byteLength) {
     throw new InputError(file, `truncated NIfTI: header promises ${samples * type.bytes} bytes of voxels at offset ${offset}, file holds ${data.byteLength}`);
   }
   return { header, image: data.slice(offset, offset + samples * type.bytes), version, srow: readSrow(data, version, header.littleEndian) };

@@ -4,9 +4,15 @@ import { crc32 } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { InputError, type Raster } from './raster.ts';
 import { memoryRaster } from './memory-raster.ts';
+import { causeText } from './error-text.ts';
+import { checkDecodedSize, checkExpansion } from './limits.ts';
 
 const SIGNATURE_LENGTH = 8;
 const COLOR_TYPE_BANDS: Record<number, number> = { 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 };
+/** Samples per pixel as stored (a palette index is one sample). */
+const COLOR_TYPE_SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** Deflate cannot expand data more than 1032-fold. */
+const DEFLATE_MAX_RATIO = 1032;
 const COLOR_TYPE_NAMES: Record<number, string> = { 0: 'gray', 2: 'rgb', 3: 'palette', 4: 'gray+alpha', 6: 'rgba' };
 
 export interface DecodedPng {
@@ -33,6 +39,13 @@ export function decodePng(file: string, bytes: Uint8Array, reading: PngReading):
   const bitDepth = header.data[8];
   const colorType = header.data[9];
   if (!(colorType in COLOR_TYPE_BANDS)) throw new InputError(file, `truncated or corrupt PNG: unknown colour type ${colorType}`);
+  // pngjs allocates width × height × 4 from IHDR alone: check that against the cap and the file's own IDAT bytes.
+  const width = new DataView(header.data.buffer, header.data.byteOffset).getUint32(0);
+  const height = new DataView(header.data.buffer, header.data.byteOffset).getUint32(4);
+  checkDecodedSize(file, 'PNG image', width, height);
+  const rowBytes = 1 + Math.ceil((width * COLOR_TYPE_SAMPLES[colorType]! * bitDepth) / 8);
+  const compressed = chunks.filter((c) => c.type === 'IDAT').reduce((n, c) => n + c.data.length, 0);
+  checkExpansion(file, 'PNG image', height * rowBytes, compressed, DEFLATE_MAX_RATIO);
   const indexed = colorType === 3 && reading === 'mask';
   const input = rewriteForPngjs(bytes, chunks, colorType, indexed);
 
@@ -42,11 +55,10 @@ export function decodePng(file: string, bytes: Uint8Array, reading: PngReading):
       skipRescale: bitDepth === 16 || reading === 'mask',
     }) as unknown as typeof png;
   } catch (error) {
-    throw new InputError(file, `truncated or corrupt PNG: ${(error as Error).message}`);
+    throw new InputError(file, `truncated or corrupt PNG: ${pngjsCause(error)}`);
   }
   const hasPaletteAlpha = colorType === 3 && chunks.some((c) => c.type === 'tRNS');
   const bands = indexed ? 1 : colorType === 3 && hasPaletteAlpha ? 4 : COLOR_TYPE_BANDS[colorType];
-  const { width, height } = png;
   const rgba = png.data;
   const pixels = width * height;
   const samples = bitDepth === 16 ? new Uint16Array(pixels * bands) : new Uint8Array(pixels * bands);
@@ -71,6 +83,12 @@ export async function openPng(file: string, bytes?: Uint8Array): Promise<Raster>
     metadata: { bitDepth: decoded.bitDepth, colorType: COLOR_TYPE_NAMES[decoded.colorType] },
     pixels: decoded.samples,
   });
+}
+
+/** pngjs says "There are some read requests waitng on finished stream" when the compressed pixels end too soon. */
+function pngjsCause(error: unknown): string {
+  const text = causeText(error);
+  return /read requests wait/.test(text) ? 'the compressed pixel data (IDAT) ends before the image is complete' : text;
 }
 
 interface Chunk {

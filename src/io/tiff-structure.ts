@@ -2,12 +2,12 @@
 // IFD chain that loops) or make it allocate gigabytes until V8 aborts the process (a strip byte count of 4 GB).
 // Only the header, the IFDs and the offset and byte-count arrays are read: a few kilobytes, whatever the image size.
 import { open, type FileHandle } from 'node:fs/promises';
+import { globals } from 'geotiff';
 import { InputError } from './raster.ts';
+import { checkDecodedSize } from './limits.ts';
 
-const TAG_STRIP_OFFSETS = 273;
-const TAG_STRIP_BYTE_COUNTS = 279;
-const TAG_TILE_OFFSETS = 324;
-const TAG_TILE_BYTE_COUNTS = 325;
+/** Tag numbers by name, from geotiff.js's own table. */
+const TAG = globals.tags as Record<string, number>;
 /** Bytes per value of each TIFF field type (TIFF 6.0 and BigTIFF). */
 const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
 /** More images than any real pyramid or stack has: a longer chain is damage, not data. */
@@ -81,15 +81,42 @@ async function entryValues(reader: Reader, entry: Entry): Promise<number[]> {
   return Array.from({ length: entry.count }, (_, i) => reader.uint(view, i * size, size));
 }
 
+/** The first value of a tag, or `fallback` when the IFD lacks it. */
+async function single(reader: Reader, entries: Entry[], tag: number, fallback: number): Promise<number> {
+  const entry = entries.find((e) => e.tag === tag);
+  return entry && entry.count > 0 ? (await entryValues(reader, { ...entry, count: 1 }))[0]! : fallback;
+}
+
+/**
+ * How many strips or tiles the image's size needs, and the pixels of one: a count of offsets short of that would
+ * send geotiff.js reading offsets that do not exist, and one chunk's size is decoded in one allocation.
+ */
+async function chunkGrid(reader: Reader, entries: Entry[], index: number): Promise<number> {
+  const width = await single(reader, entries, TAG.ImageWidth!, 0);
+  const height = await single(reader, entries, TAG.ImageLength!, 0);
+  const samples = await single(reader, entries, TAG.SamplesPerPixel!, 1);
+  const planar = (await single(reader, entries, TAG.PlanarConfiguration!, 1)) === 2;
+  const tiled = entries.some((e) => e.tag === TAG.TileWidth!);
+  const chunkWidth = tiled ? await single(reader, entries, TAG.TileWidth!, 0) : width;
+  const chunkHeight = tiled ? await single(reader, entries, TAG.TileLength!, 0) : Math.min(height, await single(reader, entries, TAG.RowsPerStrip!, height));
+  checkDecodedSize(reader.file, `IFD ${index}'s image`, width, height);
+  checkDecodedSize(reader.file, `IFD ${index}'s ${tiled ? 'tile' : 'strip'}`, chunkWidth, chunkHeight, planar ? 1 : samples);
+  const perPlane = Math.ceil(width / chunkWidth) * Math.ceil(height / chunkHeight);
+  return planar ? perPlane * samples : perPlane;
+}
+
 /** Every strip or tile must lie inside the file: geotiff.js would allocate whatever a byte count says. */
 async function checkChunks(reader: Reader, entries: Entry[], index: number): Promise<void> {
   const { file } = reader;
-  for (const [offsetsTag, countsTag, kind] of [[TAG_STRIP_OFFSETS, TAG_STRIP_BYTE_COUNTS, 'strip'], [TAG_TILE_OFFSETS, TAG_TILE_BYTE_COUNTS, 'tile']] as const) {
+  // Masks and other images without pixel data of their own are left to geotiff.js.
+  const needed = entries.some((e) => e.tag === TAG.ImageWidth!) ? await chunkGrid(reader, entries, index) : 0;
+  for (const [offsetsTag, countsTag, kind] of [[TAG.StripOffsets!, TAG.StripByteCounts!, 'strip'], [TAG.TileOffsets!, TAG.TileByteCounts!, 'tile']] as const) {
     const offsetsEntry = entries.find((e) => e.tag === offsetsTag);
     const countsEntry = entries.find((e) => e.tag === countsTag);
     if (!offsetsEntry || !countsEntry) continue;
     const [offsets, counts] = [await entryValues(reader, offsetsEntry), await entryValues(reader, countsEntry)];
     if (offsets.length !== counts.length) throw new InputError(file, `damaged TIFF: IFD ${index} lists ${offsets.length} ${kind} offsets but ${counts.length} byte counts`);
+    if (offsets.length < needed) throw new InputError(file, `damaged TIFF: IFD ${index} lists ${offsets.length} ${kind}s, its image size needs ${needed}`);
     offsets.forEach((offset, k) => {
       if (offset + counts[k]! > reader.layout.size) {
         throw new InputError(file, `damaged TIFF: ${kind} ${k} of IFD ${index} claims ${counts[k]} bytes at byte ${offset}, past the end of the file (${reader.layout.size} bytes)`);

@@ -3,12 +3,18 @@ import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { InputError, type Raster, type RasterDType } from './raster.ts';
 import { checkWindow } from './memory-raster.ts';
 import { useNativeInflate } from './tiff-inflate.ts';
+import { useLibjpegForTiff } from './tiff-jpeg.ts';
+import { useBoundedLzw } from './tiff-lzw.ts';
 import { checkTiffStructure } from './tiff-structure.ts';
+import { causeText } from './error-text.ts';
 
 useNativeInflate();
+useLibjpegForTiff();
+useBoundedLzw();
 
 const PHOTOMETRIC_YCBCR = 6;
 const PHOTOMETRIC_PALETTE = 3;
+const COMPRESSION_JPEG = 7;
 const USER_DEFINED_GEOKEY = 32767;
 const COMPRESSION_NAMES: Record<number, string> = {
   1: 'none', 5: 'lzw', 6: 'old-jpeg', 7: 'jpeg', 8: 'deflate', 32773: 'packbits', 32946: 'deflate', 34887: 'lerc', 50000: 'zstd', 50001: 'webp',
@@ -68,7 +74,10 @@ async function tiffRaster(file: string, tiff: GeoTIFF, image: GeoTIFFImage): Pro
   const height = image.getHeight();
   const directory = image.getFileDirectory();
   const photometric = Number(directory.getValue('PhotometricInterpretation') ?? -1);
+  const compression = Number(directory.getValue('Compression') ?? 1);
+  // YCbCr JPEG tiles come out of libjpeg as RGB already (tiff-jpeg.ts); other YCbCr data geotiff.js converts.
   const ycbcr = photometric === PHOTOMETRIC_YCBCR;
+  const convertYcbcr = ycbcr && compression !== COMPRESSION_JPEG;
   // YCbCr (JPEG-in-TIFF photos) is converted to RGB, as GDAL shows it.
   const bands = ycbcr ? 3 : image.getSamplesPerPixel();
   // Without this check geotiff.js would start tile reads nobody awaits (no samples to copy) and crash the process later.
@@ -77,7 +86,6 @@ async function tiffRaster(file: string, tiff: GeoTIFF, image: GeoTIFFImage): Pro
   }
   const dtype = ycbcr ? 'uint8' : sampleDType(file, image);
   const geo = georeference(image);
-  const compression = Number(directory.getValue('Compression') ?? 1);
   const metadata: Record<string, unknown> = {
     compression: COMPRESSION_NAMES[compression] ?? `code ${compression}`,
     layout: image.isTiled ? `tiled ${image.getTileWidth()}x${image.getTileHeight()}` : 'striped',
@@ -102,7 +110,7 @@ async function tiffRaster(file: string, tiff: GeoTIFF, image: GeoTIFFImage): Pro
       checkWindow(file, width, height, 1, x, y, w, h, slice);
       const window = [x, y, x + w, y + h];
       try {
-        const values = ycbcr
+        const values = convertYcbcr
           ? await image.readRGB({ window, interleave: true })
           : await image.readRasters({ window, interleave: true });
         // The constructor converts a typed array in one pass; Float32Array.from walks it through the iterator.
@@ -132,6 +140,7 @@ async function listOverviews(tiff: GeoTIFF): Promise<{ image: number; width: num
 function sampleDType(file: string, image: GeoTIFFImage): RasterDType {
   const format = image.getSampleFormat(0) ?? 1;
   const bits = image.getBitsPerSample(0);
+  if (!Number.isInteger(bits) || bits < 1) throw new InputError(file, 'damaged TIFF: no usable BitsPerSample tag');
   const kind = format === 3 ? 'float' : format === 2 ? 'int' : 'uint';
   const name = `${kind}${bits}`;
   const known: RasterDType[] = ['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'];
@@ -151,7 +160,13 @@ export interface Georeference {
 
 export function georeference(image: GeoTIFFImage): Georeference {
   const directory = image.getFileDirectory();
-  const geoKeys = (image.getGeoKeys() ?? undefined) as Record<string, unknown> | undefined;
+  let geoKeys: Record<string, unknown> | undefined;
+  try {
+    geoKeys = (image.getGeoKeys() ?? undefined) as Record<string, unknown> | undefined;
+  } catch {
+    // geotiff.js says "Could not get value of geoKey 'undefined'" when the directory's entries point nowhere.
+    throw new Error('its GeoKey directory is damaged (an entry points outside the GeoTIFF tags)');
+  }
   const transformation = directory.getValue('ModelTransformation') as number[] | undefined;
   const tiepoint = directory.getValue('ModelTiepoint') as number[] | undefined;
   const scale = directory.getValue('ModelPixelScale') as number[] | undefined;
@@ -180,5 +195,5 @@ function jsonSafe(record: Record<string, unknown>): Record<string, unknown> {
 }
 
 function corrupt(file: string, error: unknown): InputError {
-  return new InputError(file, `truncated or corrupt TIFF: ${(error as Error)?.message ?? String(error)}`);
+  return new InputError(file, `truncated or corrupt TIFF: ${causeText(error)}`);
 }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ClassDef } from '../api/types.ts';
 import { InputError } from '../io/raster.ts';
+import { causeText } from '../io/error-text.ts';
 import { writeAtomic } from '../io/write-atomic.ts';
 import './index.ts';
 import { exportOnnx } from './onnx/export.ts';
@@ -178,7 +179,10 @@ export async function loadModelDir(dir: string): Promise<LoadedModel> {
   } catch {
     throw new InputError(weightsFile, 'missing');
   }
-  const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
+  const weightSpecs = modelJson.weightsManifest.flatMap((g) => g?.weights ?? []);
+  // A damaged manifest would otherwise overflow tfjs's stack or allocate whatever its shapes multiply to.
+  const badSpec = weightSpecs.findIndex((s) => !(Array.isArray(s?.shape) && s.shape.every((d) => Number.isSafeInteger(d) && d >= 0) && typeof s.name === 'string'));
+  if (badSpec >= 0) throw new InputError(jsonFile, `weightsManifest entry ${badSpec} has no name or no shape of whole non-negative numbers`);
   const expected = weightSpecs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
   if (weights.byteLength !== expected) {
     throw new InputError(weightsFile, `truncated or corrupt: ${weights.byteLength} bytes, the manifest needs ${expected}`);
@@ -188,7 +192,7 @@ export async function loadModelDir(dir: string): Promise<LoadedModel> {
   try {
     model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology as object, weightSpecs, weightData }));
   } catch (e) {
-    throw new InputError(jsonFile, `cannot build the model (${(e as Error).message})`);
+    throw new InputError(jsonFile, `cannot build the model (${causeText(e)})`);
   }
   const outChannels = (model.outputs[0]!.shape.at(-1) as number) ?? 0;
   if (outChannels !== meta.classes.length) {

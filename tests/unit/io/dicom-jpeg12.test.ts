@@ -61,14 +61,14 @@ test('signed 12-bit samples in 16-bit native pixel data are sign-extended too', 
   assert.deepEqual(await readPixels(signed), reference.map((v) => (v >= 2048 ? v - 4096 : v)));
 });
 
-test('a JPEG Extended frame without its end-of-image marker is a truncated file, not a grey image', async (t) => {
-  const cut = await alteredCopy(tempDir(t), 'cut.dcm', (bytes) => {
+test('a JPEG Extended frame without its end-of-image marker decodes as DCMTK decodes the whole stream', async (t) => {
+  // Some encoders leave FFD9 off the last frame; DCMTK and pydicom read such files, so Segwork must too.
+  const noEoi = await alteredCopy(tempDir(t), 'no-eoi.dcm', (bytes) => {
     const eoi = lastIndexOf(bytes, [0xff, 0xd9]);
     bytes[eoi] = 0;
     bytes[eoi + 1] = 0;
   });
-  await assert.rejects(readPixels(cut), (error: unknown) =>
-    error instanceof InputError && error.file === cut && /truncated JPEG Extended \(Process 2 & 4\) frame/.test(error.message));
+  assert.deepEqual(await readPixels(noEoi), await readPixels(dcmdjpegDecoded));
 });
 
 test('JPEG Extended with a precision other than 8 or 12 bits is refused, naming the transfer syntax', async (t) => {
