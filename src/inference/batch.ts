@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { BatchEvent, BatchSummary } from '../api/types.ts';
 import { georeferenceOf, listImageSources, openRaster, parseSeriesPath, readMask, sliceWithNeighbours } from '../io/index.ts';
 import { writeClassGeoJson } from '../io/geojson.ts';
+import { removeStaleTemps } from '../io/stale-temps.ts';
 import { InputError, type Raster } from '../io/raster.ts';
 import { getArchitecture } from '../models/index.ts';
 import type { ModelMeta } from '../models/model-dir.ts';
@@ -187,10 +188,12 @@ export async function segmentFile(model: InferenceModel, file: string, output: s
   }
 }
 
+const geoJsonPathFor = (output: string) => output.replace(/\.(png|tif)$/, '.geojson');
+
 /** NAME.geojson from the mask just written: polygons of every class, in the input's CRS when it has one. */
 async function writeGeoJsonBeside(output: string, raster: Raster, classes: { index: number; name: string }[]): Promise<void> {
   const mask = await readMask(output);
-  await writeClassGeoJson(output.replace(/\.(png|tif)$/, '.geojson'), mask.data, mask.width, mask.height, classes, georeferenceOf(raster));
+  await writeClassGeoJson(geoJsonPathFor(output), mask.data, mask.width, mask.height, classes, georeferenceOf(raster));
 }
 
 export interface BatchItem {
@@ -204,7 +207,11 @@ export async function planBatch(options: BatchOptions): Promise<{ total: number;
   if (files.length === 0) throw new InputError(options.inputDir, 'no images found (empty folder or no supported files)');
   await checkWritableDir(options.outputDir);
   const items = files.map((file) => ({ file, output: outputPathFor(options.inputDir, options.outputDir, file, looksGeoreferenced(file)) }));
-  const done = options.overwrite ? [] : items.filter((item) => existsSync(item.output));
+  // A file is done when its mask is there (renamed into place after its other outputs) and, when asked, its GeoJSON
+  // (written from the mask after it).
+  const finished = (item: BatchItem) => existsSync(item.output) && (!options.geojson || existsSync(geoJsonPathFor(item.output)));
+  const done = options.overwrite ? [] : items.filter(finished);
+  for (const folder of new Set(items.map((item) => path.dirname(item.output)))) await removeStaleTemps(folder);
   return { total: files.length, todo: items.filter((item) => !done.includes(item)), done };
 }
 
