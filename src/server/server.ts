@@ -57,8 +57,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const server = http.createServer(
-    // Timed-out connections are found by a sweep every this often.
-    { headersTimeout: timeouts.headersMs, requestTimeout: timeouts.requestMs, keepAliveTimeout: timeouts.keepAliveMs, connectionsCheckingInterval: Math.min(1000, timeouts.headersMs) },
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      // How often timed-out connections are looked for (Node's default, 30 s, would let one live 40 s).
+      connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
+    },
     (req, res) => {
       handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) sendJson(res, 500, { error: messageOf(error) });
