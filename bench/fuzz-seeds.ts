@@ -12,7 +12,7 @@ import { writeMaskPng } from '../src/io/mask.ts';
 import { writeNiftiLabels } from '../src/io/nifti.ts';
 import { saveModelDir } from '../src/models/model-dir.ts';
 import { buildUNet } from '../src/models/unet.ts';
-import { defaultClasses } from '../src/api/palette.ts';
+import { defaultClasses } from '../src/labels/palette.ts';
 import { openWorkspace } from '../src/store/workspace.ts';
 import { buildPng } from '../tests/unit/io/png-builder.ts';
 

@@ -20,7 +20,7 @@ Options:
 ${labelColorUsage("the project's class colours")}
   --classes FILE.json    classes of a new project (default: as many as --label-values, or --label-colors in
                          those colours, or 2)
-  --json                 one JSON object {project, added, labeled, failed}
+  --json                 one JSON object {project, added, alreadyThere, labeled, failed}
   --workspace DIR        the workspace (default: $SEGWORK_HOME or the per-user data folder)`,
   async run(argv, io) {
     const { values, positionals } = parse(
@@ -44,16 +44,17 @@ ${labelColorUsage("the project's class colours")}
     const name = values.project ?? (dir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || 'project');
     const ws = openWorkspace(resolveWorkspaceDir(values.workspace));
     try {
+      // Found or created in one write transaction: two imports into a new project at once share it. The label options
+      // are checked first, so a wrong one leaves no empty project behind.
       const existing = ws.projects.byName(name);
       const classes = existing?.classes ?? (values.classes ? await readClassesFile(values.classes) : (classesOfColors(labelOptions) ?? defaultClasses(labelOptions.labelValues?.length ?? 2)));
-      // Checked before a new project is created, so a wrong option leaves no empty project behind.
       const mapping = resolveLabelMapping(labelOptions, { list: classes, from: existing ? `project "${name}"` : (values.classes ?? `project "${name}"`) });
-      const project = existing ?? ws.projects.create(name, classes.map(({ name: n, color }) => ({ name: n, color })));
+      const project = ws.transaction(() => ws.projects.byName(name) ?? ws.projects.create(name, classes.map(({ name: n, color }) => ({ name: n, color }))));
       const result = await importImages(ws, project.id, files, { labelsDir: values.labels, ...mapping });
       if (values.json) {
-        io.stdout.write(toJson({ project: project.name, projectId: project.id, added: result.added.length, labeled: result.labeled, failed: result.failed }) + '\n');
+        io.stdout.write(toJson({ project: project.name, projectId: project.id, added: result.added.length, alreadyThere: result.existing.length, labeled: result.labeled, failed: result.failed }) + '\n');
       } else {
-        io.stdout.write(`Project "${project.name}": ${result.added.length} image(s) added, ${result.labeled} with labels, ${result.failed.length} failed\n`);
+        io.stdout.write(`Project "${project.name}": ${result.added.length} image(s) added${result.existing.length > 0 ? ` (${result.existing.length} already there)` : ''}, ${result.labeled} with labels, ${result.failed.length} failed\n`);
         for (const f of result.failed) io.stdout.write(`  failed: ${f.path}: ${f.reason}\n`);
       }
       return result.failed.length > 0 ? EXIT_PARTIAL : EXIT_OK;

@@ -6,9 +6,10 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { BatchEvent, BatchSummary } from '../api/types.ts';
 import { listImageSources, parseSeriesPath } from '../io/index.ts';
+import { removeStaleTemps } from '../io/stale-temps.ts';
 import { InputError } from '../io/raster.ts';
 import type { InferenceModel } from './inference-model.ts';
-import { segmentFile } from './segment-file.ts';
+import { geoJsonPathFor, segmentFile } from './segment-file.ts';
 import type { SegmentOptions } from './segment-image.ts';
 
 export interface BatchOptions extends SegmentOptions {
@@ -61,7 +62,11 @@ export async function planBatch(options: BatchOptions): Promise<{ total: number;
   if (files.length === 0) throw new InputError(options.inputDir, 'no images found (empty folder or no supported files)');
   await checkWritableDir(options.outputDir);
   const items = files.map((file) => ({ file, output: outputPathFor(options.inputDir, options.outputDir, file, looksGeoreferenced(file)) }));
-  const done = options.overwrite ? [] : items.filter((item) => existsSync(item.output));
+  // A file is done when its mask is there (renamed into place after its other outputs) and, when asked, its GeoJSON
+  // (written from the mask after it).
+  const finished = (item: BatchItem) => existsSync(item.output) && (!options.geojson || existsSync(geoJsonPathFor(item.output)));
+  const done = options.overwrite ? [] : items.filter(finished);
+  for (const folder of new Set(items.map((item) => path.dirname(item.output)))) await removeStaleTemps(folder);
   return { total: files.length, todo: items.filter((item) => !done.includes(item)), done };
 }
 

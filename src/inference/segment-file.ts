@@ -35,9 +35,12 @@ export async function segmentFile(model: InferenceModel, file: string, output: s
   }
 }
 
+/** Where a mask's GeoJSON goes: beside it, NAME.geojson. */
+export const geoJsonPathFor = (output: string) => output.replace(/\.(png|tif)$/, '.geojson');
+
 /** NAME.geojson from the mask just written: polygons of every class, in the input's CRS when it has one. */
 async function writeGeoJsonBeside(output: string, raster: Raster, classes: { index: number; name: string }[]): Promise<void> {
   const mask = await readMask(output);
-  await writeClassGeoJson(output.replace(/\.(png|tif)$/, '.geojson'), mask.data, mask.width, mask.height, classes, georeferenceOf(raster));
+  await writeClassGeoJson(geoJsonPathFor(output), mask.data, mask.width, mask.height, classes, georeferenceOf(raster));
 }
 

@@ -28,7 +28,10 @@ export function tempPathFor(file: string): string {
 /** A failed write as the user should see it: folder problems and a full disk name the file; anything else as it is. */
 export function writeError(file: string, error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOSPC') {
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') {
+    return new InputError(file, `the disk is full or the file is over its size limit (${code}); nothing was written under this name`);
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EEXIST') {
     return new InputError(file, `cannot write in folder ${path.dirname(path.resolve(file))} (${code})`);
   }
   return error;

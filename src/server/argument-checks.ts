@@ -30,6 +30,10 @@ const leaf =
     test(value) ? undefined : { path: '', problem: `must be ${expected}, got ${describe(value)}` };
 
 export const integer: Check<number> = leaf(Number.isSafeInteger, 'an integer');
+/** Ids (SQLite rowids, job numbers) start at 1. */
+export const positiveInteger: Check<number> = leaf((v) => Number.isSafeInteger(v) && (v as number) > 0, 'a positive integer');
+/** Offsets, counts and slice numbers. */
+export const nonNegativeInteger: Check<number> = leaf((v) => Number.isSafeInteger(v) && (v as number) >= 0, 'an integer ≥ 0');
 export const number: Check<number> = leaf((v) => typeof v === 'number' && Number.isFinite(v), 'a number');
 export const string: Check<string> = leaf((v) => typeof v === 'string', 'a string');
 export const boolean: Check<boolean> = leaf((v) => typeof v === 'boolean', 'true or false');

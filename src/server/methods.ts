@@ -4,7 +4,7 @@
 import { ArgumentError, NotFoundError, UserError } from '../api/errors.ts';
 import { LABEL_EXPORT_FORMATS, type SegworkService } from '../api/service.ts';
 import { CLASS_WEIGHTINGS, IMAGE_SORTS, LABEL_STATUSES } from '../api/types.ts';
-import { anyObject, array, boolean, integer, number, object, oneOf, optional, string, type Check } from './argument-checks.ts';
+import { anyObject, array, boolean, integer, nonNegativeInteger, number, object, oneOf, optional, positiveInteger, string, type Check } from './argument-checks.ts';
 
 /** Every request/response method of the service; onJobEvent travels as an event stream instead. */
 export type ServiceMethod = Exclude<keyof SegworkService, 'onJobEvent'>;
@@ -12,7 +12,8 @@ export type ServiceMethod = Exclude<keyof SegworkService, 'onJobEvent'>;
 /** Each parameter of a method as [name, check], in order. */
 type Arguments<P extends unknown[]> = { [I in keyof P]: readonly [name: string, check: Check<P[I]>] };
 
-const id = integer;
+const id = positiveInteger;
+const slice = optional(nonNegativeInteger);
 const axis = oneOf([0, 1, 2]);
 const rect = object({ x: integer, y: integer, width: integer, height: integer });
 
@@ -33,8 +34,8 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
         nameContains: optional(string),
         sort: optional(oneOf(IMAGE_SORTS)),
         descending: optional(boolean),
-        offset: optional(integer),
-        limit: optional(integer),
+        offset: optional(nonNegativeInteger),
+        limit: optional(nonNegativeInteger),
       }),
     ],
   ],
@@ -48,18 +49,18 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
           window: optional(object({ center: number, width: number })),
           bands: optional(array(integer)),
           maxSize: optional(integer),
-          slice: optional(integer),
+          slice,
           axis: optional(axis),
         }),
       ),
     ],
   ],
-  getMask: [['imageId', id], ['slice', optional(integer)], ['axis', optional(axis)]],
+  getMask: [['imageId', id], ['slice', slice], ['axis', optional(axis)]],
   saveMaskPatches: [
     ['imageId', id],
-    ['baseRevision', integer],
+    ['baseRevision', nonNegativeInteger],
     ['patches', array(object({ x: integer, y: integer, width: integer, height: integer, data: string }))],
-    ['slice', optional(integer)],
+    ['slice', slice],
     ['axis', optional(axis)],
   ],
   labeledSlices: [['imageId', id]],
@@ -98,11 +99,11 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
   startPretraining: [['projectId', id], ['options', object({ architecture: string, preset: string, timeBudgetSeconds: number })]],
   listEncoders: [['projectId', id]],
   cancelJob: [['job', id]],
-  predict: [['modelId', id], ['imageId', id], ['slice', optional(integer)]],
+  predict: [['modelId', id], ['imageId', id], ['slice', slice]],
   cam: [
     [
       'request',
-      object({ modelId: id, imageId: id, classIndex: integer, slice: optional(integer), layer: optional(string), region: optional(rect) }),
+      object({ modelId: id, imageId: id, classIndex: nonNegativeInteger, slice, layer: optional(string), region: optional(rect) }),
     ],
   ],
   camLayers: [['modelId', id]],

@@ -11,8 +11,15 @@ import { hostAllowed, newToken, originAllowed, presentedToken, tokenCookie, toke
 import { contentType, resolveStatic } from './static-files.ts';
 
 /** Largest request body: an uploaded image or a whole-image mask patch, base64 encoded. */
-const MAX_BODY_BYTES = 512 * 1024 * 1024;
+export const MAX_BODY_BYTES = 512 * 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
+
+/**
+ * How long a client may take: to send its headers (a half-open or slow connection is dropped after this), to send
+ * a whole request (the largest body over loopback takes seconds), and to stay idle between keep-alive requests.
+ * The event stream is a response, which these do not limit.
+ */
+export const DEFAULT_TIMEOUTS = { headersMs: 10_000, requestMs: 120_000, keepAliveMs: 5_000 };
 
 /** What the page may load: only itself; images may be data: or blob: URLs the renderer makes. */
 export const CONTENT_SECURITY_POLICY =
@@ -26,6 +33,9 @@ export interface ServerOptions {
   /** 0 picks a free port. */
   port?: number;
   token?: string;
+  /** Tests shorten these. */
+  timeouts?: Partial<typeof DEFAULT_TIMEOUTS>;
+  maxBodyBytes?: number;
 }
 
 export interface RunningServer {
@@ -44,19 +54,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const streams = new Set<ServerResponse>();
   let port = 0;
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: messageOf(error) });
-      else res.destroy();
-    });
-  });
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const server = http.createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      // How often timed-out connections are looked for (Node's default, 30 s, would let one live 40 s).
+      connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
+    },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, { error: messageOf(error) });
+        else res.destroy();
+      });
+    },
+  );
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!hostAllowed(req, port)) return sendText(res, 421, 'Host not allowed: use 127.0.0.1 or localhost');
+    if (!hostAllowed(req, port)) return refuse(res, 421, 'Host not allowed: use 127.0.0.1 or localhost');
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const presented = presentedToken(req, url);
-    if (!presented || !tokenMatches(token, presented.token)) return sendText(res, 403, 'Missing or wrong token: open the address segwork serve printed');
-    if (!originAllowed(req, port)) return sendText(res, 403, 'Cross-origin requests are refused');
+    if (!presented || !tokenMatches(token, presented.token)) return refuse(res, 403, 'Missing or wrong token: open the address segwork serve printed');
+    if (!originAllowed(req, port)) return refuse(res, 403, 'Cross-origin requests are refused');
 
     if (url.pathname === '/api/events') {
       if (req.method !== 'GET') return sendText(res, 405, 'Use GET for /api/events');
@@ -88,9 +109,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   async function callApi(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
     if (!isServiceMethod(method)) return sendError(res, new UnknownMethodError(method));
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBodyBytes) return refuse(res, 413, `The request body of ${method} (${declared} bytes) is larger than ${maxBodyBytes} bytes`);
     let args: unknown;
     try {
-      const body = await readBody(req);
+      const body = await readBody(req, maxBodyBytes);
+      if (body === null) return refuse(res, 413, `The request body of ${method} is larger than ${maxBodyBytes} bytes`);
       args = body.length === 0 ? [] : JSON.parse(body);
     } catch (error) {
       return sendJson(res, 400, { error: `request body of ${method}: ${messageOf(error)}` });
@@ -143,19 +167,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** The request body as text, or null as soon as it passes maxBytes (a chunked body declares no length). */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error(`larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+      if (size > maxBytes) {
+        req.off('data', onData);
+        req.pause();
+        resolve(null);
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
@@ -171,6 +198,16 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 function sendError(res: ServerResponse, error: unknown): void {
   const { message, ...kind } = toErrorPayload(error);
   sendJson(res, httpStatusOf(error), { error: message, ...kind });
+}
+
+/**
+ * Refuses a request without reading its body: the connection closes after the answer, so a large body sent without
+ * a token, or past the size limit, is never read.
+ */
+function refuse(res: ServerResponse, status: number, text: string): void {
+  res.setHeader('connection', 'close');
+  sendText(res, status, text);
+  res.once('finish', () => res.req.socket?.destroySoon());
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {

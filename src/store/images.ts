@@ -154,6 +154,12 @@ export class ImageRepository {
     }).immediate();
   }
 
+  /** The project's image at this path (a file, or a DICOM series path), if it has one. */
+  findByPath(projectId: number, imagePath: string): ImageRecord | null {
+    const row = this.selectByPath.get(projectId, imagePath);
+    return row ? toRecord(row) : null;
+  }
+
   get(id: number): ImageRecord | null {
     const row = this.selectById.get(id);
     return row ? toRecord(row) : null;

@@ -4,16 +4,8 @@ import type Database from 'better-sqlite3';
 import type { EpochMetrics, RunInfo } from '../api/types.ts';
 import { fromJson, nowIso, realOrNull, toJson } from './columns.ts';
 import { NotFoundError } from '../api/errors.ts';
+import { processAlive } from '../io/stale-temps.ts';
 import { requireRow } from './references.ts';
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export type RunStatus = RunInfo['status'];
 

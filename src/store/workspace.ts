@@ -34,9 +34,16 @@ export class Workspace {
     this.evaluations = new EvaluationRepository(db);
   }
 
-  /** Runs fn in one write transaction; repository calls inside it become savepoints of it. */
+  /**
+   * Runs fn in one write transaction; repository calls inside it become savepoints of it. A full disk, an I/O error
+   * or a writer that kept the lock past the busy timeout fails as an InputError naming the workspace file.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      throw storageError(this.file, error);
+    }
   }
 
   close(): void {
@@ -73,6 +80,20 @@ export function openWorkspace(dir: string): Workspace {
   const workspace = new Workspace(absoluteDir, file, db);
   workspace.runs.closeOrphans();
   return workspace;
+}
+
+/** What the user can do about a failed write, by SQLite's result code; other errors pass through as they are. */
+const STORAGE_PROBLEMS: [RegExp, string][] = [
+  [/^SQLITE_FULL/, 'the disk is full, so this change was not saved; free some space and try again'],
+  [/^SQLITE_BUSY/, `another process kept the workspace locked for more than ${BUSY_TIMEOUT_MS / 1000} s, so this change was not saved; try again`],
+  [/^SQLITE_IOERR/, 'the disk reported an I/O error, so this change was not saved'],
+  [/^SQLITE_READONLY/, 'the workspace cannot be written (read-only file or disk), so this change was not saved'],
+];
+
+export function storageError(file: string, error: unknown): unknown {
+  if (!(error instanceof Database.SqliteError)) return error;
+  const problem = STORAGE_PROBLEMS.find(([code]) => code.test(error.code))?.[1];
+  return problem ? new InputError(file, `${problem} (${error.code}: ${error.message})`) : error;
 }
 
 function configure(db: Database.Database, file: string): void {

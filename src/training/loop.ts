@@ -1,6 +1,7 @@
 // The training loop: random patches → forward/backward with Adam → per-epoch validation → checkpoint.
 // Stops on epochs, time budget (at the end of the step that crosses it), early stopping, or cancellation,
 // and always leaves a usable model directory behind.
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeAtomic } from '../io/write-atomic.ts';
@@ -144,7 +145,8 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
   const budgetMs = options.timeBudgetSeconds !== undefined ? options.timeBudgetSeconds * 1000 : Infinity;
   const elapsedBefore = state.elapsedSeconds;
   let stepTimes: number[] = [];
-  let savedAny = state.epoch > 0;
+  // A checkpoint from an older version may have been written before its model: then the next epoch saves one.
+  let savedAny = state.epoch > 0 && existsSync(path.join(job.outDir, 'segwork.json'));
 
   while (state.epoch < options.epochs || resumeInside) {
     const epoch = resumeInside ? state.epoch : state.epoch + 1;
@@ -208,11 +210,13 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
     };
     const improved = state.bestMeanIoU === null || (metrics.meanIoU ?? -1) > state.bestMeanIoU;
     if (improved) state = { ...state, bestMeanIoU: metrics.meanIoU, bestEpoch: epoch };
-    await saveCheckpoint(job.outDir, model, metaFor('checkpoint'), await engine.optimizerWeights(), state);
+    // The best model before the checkpoint: a kill in between then redoes this epoch, instead of resuming past an
+    // epoch whose model was never saved (which could leave the directory without a loadable model).
     if (improved || !savedAny) {
       await saveModelDir(job.outDir, model, metaFor('best'));
       savedAny = true;
     }
+    await saveCheckpoint(job.outDir, model, metaFor('checkpoint'), await engine.optimizerWeights(), state);
     emit({ type: 'epoch', ...metrics, seconds: (Date.now() - epochStart) / 1000, checkpoint: job.outDir });
     if (reason !== 'completed') break;
     if (job.val.length > 0 && epoch - state.bestEpoch >= options.earlyStoppingPatience) {

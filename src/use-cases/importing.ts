@@ -4,11 +4,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { checkMaskFits, labelStemOf, listImageFiles, listImageSources, openRaster, parseSeriesPath, readMaskSlices, sourceName, stemOf, type MaskOptions } from '../io/index.ts';
+import { checkMaskFits, labelStemOf, listImageFiles, listImageSources, openRaster, parseSeriesPath, readMaskSlices, sourceName, stemOf, type Mask, type MaskOptions } from '../io/index.ts';
 import { InputError } from '../io/raster.ts';
 import { classColorMapping } from '../labels/palette.ts';
 import { UNLABELED } from '../api/types.ts';
-import type { ImageRecord } from '../store/images.ts';
+import type { ImageRecord, NewImage } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
 
 export interface ImportOptions extends Omit<MaskOptions, 'numClasses'> {
@@ -16,7 +16,10 @@ export interface ImportOptions extends Omit<MaskOptions, 'numClasses'> {
 }
 
 export interface ImportResult {
+  /** Images new to the project. */
   added: ImageRecord[];
+  /** Images the project already had (same path): an import run again, e.g. after a kill. */
+  existing: ImageRecord[];
   labeled: number;
   failed: { path: string; reason: string }[];
 }
@@ -74,40 +77,39 @@ export async function importUpload(ws: Workspace, projectId: number, fileName: s
 }
 
 export async function importImages(ws: Workspace, projectId: number, files: string[], options: ImportOptions = {}): Promise<ImportResult> {
-  const result: ImportResult = { added: [], labeled: 0, failed: [] };
+  const result: ImportResult = { added: [], existing: [], labeled: 0, failed: [] };
   const labels = options.labelsDir ? new Map((await listImageFiles(options.labelsDir, { recursive: false })).map((p) => [labelStemOf(p), p])) : null;
   const numClasses = ws.projects.require(projectId).classes.length;
   for (const file of files) {
     try {
-      const raster = await openRaster(file);
-      const record = await (async () => {
-        try {
-          return ws.images.add({
-            projectId,
-            path: parseSeriesPath(file) ? file : path.resolve(file),
-            name: sourceName(file),
-            contentHash: await sourceHash(file, raster),
-            width: raster.width,
-            height: raster.height,
-            channels: raster.bands,
-            slices: raster.slices,
-            modality: raster.modality,
-            metadata: { format: raster.format, dtype: raster.dtype, slices: raster.slices, ...raster.metadata },
-          });
-        } finally {
-          await raster.close();
-        }
-      })();
-      result.added.push(record);
+      const image = await describeImage(projectId, file);
       const labelPath = labels?.get(stemOf(file));
+      let masks: Mask[] = [];
+      let maskProblem: unknown = null;
       if (labelPath) {
-        const masks = await readMaskSlices(labelPath, { ...options, numClasses });
-        checkMaskFits(labelPath, masks, record);
-        ws.transaction(() => masks.forEach((mask, slice) => {
-          if (mask.data.some((v) => v !== UNLABELED)) ws.masks.save(record.id, mask.data, mask.width, mask.height, { slice });
-        }));
-        result.labeled++;
+        try {
+          masks = await readMaskSlices(labelPath, { ...options, numClasses });
+          checkMaskFits(labelPath, masks, { ...image, slices: image.slices ?? 1 });
+        } catch (e) {
+          maskProblem = e;
+        }
       }
+      // One transaction: a killed import leaves an image with its labels or not at all, so a re-run that finds the
+      // image knows its labels are in, and saves a mask again only when its file changed.
+      const { record, isNew } = ws.transaction(() => {
+        const found = ws.images.findByPath(projectId, image.path);
+        const record = found ?? ws.images.add(image);
+        masks.forEach((mask, slice) => {
+          if (mask.data.every((v) => v === UNLABELED)) return;
+          const current = ws.masks.current(record.id, slice);
+          if (current && Buffer.from(current.data).equals(Buffer.from(mask.data))) return;
+          ws.masks.save(record.id, mask.data, mask.width, mask.height, { slice });
+        });
+        return { record, isNew: !found };
+      });
+      (isNew ? result.added : result.existing).push(record);
+      if (maskProblem) throw maskProblem;
+      if (labelPath) result.labeled++;
     } catch (e) {
       result.failed.push({ path: e instanceof InputError ? e.file : file, reason: e instanceof InputError ? e.problem : (e as Error).message });
     }
@@ -123,4 +125,25 @@ export async function addImages(ws: Workspace, projectId: number, paths: string[
   const project = ws.projects.require(projectId);
   const labels = labelsDir ? { labelsDir, colors: classColorMapping(project.classes, `project "${project.name}"`), grayAsValues: true } : {};
   return importImages(ws, projectId, await expandPaths(paths), labels);
+}
+
+/** What the store keeps of an image file (or DICOM series): its path, size, bands, slices and content hash. */
+async function describeImage(projectId: number, file: string): Promise<NewImage> {
+  const raster = await openRaster(file);
+  try {
+    return {
+      projectId,
+      path: parseSeriesPath(file) ? file : path.resolve(file),
+      name: sourceName(file),
+      contentHash: await sourceHash(file, raster),
+      width: raster.width,
+      height: raster.height,
+      channels: raster.bands,
+      slices: raster.slices,
+      modality: raster.modality,
+      metadata: { format: raster.format, dtype: raster.dtype, slices: raster.slices, ...raster.metadata },
+    };
+  } finally {
+    await raster.close();
+  }
 }

@@ -82,7 +82,7 @@ async function tinyImage(projectName: string): Promise<ImageInfo> {
 
 test('a wrong or missing argument is a 400 that names the method and the argument', async () => {
   const cases: [string, unknown[], string][] = [
-    ['getMask', ['abc'], 'getMask: argument imageId must be an integer, got "abc"'],
+    ['getMask', ['abc'], 'getMask: argument imageId must be a positive integer, got "abc"'],
     ['uploadImage', [1, 'a.png'], 'uploadImage: argument base64 must be a string, got nothing'],
     ['getMask', [1, 0, 5], 'getMask: argument axis must be one of 0, 1, 2, got 5'],
     ['listImages', [{ projectId: 1, sort: 'size' }], 'listImages: argument query.sort must be one of "name", "labeledFraction", "uncertainty", "addedAt", got "size"'],

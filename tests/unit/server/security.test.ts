@@ -113,3 +113,32 @@ test('API calls must be POST and name a method of the service', async () => {
   assert.ok(SERVICE_METHODS.includes('saveMaskPatches'));
   assert.ok(!(SERVICE_METHODS as readonly string[]).includes('onJobEvent'), 'events travel over /api/events, not as a call');
 });
+
+test('a chunked body past the limit is a 413, and a body that trickles in past the request timeout is dropped', async (t) => {
+  const neverStarts = new Promise<SegworkService>(() => {});
+  const small = await startServer({ service: neverStarts, staticDir: dir, port: 0, maxBodyBytes: 1000, timeouts: { requestMs: 1500, headersMs: 1000 } });
+  t.after(() => small.close());
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: small.port, path: '/api/listProjects', method: 'POST', headers: { 'x-segwork-token': small.token, 'transfer-encoding': 'chunked' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    for (let i = 0; i < 20; i++) req.write('x'.repeat(100));
+  });
+  assert.equal(status, 413);
+
+  const closedAfterMs = await new Promise<number>((resolve) => {
+    const started = Date.now();
+    const req = http.request({ host: '127.0.0.1', port: small.port, path: '/api/listProjects', method: 'POST', headers: { 'x-segwork-token': small.token, 'content-length': '500' } });
+    req.on('error', () => resolve(Date.now() - started));
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(Date.now() - started));
+    });
+    req.write('[');
+    const drip = setInterval(() => req.write(' '), 200);
+    req.on('close', () => clearInterval(drip));
+  });
+  assert.ok(closedAfterMs >= 1400 && closedAfterMs < 6000, `closed after ${closedAfterMs} ms`);
+});
