@@ -17,7 +17,7 @@ export interface WorkerOptions {
   lockSeconds: number;
   /** Stops taking jobs; the jobs in progress finish first. */
   signal: AbortSignal;
-  /** One line per finished or failed job. */
+  /** One line per job started, finished or failed. */
   log: (line: string) => void;
 }
 
@@ -42,6 +42,7 @@ export async function runWorker(address: QueueAddress, options: WorkerOptions): 
     },
     { connection: redis, prefix: KEY_PREFIX, concurrency: options.concurrency, lockDuration: options.lockSeconds * 1000, stalledInterval: options.lockSeconds * 1000, maxStalledCount: MAX_STALLS, name },
   );
+  worker.on('active', (job) => options.log(`started: ${describe(job.data)}`));
   worker.on('completed', (job, result) => {
     counts.done++;
     options.log(`done: ${describe(job.data)} (${result.seconds.toFixed(1)} s)`);
