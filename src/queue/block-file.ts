@@ -2,7 +2,8 @@
 // assembles the whole image: raw uint8 planes, one after another, each row-major over the window:
 // the mask [h × w], then (when asked for) the quantised probabilities [h × w × classes, pixel-interleaved] and the
 // uncertainty [h × w]. Written under a temp name and renamed, so a block file that exists is complete.
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import * as path from 'node:path';
 import { tempPathFor } from '../io/write-atomic.ts';
 import { quantizeUint8Pixels } from '../inference/quantize.ts';
 import type { SegmentSink } from '../inference/segment-sinks.ts';
@@ -28,6 +29,7 @@ export class BlockSink implements SegmentSink {
 
   static async create(file: string, window: PixelWindow, planes: BlockPlanes): Promise<BlockSink> {
     const temp = tempPathFor(file);
+    await mkdir(path.dirname(file), { recursive: true });
     return new BlockSink(file, temp, await open(temp, 'w'), window, planes);
   }
 

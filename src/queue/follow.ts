@@ -44,6 +44,15 @@ function withinReach<T>(work: Promise<T>, address: QueueAddress, seconds: number
   return Promise.race([work, lost]).finally(() => clearTimeout(timer));
 }
 
+/** Why a job failed; for a large raster whose block failed, why the block did. */
+async function failedReason(queue: Queue, id: string): Promise<string> {
+  const reason = (await queue.getJob(id))?.failedReason || 'failed';
+  // BullMQ fails a flow's parent with "child PREFIX:QUEUE:ID failed".
+  const child = /^child \S*:([^:\s]+) failed$/.exec(reason)?.[1];
+  const childReason = child ? (await queue.getJob(child))?.failedReason : undefined;
+  return childReason ? `a block failed: ${childReason}` : reason;
+}
+
 /** A finished job's outcome, or null while it is still to do. */
 async function outcomeOf(queue: Queue, redis: Redis, record: BatchRecord, file: BatchFile): Promise<Outcome | null> {
   const state = await queue.getJobState(file.id);
@@ -53,10 +62,7 @@ async function outcomeOf(queue: Queue, redis: Redis, record: BatchRecord, file: 
     if (!existsSync(file.output)) return { status: 'failed', seconds, reason: `its job completed but ${file.output} is missing` };
     return { status: 'done', seconds };
   }
-  if (state === 'failed') {
-    const job = await queue.getJob(file.id);
-    return { status: 'failed', seconds: 0, reason: job?.failedReason || 'failed' };
-  }
+  if (state === 'failed') return { status: 'failed', seconds: 0, reason: await failedReason(queue, file.id) };
   if (state !== 'unknown') return null;
   const now = await loadBatch(redis, record.id);
   if (!now) throw new QueueUnavailableError(`Redis no longer has batch ${record.id} (restarted without persistence, or flushed): outputs written so far are kept; run the same segment command again to do the rest`);
@@ -108,7 +114,7 @@ export async function batchStatus(redis: Redis, id: string): Promise<BatchStatus
     for (const file of record.files) {
       const state = await queue.getJobState(file.id);
       states[state] = (states[state] ?? 0) + 1;
-      if (state === 'failed') failures.push({ path: file.file, reason: (await queue.getJob(file.id))?.failedReason || 'failed' });
+      if (state === 'failed') failures.push({ path: file.file, reason: await failedReason(queue, file.id) });
     }
     return { id, total: record.files.length + record.skipped.length, skipped: record.skipped.length, cancelled: record.cancelled, states, failures };
   } finally {

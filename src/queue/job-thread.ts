@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { hostname } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { UserError } from '../api/errors.ts';
-import { segmentFile } from '../inference/batch.ts';
+import { failureReason, segmentFile } from '../inference/batch.ts';
 import { openInferenceModel, type InferenceModel } from '../inference/inference-model.ts';
 import { outputPaths } from '../inference/segment-sinks.ts';
 import { assembleBlocks, segmentBlock } from './large-raster.ts';
@@ -79,7 +79,7 @@ port.on('message', async ({ id, job }: JobRequest) => {
     if (job.kind !== 'block') await removeLeftovers(job);
     reply = { id, ok: true, engine };
   } catch (e) {
-    reply = { id, ok: false, reason: (e as Error).message, retry: !(e instanceof UserError) };
+    reply = { id, ok: false, reason: failureReason(e), retry: !(e instanceof UserError) };
   }
   port.postMessage(reply);
 });

@@ -3,7 +3,8 @@
 // Each block runs the whole image's tile grid and batches within its window (see predictStrips), so the assembled
 // mask, probabilities and uncertainty are the ones a single machine writes, byte for byte.
 import { existsSync } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm, rmdir, type FileHandle } from 'node:fs/promises';
+import * as path from 'node:path';
 import { openRaster } from '../io/index.ts';
 import { modelInput, segmentRows, writeGeoJsonBeside } from '../inference/batch.ts';
 import type { InferenceModel } from '../inference/inference-model.ts';
@@ -91,4 +92,6 @@ export async function assembleBlocks(job: AssembleJob): Promise<void> {
     await raster.close();
   }
   await rm(job.blockDir, { recursive: true, force: true });
+  // The folder of all blocks goes with the last image that had some (it stays while another's blocks are there).
+  await rmdir(path.dirname(job.blockDir)).catch(() => undefined);
 }

@@ -1,7 +1,7 @@
 // The block path of the queue without Redis: a raster segmented window by window (block jobs) and assembled gives
 // the single-machine streamed outputs byte for byte, also with windows that cut through tile rows and batches.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { segmentFile } from '../../src/inference/batch.ts';
@@ -26,7 +26,6 @@ test('blocks segmented apart and assembled equal the streamed single-machine out
   await segmentFile(model, file, path.join(dir, 'single', 'in.tif'), options);
 
   const blockDir = path.join(dir, 'out', '.segwork-blocks', 'job');
-  mkdirSync(blockDir, { recursive: true });
   const ref: ModelRef = { path: modelDir, digest: 'test' };
   // 130 px blocks: edges fall inside tiles, tile rows and batches of tiles.
   const blocks = planBlocks(width, height, 130).map((window, i) => ({ window, blockFile: path.join(blockDir, `${i}.block`) }));
@@ -37,7 +36,7 @@ test('blocks segmented apart and assembled equal the streamed single-machine out
 
   const names = readdirSync(path.join(dir, 'single')).sort();
   assert.deepEqual(names, ['in.probabilities.tif', 'in.tif', 'in.uncertainty.tif']);
-  assert.deepEqual(readdirSync(path.join(dir, 'out', '.segwork-blocks')), [], 'the blocks are deleted');
+  assert.ok(!existsSync(path.join(dir, 'out', '.segwork-blocks')), 'the blocks are deleted');
   for (const name of names) assert.ok(readFileSync(path.join(dir, 'single', name)).equals(readFileSync(path.join(dir, 'out', name))), `${name} differs`);
   // A retried assemble job, after its outputs were renamed into place and its blocks deleted, is done.
   await assembleBlocks(job);

@@ -70,7 +70,7 @@ function inJob(log: string): boolean {
 test('Redis restarted mid-batch: the batch finishes with every output, or fails saying so, never a false success', async (t) => {
   const redis = await startRedis(t, { persist: true });
   if (!redis) return;
-  const { dir, model, images, expected } = await fixture(t, 6);
+  const { dir, model, images, expected } = await fixture(t, 4);
   const out = path.join(dir, 'queued');
   const following = segwork(['segment', '--queue', redis.url, '--model', model, '--in', images, '--out', out, '--json', ...SLOW]);
   const workers = [startWorker(t, redis.url), startWorker(t, redis.url)];
@@ -83,10 +83,12 @@ test('Redis restarted mid-batch: the batch finishes with every output, or fails 
     // Allowed: a clear failure. Not allowed: an exit 0 with outputs missing (checked below).
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /Redis/);
+    t.diagnostic(`the batch failed after the restart: ${result.stderr.trim()}`);
     return;
   }
   const summary = jsonLines(result.stdout).find((l) => l.type === 'summary');
-  assert.deepEqual([summary.done, summary.failed], [6, 0], workers.map((w) => w.log()).join('\n'));
+  assert.deepEqual([summary.done, summary.failed], [4, 0], workers.map((w) => w.log()).join('\n'));
+  t.diagnostic('the batch resumed after the restart and finished');
   for (const [name, bytes] of expected) {
     assert.ok(existsSync(path.join(out, name)), `${name} reported done but missing`);
     assert.ok(bytes.equals(filesUnder(out).get(name)!), `${name} differs from the single-machine output`);

@@ -53,7 +53,7 @@ export interface WorkerProcess {
 
 /** `segwork worker` as a real process, stopped (SIGKILL) when the test ends if still running. */
 export function startWorker(t: TestContext, url: string, extra: string[] = []): WorkerProcess {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/segwork.js'), 'worker', '--queue', url, '--lock-seconds', '2', ...extra], {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/segwork.js'), 'worker', '--queue', url, '--lock-seconds', '5', ...extra], {
     env: { ...process.env, SEGWORK_BACKEND: 'wasm', SEGWORK_THREADS: '1' },
   });
   let log = '';
