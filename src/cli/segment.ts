@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
 import { intOption, numberOption, parse, required } from './args.ts';
 import type { BatchEvent, BatchSummary } from '../api/types.ts';
-import { EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, type Command } from './command.ts';
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from './command.ts';
 import { ProgressBar, formatSeconds, toJson } from './progress.ts';
 import { forwardBackendUsage } from './backend-option.ts';
 import { parseRefineOptions, refineOptionSpec, refineUsage } from './refine-options.ts';
@@ -79,6 +79,7 @@ ${queueUsage}
       'block-size': { type: 'string' },
     });
     const modelDir = required(values, 'model');
+    if ((values.detach || values['block-size']) && !values.queue) throw new UsageError('--detach and --block-size go with --queue');
     const inputDir = path.resolve(required(values, 'in'));
     const outputDir = path.resolve(required(values, 'out'));
     const tiles = {

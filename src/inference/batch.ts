@@ -64,9 +64,9 @@ export async function segmentSource(model: InferenceModel, source: PixelSource, 
 }
 
 /**
- * Segments one image source with tiles and hands its rows to `sink` top to bottom (only `window`'s, when given). Memory is the tiler's strip,
- * never whole-image float maps, unless a whole-image refinement (CRF, islands) needs them: then the sink gets the
- * whole image as one block of rows.
+ * Segments one image source with tiles and hands its rows to `sink` top to bottom (only `window`'s, when given).
+ * Memory is the tiler's strip, never whole-image float maps, unless a whole-image refinement (CRF, islands) needs
+ * them: then the sink gets the whole image as one block of rows.
  */
 export async function segmentRows(model: InferenceModel, source: PixelSource, options: SegmentOptions, sink: SegmentSink, window?: PixelWindow): Promise<{ uncertaintyScore: number | null }> {
   const { meta } = model;
