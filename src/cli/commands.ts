@@ -15,6 +15,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'eval', summary: 'Score a model on labeled images: per-class IoU, Dice, precision, recall, confusion', load: () => import('./eval.ts').then((m) => m.evalCommand) },
   { name: 'score', summary: 'Compare a folder of predicted masks with a folder of true masks (no model needed)', load: () => import('./score.ts').then((m) => m.scoreCommand) },
   { name: 'segment', summary: 'Segment every image of a folder with a trained model', load: () => import('./segment.ts').then((m) => m.segmentCommand) },
+  { name: 'worker', summary: 'Take segmentation jobs from a Redis queue (segment --queue), on any machine that sees the same paths', load: () => import('./worker.ts').then((m) => m.workerCommand) },
+  { name: 'batch', summary: 'Status or cancel of a batch queued with segment --queue', load: () => import('./batch.ts').then((m) => m.batchCommand) },
   { name: 'explain', summary: 'Grad-CAM heatmap: which parts of an image made the model see a class', load: () => import('./explain.ts').then((m) => m.explainCommand) },
   { name: 'import', summary: 'Add a folder of images (and label masks) to a workspace project', load: () => import('./import.ts').then((m) => m.importCommand) },
   { name: 'export', summary: "Write every image's current labels of a project: PNG or GeoTIFF masks, NIfTI label maps or DICOM SEG", load: () => import('./export.ts').then((m) => m.exportCommand) },

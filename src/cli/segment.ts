@@ -3,10 +3,14 @@ import * as path from 'node:path';
 import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
 import { intOption, numberOption, parse, required } from './args.ts';
 import type { BatchEvent, BatchSummary } from '../api/types.ts';
-import { EXIT_OK, EXIT_PARTIAL, type Command } from './command.ts';
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, UsageError, type Command } from './command.ts';
 import { ProgressBar, formatSeconds, toJson } from './progress.ts';
 import { forwardBackendUsage } from './backend-option.ts';
 import { parseRefineOptions, refineOptionSpec, refineUsage } from './refine-options.ts';
+import { connectQueue, queueUsage } from './queue-option.ts';
+
+/** Default of --block-size (src/queue/large-raster.ts; kept here so --help loads no queue code). */
+const DEFAULT_BLOCK_SIZE = 8192;
 
 export const segmentCommand: Command = {
   usage: `Usage: segwork segment --model MODEL_DIR|MODEL.onnx --in DIR --out DIR [options]
@@ -34,7 +38,15 @@ Options:
 ${refineUsage}
   --workers N        images segmented at once, each in its own thread (default: one per core)
 ${forwardBackendUsage}
-  --json             progress and the summary as JSON lines`,
+  --json             progress and the summary as JSON lines
+
+Many machines (see README, "Many machines"): every machine must see the same paths.
+${queueUsage}
+                     put the files on this queue for \`segwork worker\` processes, follow them with the
+                     usual progress and summary
+  --detach           with --queue: queue the batch, print its id and return (segwork batch status|cancel ID)
+  --block-size N     with --queue: a (Geo)TIFF wider or taller than N pixels is split into N×N block jobs
+                     (default ${DEFAULT_BLOCK_SIZE}); its outputs are the same as on one machine`,
   interrupt: 'Stopping after the files in progress (Ctrl-C again to quit at once)…',
   async run(argv, io) {
     // Loaded when it runs, not with the module: its --help then starts without tfjs (tests/unit/cli/startup.test.ts).
@@ -62,8 +74,12 @@ ${forwardBackendUsage}
       backend: { type: 'string' },
       json: { type: 'boolean' },
       workspace: { type: 'string' },
+      queue: { type: 'string' },
+      detach: { type: 'boolean' },
+      'block-size': { type: 'string' },
     });
     const modelDir = required(values, 'model');
+    if ((values.detach || values['block-size']) && !values.queue) throw new UsageError('--detach and --block-size go with --queue');
     const inputDir = path.resolve(required(values, 'in'));
     const outputDir = path.resolve(required(values, 'out'));
     const tiles = {
@@ -98,7 +114,26 @@ ${forwardBackendUsage}
       },
     };
     let summary: BatchSummary;
-    if (workers > 1) {
+    if (values.queue) {
+      const { redis, address } = await connectQueue(values.queue);
+      try {
+        const [{ enqueueBatch }, { followBatch }] = await Promise.all([import('../queue/enqueue.ts'), import('../queue/follow.ts')]);
+        const record = await enqueueBatch(redis, { ...batch, model: modelDir, blockSize: intOption(values, 'block-size', DEFAULT_BLOCK_SIZE, 256) });
+        const next = `segwork batch status ${record.id} --queue ${values.queue}`;
+        if (values.detach) {
+          io.stdout.write(json ? toJson({ type: 'batch', id: record.id, files: record.files.length, skipped: record.skipped.length }) + '\n' : `${record.id}\n`);
+          if (!json) io.stderr.write(`Queued ${record.files.length} file(s) (${record.skipped.length} already done) as batch ${record.id}; follow it with: ${next}\n`);
+          return EXIT_OK;
+        }
+        summary = await followBatch(redis, address, record.id, { onEvent: batch.onEvent, signal: io.signal });
+        if (io.signal.aborted) {
+          bar.log(`Stopped following; batch ${record.id} goes on on the workers (${next}, or segwork batch cancel ${record.id} --queue ${values.queue}).`);
+          return EXIT_INTERRUPTED;
+        }
+      } finally {
+        redis.disconnect();
+      }
+    } else if (workers > 1) {
       // Fail on a bad model before any worker starts.
       if (/\.onnx$/i.test(modelDir)) await readBareOnnx(modelDir);
       else await readModelMeta(modelDir);

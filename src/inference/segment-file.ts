@@ -39,7 +39,7 @@ export async function segmentFile(model: InferenceModel, file: string, output: s
 export const geoJsonPathFor = (output: string) => output.replace(/\.(png|tif)$/, '.geojson');
 
 /** NAME.geojson from the mask just written: polygons of every class, in the input's CRS when it has one. */
-async function writeGeoJsonBeside(output: string, raster: Raster, classes: { index: number; name: string }[]): Promise<void> {
+export async function writeGeoJsonBeside(output: string, raster: Raster, classes: { index: number; name: string }[]): Promise<void> {
   const mask = await readMask(output);
   await writeClassGeoJson(geoJsonPathFor(output), mask.data, mask.width, mask.height, classes, georeferenceOf(raster));
 }

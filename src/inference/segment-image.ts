@@ -9,7 +9,7 @@ import { argmaxClasses } from './argmax.ts';
 import { normalisedEntropy } from './uncertainty.ts';
 import { needsWholeImage, refinedPredictor, refineImage, type RefineOptions } from './refine.ts';
 import { MemorySink, type SegmentSink } from './segment-sinks.ts';
-import { DEFAULT_TILE_OPTIONS, predictStrips, type PixelSource, type TileOptions } from './tiler.ts';
+import { DEFAULT_TILE_OPTIONS, predictStrips, type PixelSource, type PixelWindow, type TileOptions } from './tiler.ts';
 
 /** What to produce for one image, and how. */
 export interface SegmentOptions {
@@ -49,11 +49,11 @@ export async function segmentSource(model: InferenceModel, source: PixelSource, 
 }
 
 /**
- * Segments one image source with tiles and hands its rows to `sink` top to bottom. Memory is the tiler's strip,
- * never whole-image float maps, unless a whole-image refinement (CRF, islands) needs them: then the sink gets the
- * whole image as one block of rows.
+ * Segments one image source with tiles and hands its rows to `sink` top to bottom (only `window`'s, when given).
+ * Memory is the tiler's strip, never whole-image float maps, unless a whole-image refinement (CRF, islands) needs
+ * them: then the sink gets the whole image as one block of rows.
  */
-export async function segmentRows(model: InferenceModel, source: PixelSource, options: SegmentOptions, sink: SegmentSink): Promise<{ uncertaintyScore: number | null }> {
+export async function segmentRows(model: InferenceModel, source: PixelSource, options: SegmentOptions, sink: SegmentSink, window?: PixelWindow): Promise<{ uncertaintyScore: number | null }> {
   const { meta } = model;
   const refine = options.refine ?? {};
   const numClasses = meta.classes.length;
@@ -73,18 +73,19 @@ export async function segmentRows(model: InferenceModel, source: PixelSource, op
     return scaled;
   };
   const whole = needsWholeImage(refine) ? new Float32Array(width * height * numClasses) : null;
+  if (whole && window) throw new Error('a whole-image refinement (CRF, island removal) cannot run on a window of the image');
   const sizeMultiple = getArchitecture(meta.architecture).sizeMultiple(meta.config);
   const predict = refinedPredictor(model.predict, refine);
   await predictStrips(predict, source, meta.normalisation, sizeMultiple, options.tiles ?? DEFAULT_TILE_OPTIONS, async (y, rows, probs, c) => {
     if (whole) whole.set(probs, y * width * c);
     else await sink.rows(y, rows, argmaxClasses(probs, c), probs, uncertaintyOf(probs));
-  }, undefined, options.signal);
+  }, undefined, options.signal, window);
   if (whole) {
     const image = refine.crf !== undefined ? await source.readWindow(0, 0, width, height) : new Float32Array(0);
     const refined = refineImage(whole, image, width, height, numClasses, meta.normalisation, refine);
     await sink.rows(0, height, refined.mask, refined.probs, uncertaintyOf(refined.probs));
   }
-  return { uncertaintyScore: options.uncertainty ? entropySum / (width * height) : null };
+  return { uncertaintyScore: options.uncertainty ? entropySum / (window ? window.width * window.height : width * height) : null };
 }
 
 /** The dense CRF holds several float maps of the whole image: keep it to images of moderate size. */

@@ -98,10 +98,15 @@ export class FileSink implements SegmentSink {
     }
   }
 
-  async rows(y: number, rows: number, mask: Uint8Array, probs: Float32Array, uncertainty: Uint8Array | null): Promise<void> {
+  rows(y: number, rows: number, mask: Uint8Array, probs: Float32Array, uncertainty: Uint8Array | null): Promise<void> {
+    return this.quantizedRows(y, mask, this.probabilityWriter ? quantizeUint8Pixels(probs, this.numClasses) : null, uncertainty);
+  }
+
+  /** Rows whose probabilities are already quantised (pixel-interleaved uint8): blocks segmented elsewhere (src/queue). */
+  async quantizedRows(y: number, mask: Uint8Array, probabilities: Uint8Array | null, uncertainty: Uint8Array | null): Promise<void> {
     if (this.maskWriter) await this.maskWriter.appendRows(mask);
     else this.maskPixels!.set(mask, y * this.width);
-    if (this.probabilityWriter) await this.probabilityWriter.appendRows(quantizeUint8Pixels(probs, this.numClasses));
+    if (this.probabilityWriter && probabilities) await this.probabilityWriter.appendRows(probabilities);
     if (uncertainty) {
       if (this.uncertaintyWriter) await this.uncertaintyWriter.appendRows(uncertainty);
       else this.uncertaintyPixels?.set(uncertainty, y * this.width);

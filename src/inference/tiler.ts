@@ -87,7 +87,19 @@ export function planTiles(width: number, height: number, options: TileOptions, s
   return { tileW, tileH, xs: tileOrigins(width, tileW, options.overlap), ys: tileOrigins(height, tileH, options.overlap) };
 }
 
-/** Runs the predictor over every tile and hands blended rows to `sink`, top to bottom. */
+/** A rectangle of an image, in pixels. */
+export interface PixelWindow {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Runs the predictor over every tile and hands blended rows to `sink`, top to bottom. With `window`, only the tiles
+ * that reach into it run (in the whole image's tile grid and batches, so its pixels come out bit for bit as in a
+ * whole-image run) and the sink gets the window's rows: absolute `y`, `window.width` pixels per row.
+ */
 export async function predictStrips(
   predict: TilePredictor,
   source: PixelSource,
@@ -97,42 +109,51 @@ export async function predictStrips(
   sink: StripSink,
   onProgress?: ProgressCallback,
   signal?: AbortSignal,
+  window: PixelWindow = { x: 0, y: 0, width: source.width, height: source.height },
 ): Promise<void> {
   const { width, height, bands } = source;
   const { tileW, tileH, xs, ys } = planTiles(width, height, options, sizeMultiple);
   const importance = gaussianImportance(tileH, tileW);
-  const total = xs.length * ys.length;
+  const [left, top, right, bottom] = [window.x, window.y, window.x + window.width, window.y + window.height];
+  const tileRows = ys.filter((ty) => ty < bottom && ty + tileH > top);
+  // Whole batches of the full grid, so each forward pass sees the same tiles as in a whole-image run.
+  const batches: number[][] = [];
+  for (let start = 0; start < xs.length; start += options.batch) {
+    const batchXs = xs.slice(start, start + options.batch);
+    if (batchXs.some((tx) => tx < right && tx + tileW > left)) batches.push(batchXs);
+  }
+  const total = tileRows.length * batches.reduce((n, b) => n + b.length, 0);
+  const rowWidth = window.width;
   let done = 0;
   let numClasses = 0;
   // Rows [base, base + capacity) are held; a tile row never reaches further than tileH below its origin.
   const capacity = tileH + (ys.length > 1 ? ys[1]! - ys[0]! : 0) + 1;
   let acc: Float32Array | null = null;
-  const weight = new Float32Array(capacity * width);
-  let base = 0;
+  const weight = new Float32Array(capacity * rowWidth);
+  let base = top;
 
   const flush = async (upTo: number): Promise<void> => {
-    const rows = Math.min(upTo, height) - base;
+    const rows = Math.min(upTo, bottom) - base;
     if (rows <= 0 || !acc) return;
-    const out = new Float32Array(rows * width * numClasses);
-    for (let i = 0; i < rows * width; i++) {
+    const out = new Float32Array(rows * rowWidth * numClasses);
+    for (let i = 0; i < rows * rowWidth; i++) {
       const w = weight[i]!;
       for (let c = 0; c < numClasses; c++) out[i * numClasses + c] = acc[i * numClasses + c]! / w;
     }
     await sink(base, rows, out, numClasses);
-    acc.copyWithin(0, rows * width * numClasses);
-    acc.fill(0, (capacity - rows) * width * numClasses);
-    weight.copyWithin(0, rows * width);
-    weight.fill(0, (capacity - rows) * width);
+    acc.copyWithin(0, rows * rowWidth * numClasses);
+    acc.fill(0, (capacity - rows) * rowWidth * numClasses);
+    weight.copyWithin(0, rows * rowWidth);
+    weight.fill(0, (capacity - rows) * rowWidth);
     base += rows;
   };
 
-  for (const ty of ys) {
+  for (const ty of tileRows) {
     await flush(ty);
     // Let a cancel (Ctrl-C, a worker message) in between rows of tiles.
     await new Promise((resolve) => setImmediate(resolve));
-    for (let start = 0; start < xs.length; start += options.batch) {
+    for (const batchXs of batches) {
       if (signal?.aborted) throw new CancelledError('segmentation');
-      const batchXs = xs.slice(start, start + options.batch);
       const input = new Float32Array(batchXs.length * tileH * tileW * bands);
       for (let i = 0; i < batchXs.length; i++) {
         await readNormalisedTile(source, batchXs[i]!, ty, tileW, tileH, norm, input.subarray(i * tileH * tileW * bands));
@@ -140,15 +161,20 @@ export async function predictStrips(
       const output = await predict({ data: input, count: batchXs.length, height: tileH, width: tileW, channels: bands });
       const probs = output.data;
       numClasses = output.channels;
-      acc ??= new Float32Array(capacity * width * numClasses);
+      acc ??= new Float32Array(capacity * rowWidth * numClasses);
+      // The tile's rows and columns inside the window (and the image).
+      const y0 = Math.max(0, top - ty);
+      const y1 = Math.min(tileH, bottom - ty, height - ty);
       for (let i = 0; i < batchXs.length; i++) {
         const tx = batchXs[i]!;
+        const x0 = Math.max(0, left - tx);
+        const x1 = Math.min(tileW, right - tx, width - tx);
         const tileOffset = i * tileH * tileW * numClasses;
-        for (let y = 0; y < tileH && ty + y < height; y++) {
+        for (let y = y0; y < y1; y++) {
           const row = ty + y - base;
-          for (let x = 0; x < tileW && tx + x < width; x++) {
+          for (let x = x0; x < x1; x++) {
             const w = importance[y * tileW + x]!;
-            const dst = row * width + tx + x;
+            const dst = row * rowWidth + tx + x - left;
             weight[dst]! += w;
             const src = tileOffset + (y * tileW + x) * numClasses;
             for (let c = 0; c < numClasses; c++) acc[dst * numClasses + c]! += probs[src + c]! * w;
@@ -159,7 +185,7 @@ export async function predictStrips(
       onProgress?.(done, total);
     }
   }
-  await flush(height);
+  await flush(bottom);
 }
 
 /** Reads a tile (clipped to the image; the rest stays 0, i.e. the band mean after normalisation). */

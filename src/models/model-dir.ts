@@ -64,7 +64,7 @@ const MODEL_JSON = 'model.json';
 export const WEIGHTS = 'weights.bin';
 /** The same network as an ONNX graph, for ONNX Runtime and other tools (QGIS Deepness). */
 export const ONNX_FILE = 'model.onnx';
-const META = 'segwork.json';
+export const META = 'segwork.json';
 
 /** SHA-256 of the weights file's bytes: model.onnx records it, so a stale graph is recognised. */
 export function weightsDigest(bytes: Uint8Array): string {
