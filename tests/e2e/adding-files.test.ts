@@ -119,13 +119,13 @@ test('the export menu offers what the core accepts for the file: PNG first for a
   await openAndPaint('plain.tif', size);
   const formats = () => page.getByLabel('Export format').locator('option').allInnerTexts();
   await page.getByLabel('Export format').locator('option').first().waitFor({ state: 'attached' });
-  assert.deepEqual(await formats(), ['PNG mask', 'GeoJSON polygons']);
+  assert.deepEqual(await formats(), ['PNG mask', 'Colour PNG (class colours)', 'GeoJSON polygons']);
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export labels' }).click();
-  assert.match((await download).suggestedFilename(), /^plain\.(labels\.)?png$/);
+  assert.match((await download).suggestedFilename(), /^plain\.labels\.png$/);
 
   await openAndPaint('mapped.tif', size);
   await page.getByLabel('Export format').locator('option', { hasText: 'GeoTIFF mask' }).waitFor({ state: 'attached' });
-  assert.deepEqual(await formats(), ['GeoTIFF mask', 'GeoJSON polygons', 'PNG mask']);
+  assert.deepEqual(await formats(), ['GeoTIFF mask', 'GeoJSON polygons', 'PNG mask', 'Colour PNG (class colours)']);
   assert.deepEqual(errors, []);
 });

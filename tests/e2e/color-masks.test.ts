@@ -70,7 +70,7 @@ test('Add images with a label folder of colour masks, then export a colour PNG o
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export labels' }).click()]);
   const file = path.join(dir, download.suggestedFilename());
   await download.saveAs(file);
-  assert.equal(download.suggestedFilename(), 'b.png');
+  assert.equal(download.suggestedFilename(), 'b.labels.png');
   const back = await readMask(file, { colors: { labelColors: rgb.map(([r, g, b]) => (r! << 16) | (g! << 8) | b!) } });
   assert.deepEqual(Array.from(back.data), expected.get('b.png'));
   assert.deepEqual(errors, []);
