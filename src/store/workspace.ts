@@ -26,12 +26,15 @@ export class Workspace {
   readonly evaluations: EvaluationRepository;
 
   constructor(readonly dir: string, readonly file: string, readonly db: Database.Database) {
-    this.projects = new ProjectRepository(db);
-    this.images = new ImageRepository(db);
-    this.masks = new MaskRepository(db);
-    this.models = new ModelRepository(db);
-    this.runs = new RunRepository(db);
-    this.evaluations = new EvaluationRepository(db);
+    // The repositories' statements fail as InputErrors naming this file (a damaged page, a full disk, a lock held
+    // too long), wherever they run, not only inside transaction().
+    const statements = withStorageErrors(db, file);
+    this.projects = new ProjectRepository(statements);
+    this.images = new ImageRepository(statements);
+    this.masks = new MaskRepository(statements);
+    this.models = new ModelRepository(statements);
+    this.runs = new RunRepository(statements);
+    this.evaluations = new EvaluationRepository(statements);
   }
 
   /**
@@ -75,7 +78,7 @@ export function openWorkspace(dir: string): Workspace {
     migrate(db, file);
   } catch (error) {
     db.close();
-    throw error;
+    throw storageError(file, error);
   }
   const workspace = new Workspace(absoluteDir, file, db);
   workspace.runs.closeOrphans();
@@ -88,6 +91,7 @@ const STORAGE_PROBLEMS: [RegExp, string][] = [
   [/^SQLITE_BUSY/, `another process kept the workspace locked for more than ${BUSY_TIMEOUT_MS / 1000} s, so this change was not saved; try again`],
   [/^SQLITE_IOERR/, 'the disk reported an I/O error, so this change was not saved'],
   [/^SQLITE_READONLY/, 'the workspace cannot be written (read-only file or disk), so this change was not saved'],
+  [/^SQLITE_(CORRUPT|NOTADB)/, 'the workspace file is damaged; restore it from a backup (a copy taken while no Segwork process runs)'],
 ];
 
 export function storageError(file: string, error: unknown): unknown {
@@ -96,13 +100,41 @@ export function storageError(file: string, error: unknown): unknown {
   return problem ? new InputError(file, `${problem} (${error.code}: ${error.message})`) : error;
 }
 
+/** `db` whose prepared statements translate SQLite's storage failures with storageError. */
+function withStorageErrors(db: Database.Database, file: string): Database.Database {
+  const guard = (statement: Database.Statement): Database.Statement =>
+    new Proxy(statement, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          try {
+            const result: unknown = value.apply(target, args);
+            return result === target ? guard(target) : result; // pluck(), raw(), expand() chain
+          } catch (error) {
+            throw storageError(file, error);
+          }
+        };
+      },
+    });
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'prepare') return (sql: string) => guard(target.prepare(sql));
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 function configure(db: Database.Database, file: string): void {
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   let mode: unknown;
   try {
     mode = db.pragma('journal_mode = WAL', { simple: true });
   } catch (error) {
-    // The first read of a file that is not SQLite fails here, with SQLite's "file is not a database".
+    // The first read of a file that is not SQLite fails here, with SQLite's "file is not a database"; a damaged one
+    // with "database disk image is malformed".
+    if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CORRUPT')) throw storageError(file, error);
     throw new InputError(file, `not a Segwork workspace (${(error as Error).message})`);
   }
   if (mode !== 'wal') throw new InputError(file, `cannot switch the workspace to WAL mode (journal mode stays "${String(mode)}")`);
