@@ -116,15 +116,27 @@ print(json.dumps(report))
   assert.ok(compared >= 5, `only ${compared} DICOM files could be compared`);
 });
 
-test('NIfTI: every volume has nibabel\'s scaled voxel values, slice by slice', async (t) => {
+test('NIfTI: every volume has nibabel\'s scaled voxel values, slice by slice, shown radiologically', async (t) => {
   const dir = path.join(sharedData, 'totalsegmentator-ct-mr');
   if (!existsSync(dir)) return t.skip(`no shared data at ${dir}`);
   if (!works(PYTHON, ['-c', 'import nibabel, numpy'])) return t.skip('nibabel is not installed (apt-get install python3-nibabel)');
   const out = tempDir(t);
   for (const name of readdirSync(dir).filter((n) => /\.nii(\.gz)?$/.test(n))) {
     const raw = path.join(out, `${name}.raw`);
-    // Axis-2 slices one after another, i fastest: NumPy's Fortran order of the (i, j, k) array.
-    execFileSync(PYTHON, ['-c', 'import sys, numpy as np, nibabel as nib; np.asarray(nib.load(sys.argv[1]).dataobj, dtype=np.float32).ravel(order="F").tofile(sys.argv[2])', path.join(dir, name), raw]);
+    // Axis-2 slices one after another, i fastest: NumPy's Fortran order of the (i, j, k) array, each in-plane axis
+    // turned as Segwork displays volumes (radiological: columns toward the patient's left, rows toward posterior or
+    // inferior), worked out here from nibabel's affine on its own, so the rule in src/io/orientation.ts is checked too.
+    execFileSync(PYTHON, ['-c', `
+import sys, numpy as np, nibabel as nib
+img = nib.load(sys.argv[1])
+values = np.asarray(img.dataobj, dtype=np.float32)
+for axis in (0, 1):
+    lps = np.array([-img.affine[0, axis], -img.affine[1, axis], img.affine[2, axis]])
+    main = int(np.argmax(np.abs(lps)))
+    if lps[main] != 0 and (lps[main] > 0 if main == 2 else lps[main] < 0):
+        values = np.flip(values, axis)
+values.ravel(order="F").tofile(sys.argv[2])
+`, path.join(dir, name), raw]);
     const bytes = readFileSync(raw);
     assertSameValues(t, name, await segworkValues(path.join(dir, name)), new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4));
   }
