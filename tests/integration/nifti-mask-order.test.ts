@@ -16,6 +16,7 @@ import { openWorkspace, WORKSPACE_FILE } from '../../src/store/workspace.ts';
 import { upgradeMaskOrder } from '../../src/use-cases/mask-order-upgrade.ts';
 import { exportImageLabels } from '../../src/use-cases/label-export.ts';
 import { importImages } from '../../src/use-cases/importing.ts';
+import { createWorkbench } from '../../src/use-cases/workbench.ts';
 import { UserError } from '../../src/api/errors.ts';
 import { UNLABELED } from '../../src/api/types.ts';
 import { sharedData, tempDir } from '../helpers/tmp.ts';
@@ -188,4 +189,16 @@ test('segwork export on an old workspace turns its NIfTI masks first, names the 
   assert.equal(run.stderr.split('\n').filter((l) => l.includes("stay in the file's voxel order")).length, 1, run.stderr);
   assert.match(run.stderr, new RegExp(`${moved.replace(/[.]/g, '\\.')}: its masks stay in the file's voxel order until it can be read`));
   assert.equal(exportMismatches(path.join(out, 'example_ct_sm.labels.nii.gz')), 0);
+});
+
+test('the workbench turns an old workspace\'s NIfTI masks as it starts: the editor gets them on the displayed anatomy', { skip: skipReason ?? false }, async (t) => {
+  const { dir, moved } = await oldWorkspaceIn(t);
+  const wb = await createWorkbench({ workspaceDir: dir });
+  t.after(() => wb.close());
+  assert.deepEqual(wb.workspace.masks.fileOrderImages().map((i) => i.path), [moved], 'only the image whose file is missing waits');
+  const shownSeg = await openNifti(seg);
+  const mask = await wb.getMask(1, 15);
+  const expected = (await shownSeg.readWindow(0, 0, mask.width, mask.height, 15)).map((v) => (v === LIVER ? 1 : 0));
+  assert.deepEqual(new Uint8Array(Buffer.from(mask.data, 'base64')), Uint8Array.from(expected));
+  await assert.rejects(wb.getMask(2, 0), /still in the file's voxel order/);
 });
