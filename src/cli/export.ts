@@ -27,10 +27,11 @@ Images with no label yet are listed and skipped; an image the format cannot hold
   async run(argv, io) {
     // Loaded when it runs, not with the module: its --help then starts without tfjs, the writers or SQLite
     // (tests/unit/cli/startup.test.ts).
-    const [{ checkWritableDir }, { defaultExportFormat, exportImageLabels, exportPath }, { openWorkspace }] = await Promise.all([
+    const [{ checkWritableDir }, { defaultExportFormat, exportImageLabels, exportPath }, { openWorkspace }, { upgradeMaskOrder }] = await Promise.all([
       import('../inference/batch.ts'),
       import('../use-cases/label-export.ts'),
       import('../store/workspace.ts'),
+      import('../use-cases/mask-order-upgrade.ts'),
     ]);
     const { values } = parse(argv, {
       project: { type: 'string' },
@@ -56,6 +57,8 @@ Images with no label yet are listed and skipped; an image the format cannot hold
         return EXIT_FAILURE;
       }
       await checkWritableDir(outDir);
+      // Masks an older Segwork saved in a NIfTI file's voxel order are turned first; one that cannot be is named.
+      await upgradeMaskOrder(ws, (line) => io.stderr.write(`segwork: ${line}\n`));
       const written: string[] = [];
       const unlabeled: string[] = [];
       const failed: { image: string; reason: string }[] = [];

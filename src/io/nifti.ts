@@ -4,7 +4,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import * as nifti from 'nifti-reader-js';
 import { InputError, type Raster, type RasterDType } from './raster.ts';
 import { checkWindow } from './memory-raster.ts';
-import { displayReversals, lpsAxesOfAffine } from './orientation.ts';
+import { displayReversals, lpsAxesOfAffine, reverseInPlane } from './orientation.ts';
 import { writeAtomic } from './write-atomic.ts';
 import { causeText } from './error-text.ts';
 import { getMaxDecodedPixels } from './limits.ts';
@@ -217,12 +217,10 @@ export function affineOf(g: NiftiGeometry): number[][] {
 function inFileOrder(shown: Uint8Array, [nx, ny, nz]: [number, number, number], reversed: [boolean, boolean, boolean] = [false, false, false]): Uint8Array {
   if (!reversed.some(Boolean)) return shown;
   const out = new Uint8Array(shown.length);
+  const plane = nx * ny;
   for (let k = 0; k < nz; k++) {
     const fk = reversed[2] ? nz - 1 - k : k;
-    for (let j = 0; j < ny; j++) {
-      const fj = reversed[1] ? ny - 1 - j : j;
-      for (let i = 0; i < nx; i++) out[(fk * ny + fj) * nx + (reversed[0] ? nx - 1 - i : i)] = shown[(k * ny + j) * nx + i]!;
-    }
+    out.set(reverseInPlane(shown.subarray(k * plane, (k + 1) * plane), nx, ny, reversed[0], reversed[1]), fk * plane);
   }
   return out;
 }

@@ -28,3 +28,17 @@ export function reversedForDisplay(direction: Vec3): boolean {
 export function displayReversals(axes: [Vec3, Vec3, Vec3], sliceAxis: 0 | 1 | 2): [boolean, boolean, boolean] {
   return [0, 1, 2].map((a) => a !== sliceAxis && reversedForDisplay(axes[a]!)) as [boolean, boolean, boolean];
 }
+
+/**
+ * One slice (width × height, row-major) with its columns and/or rows reversed: between file order and display
+ * order, either way (the reversal is its own inverse). Returns the same array when nothing is reversed.
+ */
+export function reverseInPlane(plane: Uint8Array, width: number, height: number, columns: boolean, rows: boolean): Uint8Array {
+  if (!columns && !rows) return plane;
+  const out = new Uint8Array(plane.length);
+  for (let y = 0; y < height; y++) {
+    const from = (rows ? height - 1 - y : y) * width;
+    for (let x = 0; x < width; x++) out[y * width + x] = plane[from + (columns ? width - 1 - x : x)]!;
+  }
+  return out;
+}

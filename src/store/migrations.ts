@@ -156,6 +156,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE projects ADD COLUMN model_id INTEGER REFERENCES models(id) ON DELETE SET NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'NIfTI masks saved before volumes were shown radiologically are marked as stored in the file\'s voxel order',
+    // Until then the reader showed NIfTI slices in file order, so every mask of such an image (painted, or imported
+    // from a label file read the same way) is in that order. Images read since carry displayReversed in their
+    // metadata and are in display order already. The masks are turned by use-cases/mask-order-upgrade.ts, which
+    // needs each file's affine, and the mark is cleared in the same transaction.
+    sql: `
+      ALTER TABLE images ADD COLUMN masks_in_file_order INTEGER NOT NULL DEFAULT 0 CHECK (masks_in_file_order IN (0, 1));
+      UPDATE images SET masks_in_file_order = 1
+      WHERE json_extract(metadata_json, '$.format') = 'nifti' AND json_extract(metadata_json, '$.displayReversed') IS NULL
+        AND EXISTS (SELECT 1 FROM masks m WHERE m.image_id = images.id);
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database.Database): number {

@@ -10,6 +10,7 @@ import { classColorMapping } from '../labels/palette.ts';
 import { UNLABELED } from '../api/types.ts';
 import type { ImageRecord, NewImage } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
+import { ensureDisplayOrder } from './mask-order-upgrade.ts';
 
 export interface ImportOptions extends Omit<MaskOptions, 'numClasses'> {
   labelsDir?: string;
@@ -94,6 +95,9 @@ export async function importImages(ws: Workspace, projectId: number, files: stri
           maskProblem = e;
         }
       }
+      // An image already here with masks an older Segwork saved in file order: turned before they are compared.
+      const known = ws.images.findByPath(projectId, image.path);
+      if (known) await ensureDisplayOrder(ws, known.id);
       // One transaction: a killed import leaves an image with its labels or not at all, so a re-run that finds the
       // image knows its labels are in, and saves a mask again only when its file changed.
       const { record, isNew } = ws.transaction(() => {

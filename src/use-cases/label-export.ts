@@ -11,6 +11,7 @@ import { writeClassGeoJson } from '../io/geojson.ts';
 import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
 import { labelExportFormats } from './export-formats.ts';
+import { ensureDisplayOrder } from './mask-order-upgrade.ts';
 import { LABEL_EXPORT_FORMATS, type LabelExportFormat, type LabelExportPayload } from '../api/service.ts';
 import { UNLABELED } from '../api/types.ts';
 
@@ -50,6 +51,7 @@ export function labelVolumeOf(ws: Workspace, image: ImageRecord): Uint8Array {
  */
 export async function exportImageLabels(ws: Workspace, image: ImageRecord, format: LabelExportFormat, file: string, options: { unlabeledValue?: number } = {}): Promise<void> {
   if (ws.masks.labeledSlices(image.id).length === 0) throw new InputError(image.name, 'has no labels yet');
+  await ensureDisplayOrder(ws, image.id);
   if (path.resolve(file) === path.resolve(image.path)) throw new InputError(file, 'is the image itself: export its labels into another folder');
   if ((format === 'png' || format === 'color-png' || format === 'geotiff' || format === 'geojson') && image.slices > 1) {
     throw new InputError(image.name, `is a volume of ${image.slices} slices: export it as nifti or dicom-seg`);

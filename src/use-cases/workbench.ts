@@ -13,6 +13,7 @@ import { addImages, importUpload } from './importing.ts';
 import { labelExportFormats } from './export-formats.ts';
 import { exportLabelsPayload } from './label-export.ts';
 import { maskPayload, saveMaskPatches } from './masks.ts';
+import { ensureDisplayOrder, upgradeMaskOrder } from './mask-order-upgrade.ts';
 import { nextImageToLabel } from './next-image.ts';
 import { cam, camLayers, evaluate, predict } from './predictions.ts';
 import { recordedEncoders, startPretraining } from './pretraining.ts';
@@ -33,6 +34,13 @@ export type Workbench = SegworkService & { close(): Promise<void>; readonly work
 
 export async function createWorkbench(options: WorkbenchOptions): Promise<Workbench> {
   const ws = openWorkspace(options.workspaceDir);
+  // Masks saved in a NIfTI file's voxel order by an older Segwork are turned before anything shows or trains on them.
+  try {
+    await upgradeMaskOrder(ws, (line) => console.error(line));
+  } catch (error) {
+    ws.close();
+    throw error;
+  }
   if (options.seedSample && ws.projects.list().length === 0) await seedSampleProject(ws);
 
   const listeners = new Set<(event: JobEvent) => void>();
@@ -53,10 +61,10 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     uploadImage: async (projectId, fileName, base64) => importUpload(ws, projectId, fileName, base64),
     listImages: async (query) => ws.images.query(query),
     nextImage: async (projectId, exceptImageId) => nextImageToLabel(ws, projectId, exceptImageId ?? null),
-    displayImage: async (imageId, displayOptions) => displayImages.payload(ws.images.require(imageId), displayOptions),
+    displayImage: async (imageId, displayOptions) => (await ensureDisplayOrder(ws, imageId), displayImages.payload(ws.images.require(imageId), displayOptions)),
 
-    getMask: async (imageId, slice, axis) => maskPayload(ws, imageId, slice, axis),
-    saveMaskPatches: async (imageId, baseRevision, patches, slice, axis) => saveMaskPatches(ws, imageId, baseRevision, patches, slice, axis),
+    getMask: async (imageId, slice, axis) => (await ensureDisplayOrder(ws, imageId), maskPayload(ws, imageId, slice, axis)),
+    saveMaskPatches: async (imageId, baseRevision, patches, slice, axis) => (await ensureDisplayOrder(ws, imageId), saveMaskPatches(ws, imageId, baseRevision, patches, slice, axis)),
     labeledSlices: async (imageId) => ws.masks.labeledSlices(ws.images.require(imageId).id),
     labelExportFormats: async (imageId) => labelExportFormats(ws.images.require(imageId)),
     exportLabels: async (imageId, format) => exportLabelsPayload(ws, ws.images.require(imageId), format),

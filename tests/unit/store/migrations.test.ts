@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -97,29 +97,45 @@ test('a file that is not SQLite is refused, naming the file', (t) => {
   });
 });
 
-test('migration 2 gives a version-1 workspace per-slice masks: existing masks become slice 0, volumes get their slice count', (t) => {
-  const file = path.join(tempDir(t), 'v1.sqlite');
+/** A database at schema `version` holding what `sql` inserts, then brought up to the newest version. */
+function upgradedFrom(t: TestContext, version: number, sql: string): Database.Database {
+  const file = path.join(tempDir(t), `v${version}.sqlite`);
   const db = new Database(file);
   t.after(() => db.close());
-  migrate(db, file, MIGRATIONS.slice(0, 1));
-  db.exec(`
+  migrate(db, file, MIGRATIONS.slice(0, version));
+  db.exec(sql);
+  migrate(db, file, MIGRATIONS);
+  return db;
+}
+
+test('migration 2 gives a version-1 workspace per-slice masks: existing masks become slice 0, volumes get their slice count', (t) => {
+  const db = upgradedFrom(t, 1, `
     INSERT INTO projects (id, name, created_at) VALUES (1, 'p', 'now');
     INSERT INTO images (id, project_id, path, name, content_hash, width, height, channels, modality, metadata_json, added_at)
       VALUES (1, 1, '/a.png', 'a.png', 'h', 2, 2, 1, 'photo', '{"slices":1}', 'now'),
              (2, 1, '/ct.nii.gz', 'ct.nii.gz', 'h', 2, 2, 1, 'CT', '{"slices":30}', 'now');
     INSERT INTO masks (image_id, revision, created_at, data, labeled_fraction) VALUES (1, 1, 'now', x'00', 0.5);
   `);
-  migrate(db, file, MIGRATIONS);
   assert.deepEqual(db.prepare('SELECT id, slices FROM images ORDER BY id').all(), [{ id: 1, slices: 1 }, { id: 2, slices: 30 }]);
   assert.deepEqual(db.prepare('SELECT image_id, slice, revision FROM masks').all(), [{ image_id: 1, slice: 0, revision: 1 }]);
 });
 
 test('migration 4 lets a version-3 workspace remember a project\'s model: none picked at first', (t) => {
-  const file = path.join(tempDir(t), 'v3.sqlite');
-  const db = new Database(file);
-  t.after(() => db.close());
-  migrate(db, file, MIGRATIONS.slice(0, 3));
-  db.exec(`INSERT INTO projects (id, name, created_at) VALUES (1, 'p', 'now');`);
-  migrate(db, file, MIGRATIONS);
+  const db = upgradedFrom(t, 3, `INSERT INTO projects (id, name, created_at) VALUES (1, 'p', 'now');`);
   assert.deepEqual(db.prepare('SELECT id, name, model_id FROM projects').all(), [{ id: 1, name: 'p', model_id: null }]);
+});
+
+test('migration 5 marks the masks of NIfTI images the old reader read as stored in file order, and only those', (t) => {
+  const db = upgradedFrom(t, 4, `
+    INSERT INTO projects (id, name, created_at) VALUES (1, 'p', 'now');
+    INSERT INTO images (id, project_id, path, name, content_hash, width, height, channels, modality, metadata_json, added_at)
+      VALUES (1, 1, '/old.nii.gz', 'old.nii.gz', 'h', 2, 2, 1, 'volume', '{"format":"nifti"}', 'now'),
+             (2, 1, '/unlabeled.nii.gz', 'unlabeled.nii.gz', 'h', 2, 2, 1, 'volume', '{"format":"nifti"}', 'now'),
+             (3, 1, '/new.nii.gz', 'new.nii.gz', 'h', 2, 2, 1, 'volume', '{"format":"nifti","displayReversed":[true,true,false]}', 'now'),
+             (4, 1, '/a.png', 'a.png', 'h', 2, 2, 1, 'photo', '{"format":"png"}', 'now');
+    INSERT INTO masks (image_id, revision, created_at, data, labeled_fraction) VALUES (1, 1, 'now', x'00', 0.5), (3, 1, 'now', x'00', 0.5), (4, 1, 'now', x'00', 0.5);
+  `);
+  assert.deepEqual(db.prepare('SELECT id, masks_in_file_order AS marked FROM images ORDER BY id').all(), [
+    { id: 1, marked: 1 }, { id: 2, marked: 0 }, { id: 3, marked: 0 }, { id: 4, marked: 0 },
+  ]);
 });
