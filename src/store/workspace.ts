@@ -51,8 +51,13 @@ export class Workspace {
 
   close(): void {
     if (!this.db.open) return;
-    this.db.pragma('optimize');
-    this.db.close();
+    try {
+      this.db.pragma('optimize');
+    } catch (error) {
+      throw storageError(this.file, error);
+    } finally {
+      this.db.close(); // closed even when the file turns out damaged, so nothing holds it open
+    }
   }
 }
 
@@ -76,6 +81,7 @@ export function openWorkspace(dir: string): Workspace {
   try {
     configure(db, file);
     migrate(db, file);
+    checkTables(db, file);
   } catch (error) {
     db.close();
     throw storageError(file, error);
@@ -124,6 +130,33 @@ function withStorageErrors(db: Database.Database, file: string): Database.Databa
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+/** Every table with its columns, as `table(column,…)` lines. */
+function tableShapes(db: Database.Database): string[] {
+  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").pluck().all() as string[];
+  return tables.map((t) => `${t}(${(db.prepare(`SELECT name FROM pragma_table_info(?) ORDER BY name`).pluck().all(t) as string[]).join(',')})`);
+}
+
+let expectedShapes: string[] | null = null;
+
+/**
+ * The tables must be those the migrations make: a file whose schema was damaged (or changed by another program)
+ * is refused here by name, instead of failing later with SQLite's "no such table" in the middle of some command.
+ */
+function checkTables(db: Database.Database, file: string): void {
+  if (!expectedShapes) {
+    const fresh = new Database(':memory:');
+    try {
+      migrate(fresh, ':memory:');
+      expectedShapes = tableShapes(fresh);
+    } finally {
+      fresh.close();
+    }
+  }
+  const actual = new Set(tableShapes(db));
+  const missing = expectedShapes.filter((shape) => !actual.has(shape));
+  if (missing.length > 0) throw new InputError(file, `the workspace file is damaged: its tables do not match this version's (${missing.join('; ').slice(0, 200)})`);
 }
 
 function configure(db: Database.Database, file: string): void {

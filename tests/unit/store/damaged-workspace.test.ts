@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { InputError } from '../../../src/io/raster.ts';
 import { openWorkspace, WORKSPACE_FILE } from '../../../src/store/workspace.ts';
 import { tempDir } from './temp-workspace.ts';
@@ -39,3 +40,16 @@ for (const [where, firstPage] of [['at open', 2], ['at the first query that read
     );
   });
 }
+
+test('a workspace whose tables no longer match its schema version is refused at open, naming the missing table', (t) => {
+  const dir = tempDir(t);
+  openWorkspace(dir).close();
+  const db = new Database(path.join(dir, WORKSPACE_FILE));
+  db.exec('DROP TABLE evaluation_images');
+  db.close();
+  assert.throws(() => openWorkspace(dir), (error: unknown) => {
+    assert.ok(error instanceof InputError, `an InputError, not ${String(error)}`);
+    assert.match(error.message, /the workspace file is damaged: its tables do not match this version's \(evaluation_images\(/);
+    return true;
+  });
+});
