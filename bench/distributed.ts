@@ -116,6 +116,10 @@ function linkFolder(dir: string, count: number): { bytesPerImage: number } {
   return { bytesPerImage: Math.round(bytes / count) };
 }
 
+/** The `most` most frequent commands, each per unit of work (per image, per job). */
+const topPer = (commands: Record<string, number>, units: number, most = 10) =>
+  Object.fromEntries(Object.entries(commands).sort((a, b) => b[1] - a[1]).slice(0, most).map(([k, v]) => [k, round(v / units, 2)]));
+
 const bytesUnder = (dir: string) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).reduce((sum, e) => sum + statSync(path.join(e.parentPath, e.name)).size, 0);
 
 async function trainModel(dir: string): Promise<{ dir: string; seconds: number; meanIoU: number }> {
@@ -139,6 +143,7 @@ interface SegmentRun {
   redisCommandsPerImage?: number;
   redisScriptCallsPerImage?: number;
   redisBytesPerImage?: number;
+  topRedisCommandsPerImage?: Record<string, number>;
   outputBytesPerImage: number;
   loadAverage: number;
 }
@@ -163,6 +168,7 @@ async function queued(url: string, stats: Redis, count: number, model: string, i
       mode: `segment --queue, ${count} worker${count > 1 ? 's' : ''}`, workers: count, images: summary.done, seconds: round(run.seconds, 1), imagesPerSecond: round(summary.done / run.seconds),
       jobsPerWorker: workers.map((w) => w.log().match(/^done: /gm)?.length ?? 0),
       redisCommandsPerImage: round(redis.total / summary.done, 1), redisScriptCallsPerImage: round(redis.scripts / summary.done, 1), redisBytesPerImage: Math.round(redis.bytes / summary.done),
+      topRedisCommandsPerImage: topPer(redis.commands, summary.done),
       outputBytesPerImage: Math.round(bytesUnder(output) / summary.done), loadAverage: round(os.loadavg()[0]!),
     };
   } finally {
@@ -202,8 +208,8 @@ async function noopThroughput(url: string, stats: Redis, jobs: number, concurren
   const monitor = monitored ? await stats.monitor() : null;
   monitor?.on('monitor', (_time: string, command: string[], source: string) => {
     const counts = source === 'lua' ? seen.lua : seen.client;
-    const name = command[0]!.toLowerCase();
-    counts[name] = (counts[name] ?? 0) + 1;
+    const verb = command[0]!.toLowerCase();
+    counts[verb] = (counts[verb] ?? 0) + 1;
   });
   await stats.config('RESETSTAT');
   const started = performance.now();
@@ -212,24 +218,27 @@ async function noopThroughput(url: string, stats: Redis, jobs: number, concurren
   await finished;
   const seconds = (performance.now() - started) / 1000;
   const redis = await redisCounts(stats);
-  monitor?.disconnect();
+  if (monitor) {
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the last lines MONITOR sent
+    monitor.disconnect();
+  }
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
   producer.disconnect();
   consumer.disconnect();
-  const perJob = (counts: Record<string, number>) => Object.fromEntries(Object.entries(counts).filter(([k]) => k !== 'info' && k !== 'config').sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / jobs, 2)]));
-  if (monitored) return { jobs, roundTripsPerJob: perJob(seen.client), inScriptsPerJob: perJob(seen.lua) };
-  const top = Object.entries(redis.commands).sort((a, b) => b[1] - a[1]).slice(0, 8);
+  delete seen.client.info;
+  delete seen.client.config;
+  if (monitored) return { jobs, roundTripsPerJob: topPer(seen.client, jobs, Infinity), inScriptsPerJob: topPer(seen.lua, jobs, Infinity) };
   return {
     jobs, concurrency, seconds: round(seconds), jobsPerSecond: Math.round(jobs / seconds), msPerJob: round((seconds * 1000) / jobs, 3), enqueueJobsPerSecond: Math.round((jobs * 1000) / (enqueued - started)),
     redisCommandsPerJob: round(redis.total / jobs, 1), redisScriptCallsPerJob: round(redis.scripts / jobs, 1), redisBytesPerJob: Math.round(redis.bytes / jobs),
-    topCommandsPerJob: Object.fromEntries(top.map(([k, v]) => [k, round(v / jobs, 2)])),
+    topCommandsPerJob: topPer(redis.commands, jobs),
   };
 }
 
 function printTable(runs: SegmentRun[], noop: NoopRun[], operations: Operations): void {
-  const base = runs.find((r) => r.mode.startsWith('segment --queue'))?.imagesPerSecond;
+  const base = runs.find((r) => r.jobsPerWorker && r.workers === 1)?.imagesPerSecond;
   console.log(['mode'.padEnd(32), 'images', 'seconds', 'images/s', '× 1 worker', 'jobs per worker'.padEnd(16), 'Redis cmds/img', 'Redis KB/img', 'load'].join('  '));
   for (const r of runs) {
     console.log([
