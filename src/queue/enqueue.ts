@@ -21,7 +21,7 @@ export interface EnqueueOptions extends Omit<BatchOptions, 'onEvent' | 'signal'>
 }
 
 /** Retries of a job that failed for something other than its input (a dead thread, a lost file system). */
-const JOB_OPTIONS: JobsOptions = {
+export const JOB_OPTIONS: JobsOptions = {
   attempts: 4,
   backoff: { type: 'exponential', delay: 2000 },
   removeOnComplete: { age: KEEP_SECONDS },
