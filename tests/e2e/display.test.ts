@@ -154,6 +154,8 @@ test('GeoTIFF: true colour, NIR false colour and any three bands', { skip: skipR
   await page.mouse.move(at(x, y).x + 15, at(x, y).y, { steps: 5 });
   await page.mouse.up();
   await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
+  // The menu is there from the start and fills in when the core has said which formats fit this file.
+  await page.getByLabel('Export format').locator('option').first().waitFor({ state: 'attached' });
   assert.equal(await page.getByLabel('Export format').inputValue(), 'geotiff', 'a GeoTIFF exports as GeoTIFF first');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export labels' }).click()]);
   const file = path.join(dir, download.suggestedFilename());
