@@ -53,11 +53,11 @@ export class Workspace {
     if (!this.db.open) return;
     try {
       this.db.pragma('optimize');
-    } catch (error) {
-      throw storageError(this.file, error);
-    } finally {
-      this.db.close(); // closed even when the file turns out damaged, so nothing holds it open
+    } catch {
+      // Only the query planner's statistics: a full disk or a damaged file must not stop the close, and whatever
+      // matters about them was reported by the statement that met it.
     }
+    this.db.close();
   }
 }
 
