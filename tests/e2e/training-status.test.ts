@@ -2,30 +2,20 @@
 // never shows an epoch past 2 or a step past N (it showed "Epoch 2, step 2/N" in the first epoch).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumMissing, closeWorkbench, ensureRendererBuilt, labeledDiscProject, openWorkbench, startServe, tempDir, type Served } from './harness.ts';
+import { chromiumMissing, closeWorkbench, discProjectInEditor, type DiscWorkbench } from './harness.ts';
 
 const skipReason = chromiumMissing();
-let dir: string;
-let served: Served;
-let browser: Browser;
-let page: Page;
-let errors: string[];
+let w: DiscWorkbench | undefined;
 
 before(async () => {
   if (skipReason) return;
-  ensureRendererBuilt();
-  dir = tempDir('segwork-e2e-status-');
-  served = await startServe(path.join(dir, 'workspace'));
-  await labeledDiscProject(served, 'Discs', path.join(dir, 'images'), ['a.png', 'b.png'], 64);
-  ({ browser, page, errors } = await openWorkbench(served));
-  await page.getByRole('button', { name: 'Editor' }).click();
+  w = await discProjectInEditor('segwork-e2e-status-', 64);
 });
 
-after(() => closeWorkbench(browser, served, dir));
+after(() => closeWorkbench(w?.browser, w?.served, w?.dir));
 
 test('the training status shows the epoch and step the core reports, out of their totals', { skip: skipReason ?? false, timeout: 240_000 }, async () => {
+  const { page, errors } = w!;
   await page.getByLabel('Architecture').selectOption('unet');
   await page.getByLabel('Epochs').fill('2');
   // Every text the status takes, including those replaced before a poll could see them.
