@@ -13,6 +13,7 @@ import { writeAtomic } from '../io/write-atomic.ts';
 import './index.ts';
 import { exportOnnx } from './onnx/export.ts';
 import { getArchitecture } from './registry.ts';
+import { checkTopology } from './topology-check.ts';
 
 export const MODEL_FORMAT = 'segwork-model';
 export const MODEL_FORMAT_VERSION = 1;
@@ -157,8 +158,17 @@ export function checkMeta(file: string, raw: unknown): ModelMeta {
     fail(`"normalisation" needs "mean" and "std" with ${bands} values each`);
   }
   const config = m.config as Record<string, unknown>;
-  if (config.numClasses !== (m.classes as unknown[]).length) fail(`"config.numClasses" (${config.numClasses}) differs from the ${(m.classes as unknown[]).length} classes`);
-  if (config.inputChannels !== bands) fail(`"config.inputChannels" (${config.inputChannels}) differs from "inputChannels" (${bands})`);
+  // The damaged values themselves stay out of these messages: a deeply nested list would overflow the stack.
+  if (config.numClasses !== (m.classes as unknown[]).length) fail(`"config.numClasses" differs from the ${(m.classes as unknown[]).length} classes`);
+  if (config.inputChannels !== bands) fail(`"config.inputChannels" differs from "inputChannels" (${bands})`);
+  try {
+    // The architecture's own ranges: a damaged depth would otherwise build a network of any size. Defaults stand
+    // in for fields added after the model was saved.
+    const arch = getArchitecture(m.architecture as string);
+    arch.validate({ ...arch.defaults, ...config });
+  } catch (e) {
+    fail(`"config": ${(e as Error).message}`);
+  }
   return m as unknown as ModelMeta;
 }
 
@@ -172,7 +182,8 @@ export async function loadModelDir(dir: string): Promise<LoadedModel> {
   } catch (e) {
     throw new InputError(jsonFile, existsSync(jsonFile) ? `corrupt model topology (${(e as Error).message})` : 'missing');
   }
-  if (!modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) throw new InputError(jsonFile, 'no modelTopology or weightsManifest');
+  if (typeof modelJson !== 'object' || modelJson === null || !modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) throw new InputError(jsonFile, 'no modelTopology or weightsManifest');
+  checkTopology(jsonFile, modelJson.modelTopology);
   let weights: Buffer;
   try {
     weights = await fs.readFile(weightsFile);
@@ -181,8 +192,11 @@ export async function loadModelDir(dir: string): Promise<LoadedModel> {
   }
   const weightSpecs = modelJson.weightsManifest.flatMap((g) => g?.weights ?? []);
   // A damaged manifest would otherwise overflow tfjs's stack or allocate whatever its shapes multiply to.
-  const badSpec = weightSpecs.findIndex((s) => !(Array.isArray(s?.shape) && s.shape.every((d) => Number.isSafeInteger(d) && d >= 0) && typeof s.name === 'string'));
-  if (badSpec >= 0) throw new InputError(jsonFile, `weightsManifest entry ${badSpec} has no name or no shape of whole non-negative numbers`);
+  // Segwork writes float32 weights only, so the byte count below is 4 per value.
+  const badSpec = weightSpecs.findIndex(
+    (s) => !(Array.isArray(s?.shape) && s.shape.every((d) => Number.isSafeInteger(d) && d >= 0) && typeof s.name === 'string' && (s.dtype ?? 'float32') === 'float32'),
+  );
+  if (badSpec >= 0) throw new InputError(jsonFile, `weightsManifest entry ${badSpec} needs a name, a shape of whole non-negative numbers and the float32 type`);
   const expected = weightSpecs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
   if (weights.byteLength !== expected) {
     throw new InputError(weightsFile, `truncated or corrupt: ${weights.byteLength} bytes, the manifest needs ${expected}`);

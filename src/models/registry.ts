@@ -63,10 +63,18 @@ export function resolveConfig(
 
 // ---- small validation helpers shared by the architectures ----
 
+/** A setting's value for an error message: short, and never a walk of whatever a damaged file nests there. */
+function shown(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  if (typeof value === 'string') return value.length > 40 ? `a ${value.length}-character text` : JSON.stringify(value);
+  return String(value);
+}
+
 export function intField(config: Record<string, unknown>, key: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = config[key];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new Error(`model config: "${key}" must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    throw new Error(`model config: "${key}" must be an integer in [${min}, ${max}], got ${shown(v)}`);
   }
   return v;
 }
@@ -74,21 +82,21 @@ export function intField(config: Record<string, unknown>, key: string, min: numb
 export function numberField(config: Record<string, unknown>, key: string, min: number, max: number): number {
   const v = config[key];
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    throw new Error(`model config: "${key}" must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    throw new Error(`model config: "${key}" must be a number in [${min}, ${max}], got ${shown(v)}`);
   }
   return v;
 }
 
 export function boolField(config: Record<string, unknown>, key: string): boolean {
   const v = config[key];
-  if (typeof v !== 'boolean') throw new Error(`model config: "${key}" must be true or false, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'boolean') throw new Error(`model config: "${key}" must be true or false, got ${shown(v)}`);
   return v;
 }
 
 export function choiceField<T extends string>(config: Record<string, unknown>, key: string, choices: readonly T[]): T {
   const v = config[key];
   if (typeof v !== 'string' || !choices.includes(v as T)) {
-    throw new Error(`model config: "${key}" must be one of ${choices.join(', ')}, got ${JSON.stringify(v)}`);
+    throw new Error(`model config: "${key}" must be one of ${choices.join(', ')}, got ${shown(v)}`);
   }
   return v as T;
 }

@@ -11,8 +11,7 @@ import { tempDir } from '../../helpers/tmp.ts';
 
 const SEED = 20261206;
 const PER_FORMAT = Number(process.env.SEGWORK_FUZZ_COUNT ?? 60);
-// Model directories are fuzzed by the bench only: their loader still has open findings (README, Fuzzing).
-const FORMATS: FormatName[] = ['png', 'jpeg', 'tiff', 'dicom', 'dicom-series', 'nifti', 'nifti-gz', 'mask', 'classes', 'workspace'];
+const FORMATS: FormatName[] = ['png', 'jpeg', 'tiff', 'dicom', 'dicom-series', 'nifti', 'nifti-gz', 'mask', 'classes', 'model', 'workspace'];
 
 test(`${PER_FORMAT} mutants per reader format end in an image or a clean error`, { timeout: 600_000 }, async (t) => {
   const dir = tempDir(t, 'segwork-fuzz-');

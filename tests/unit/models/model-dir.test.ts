@@ -62,3 +62,60 @@ test('missing, corrupt and inconsistent model directories fail naming the file a
   writeFileSync(metaFile, JSON.stringify(m));
   await assert.rejects(loadModelDir(dir), /model.json: missing/);
 });
+
+/** Stands for a list nested 100,000 deep, which JSON.parse reads but printing or walking it overflows the stack. */
+const DEEP = 'DEEP-LIST';
+const withDeepLists = (text: string): string => text.replaceAll(`"${DEEP}"`, '['.repeat(100_000) + ']'.repeat(100_000));
+
+async function refused(loading: Promise<unknown>, file: string, expected: RegExp): Promise<void> {
+  const error = await loading.then(() => null, (e: Error) => e);
+  assert.ok(error?.name === 'InputError' && error.message.startsWith(file) && expected.test(error.message), `wanted ${expected.source}, got ${error?.message}`);
+}
+
+// Generated equivalents of the fuzz campaign's model.json and segwork.json findings: each once hung TF.js's graph
+// walk, overflowed the stack or answered in TF.js's own words.
+test('a damaged layer graph or setting is refused by layer and field before TF.js builds it', async (t) => {
+  const dir = await saved(t);
+  const jsonFile = path.join(dir, 'model.json');
+  const original = readFileSync(jsonFile, 'utf8');
+  const damage = async (change: (layers: any[], json: any) => void, expected: RegExp): Promise<void> => {
+    const json = JSON.parse(original);
+    change(json.modelTopology.config.layers, json);
+    writeFileSync(jsonFile, withDeepLists(JSON.stringify(json)));
+    await refused(loadModelDir(dir), jsonFile, expected);
+  };
+  const conv = (layers: any[]) => layers.find((l) => l.class_name === 'Conv2D');
+  await damage((layers) => (layers[3].name = Number.NaN), /layer 3 has no name/);
+  await damage((layers) => (layers[3].name = 2 ** 53), /layer 3 has no name/);
+  await damage((layers) => (layers[2].inbound_nodes[0][0] = []), /must be \[layer, node, tensor\]/);
+  await damage((layers) => (layers[2].inbound_nodes = []), /has no inputs/);
+  await damage((layers) => (layers[2].inbound_nodes[0][0][1] = DEEP), /asks for a node/);
+  await damage((layers) => (layers[1].inbound_nodes[0][0][0] = layers.at(-1).name), /inputs form a loop/);
+  await damage((layers) => (conv(layers).config.padding = 'wame'), /"padding" must be one of valid, same, causal/);
+  await damage((layers) => (conv(layers).config.data_format = -1), /"data_format" must be one of/);
+  await damage((layers) => delete conv(layers).config.filters, /has no "filters" setting/);
+  await damage((layers) => (conv(layers).config.filters = 1e9), /"filters" must be a whole number from 1 to 65536/);
+  await damage((layers) => (conv(layers).config.kernel_initializer.config.mode = []), /kernel_initializer › config: "mode" must be one of fan_in/);
+  await damage((_, json) => (json.weightsManifest[0].weights[0].dtype = {}), /float32/);
+  writeFileSync(jsonFile, 'null');
+  await assert.rejects(loadModelDir(dir), (e: Error) => e.name === 'InputError' && /no modelTopology/.test(e.message));
+});
+
+test('a damaged architecture setting in segwork.json is refused with its valid range', async (t) => {
+  const dir = await saved(t);
+  const metaFile = path.join(dir, 'segwork.json');
+  const original = JSON.parse(readFileSync(metaFile, 'utf8'));
+  for (const [field, value, expected] of [
+    ['depth', 1e308, /"depth" must be an integer in \[1, 6\], got 1e\+308/],
+    ['depth', DEEP, /"depth" must be an integer in \[1, 6\], got a list/],
+    ['dropout', DEEP, /"dropout" must be a number/],
+    ['inputChannels', DEEP, /"config.inputChannels" differs/],
+  ] as const) {
+    writeFileSync(metaFile, withDeepLists(JSON.stringify({ ...original, config: { ...original.config, [field]: value } })));
+    await refused(loadModelDir(dir), metaFile, expected);
+  }
+  // A model saved before a config field existed still loads: the architecture's default stands in.
+  const { upsampling: _dropped, ...older } = original.config;
+  writeFileSync(metaFile, JSON.stringify({ ...original, config: older }));
+  (await loadModelDir(dir)).model.dispose();
+});
