@@ -285,7 +285,8 @@ function ownedSpans(origins: number[], size: number, length: number): [number, n
   });
 }
 
-async function readTile(source: PixelSource, norm: Normalisation, x: number, y: number, tileW: number, tileH: number): Promise<tf.Tensor4D> {
+/** A normalised [1, tileH, tileW, bands] window of the image at (x, y), zero (the band mean) past its edges. */
+export async function readTile(source: PixelSource, norm: Normalisation, x: number, y: number, tileW: number, tileH: number): Promise<tf.Tensor4D> {
   const { bands } = source;
   const w = Math.min(tileW, source.width - x);
   const h = Math.min(tileH, source.height - y);
