@@ -112,6 +112,30 @@ export interface CamStage {
   layer: string;
 }
 
+/** Feature maps of one layer for an image's slice, or with no layer the first convolution's learnt filters. */
+export interface FeaturesRequest {
+  modelId: number;
+  imageId: number;
+  slice?: number;
+  /** A layer name (camLayers' stages name them); absent: the filters. */
+  layer?: string;
+  /** At most this many channels or filters (default 64). */
+  channels?: number;
+}
+
+/** A grid of grayscale cells, one per channel or filter, each scaled to its own range. */
+export interface FeaturesPayload {
+  width: number;
+  height: number;
+  /** base64 of uint8 gray, row-major. */
+  grid: string;
+  layer: string;
+  /** The layer's channels (or filters), of which the grid shows `shown`, in `columns` columns. */
+  channels: number;
+  shown: number;
+  columns: number;
+}
+
 export interface CamPayload {
   width: number;
   height: number;
@@ -232,6 +256,8 @@ export interface SegworkService {
   cam(request: CamRequest): Promise<CamPayload>;
   /** The network's stages CAM offers, in the order they run, and the default layer (the deepest encoder stage's). */
   camLayers(modelId: number): Promise<{ stages: CamStage[]; defaultLayer: string }>;
+  /** What the network sees: a layer's feature maps for the image, or the first convolution's filters. */
+  features(request: FeaturesRequest): Promise<FeaturesPayload>;
   evaluate(modelId: number, projectId: number): Promise<MetricsReport>;
   listRuns(projectId?: number): Promise<RunInfo[]>;
   segmentFolder(modelId: number, inputDir: string, outputDir: string): Promise<{ job: number }>;

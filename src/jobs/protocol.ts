@@ -64,6 +64,26 @@ export interface CamResult {
   layer: string;
 }
 
+export interface FeaturesJobRequest {
+  kind: 'features';
+  modelDir: string;
+  imagePath: string;
+  slice: number;
+  channels: number;
+  /** Absent: the first convolution's filters. */
+  layer?: string;
+}
+
+export interface FeaturesResult {
+  width: number;
+  height: number;
+  grid: Uint8Array;
+  layer: string;
+  channels: number;
+  shown: number;
+  columns: number;
+}
+
 export interface EvaluateRequest {
   kind: 'evaluate';
   modelDir: string;
@@ -92,7 +112,7 @@ export interface PretrainProgress {
   seconds: number;
 }
 
-export type JobRequest = TrainRequest | SegmentRequest | PredictRequest | CamJobRequest | EvaluateRequest | CamLayersRequest | PretrainRequest;
+export type JobRequest = TrainRequest | SegmentRequest | PredictRequest | CamJobRequest | EvaluateRequest | CamLayersRequest | FeaturesJobRequest | PretrainRequest;
 
 export interface JobResults {
   train: { epochs: number; reason: string; bestMeanIoU: number | null; seconds: number };
@@ -101,6 +121,7 @@ export interface JobResults {
   cam: CamResult;
   evaluate: MetricsReport;
   'cam-layers': { stages: CamStage[]; defaultLayer: string };
+  features: FeaturesResult;
   pretrain: { steps: number; seconds: number; firstLoss: number; lastLoss: number; endReason: string };
 }
 

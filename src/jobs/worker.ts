@@ -5,11 +5,12 @@ import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { InputError, toErrorPayload } from '../api/errors.ts';
+import { InputError, toErrorPayload, UserError } from '../api/errors.ts';
 import { chooseEngine, initBackend } from '../compute/backends.ts';
 import { segmentFolder } from '../inference/batch.ts';
 import { modelInput, segmentSource } from '../inference/segment-image.ts';
-import { camStages, computeCam, heatmapToBytes } from '../inference/cam.ts';
+import { camLayerCandidates, camStages, computeCam, heatmapToBytes } from '../inference/cam.ts';
+import { featureMaps, firstLayerFilters } from '../inference/feature-maps.ts';
 import { evaluateImages } from '../inference/evaluate.ts';
 import { openInferenceModel, type InferenceModel } from '../inference/inference-model.ts';
 import { DEFAULT_TILE_OPTIONS } from '../inference/tiler.ts';
@@ -21,7 +22,7 @@ import { splitTrainVal } from '../training/split.ts';
 import { pretrainEncoder } from '../training/pretrain.ts';
 import { readUnlabeledImages } from '../training/unlabeled-images.ts';
 import type { LabeledImage } from '../training/dataset.ts';
-import type { CamJobRequest, CamLayersRequest, CamResult, EvaluateRequest, FromWorker, JobImage, PredictRequest, PredictResult, PretrainRequest, ToWorker, TrainRequest } from './protocol.ts';
+import type { CamJobRequest, CamLayersRequest, CamResult, EvaluateRequest, FeaturesJobRequest, FeaturesResult, FromWorker, JobImage, PredictRequest, PredictResult, PretrainRequest, ToWorker, TrainRequest } from './protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs only as a worker thread');
@@ -141,6 +142,26 @@ async function runCamLayers(request: CamLayersRequest) {
   return { stages: camStages(loaded.model), defaultLayer };
 }
 
+async function runFeatures(request: FeaturesJobRequest): Promise<FeaturesResult> {
+  const loaded = await tfjsModels.get(request.modelDir);
+  if (request.layer === undefined) {
+    const filters = firstLayerFilters(loaded.model, request.channels);
+    return { width: filters.width, height: filters.height, grid: filters.data, layer: filters.layer, channels: filters.filters, shown: filters.cells, columns: filters.columns };
+  }
+  if (!camLayerCandidates(loaded.model).includes(request.layer)) {
+    throw new UserError(`"${request.layer}" is not a spatial layer of this model: choose one of ${camStages(loaded.model).map((s) => s.name).join(', ')}`);
+  }
+  const { meta } = loaded;
+  const raster = await openRaster(request.imagePath);
+  try {
+    const source = modelInput(raster, meta, request.slice);
+    const maps = await featureMaps(loaded.model, source, meta.normalisation, getArchitecture(meta.architecture).sizeMultiple(meta.config), request.layer, request.channels);
+    return { width: maps.width, height: maps.height, grid: maps.data, layer: maps.layer, channels: maps.channels, shown: maps.cells, columns: maps.columns };
+  } finally {
+    await raster.close();
+  }
+}
+
 async function runPretrain(id: number, request: PretrainRequest, backend: string, signal: AbortSignal) {
   const images = await readUnlabeledImages(request.imagePaths);
   // Both corruptions at once: light denoising plus masked cells (context encoder).
@@ -202,6 +223,9 @@ port.on('message', async (message: ToWorker) => {
         break;
       case 'cam-layers':
         value = await runCamLayers(request);
+        break;
+      case 'features':
+        value = await runFeatures(request);
         break;
       case 'pretrain':
         value = await runPretrain(id, request, backend, controller.signal);

@@ -107,6 +107,7 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
     ],
   ],
   camLayers: [['modelId', id]],
+  features: [['request', object({ modelId: id, imageId: id, slice, layer: optional(string), channels: optional(positiveInteger) })]],
   evaluate: [['modelId', id], ['projectId', id]],
   listRuns: [['projectId', optional(id)]],
   segmentFolder: [['modelId', id], ['inputDir', string], ['outputDir', string]],

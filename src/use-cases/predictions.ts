@@ -1,7 +1,7 @@
 // The interactive model requests: a prediction (kept as the image's uncertainty for sorting), class activation maps
 // and evaluation on the project's labels. They share one worker, so a training job never delays them.
 import { UserError } from '../api/errors.ts';
-import type { CamPayload, CamRequest, CamStage, PredictionPayload } from '../api/service.ts';
+import type { CamPayload, CamRequest, CamStage, FeaturesPayload, FeaturesRequest, PredictionPayload } from '../api/service.ts';
 import type { MetricsReport } from '../api/types.ts';
 import { labeledImages } from './labeled-images.ts';
 import { toBase64 } from './payload-bytes.ts';
@@ -42,6 +42,21 @@ export async function cam(ctx: WorkbenchContext, request: CamRequest): Promise<C
 export async function camLayers(ctx: WorkbenchContext, modelId: number): Promise<{ stages: CamStage[]; defaultLayer: string }> {
   const model = ctx.ws.models.require(modelId);
   return ctx.interactiveWorker().call({ kind: 'cam-layers', modelDir: model.directory });
+}
+
+export async function features(ctx: WorkbenchContext, request: FeaturesRequest): Promise<FeaturesPayload> {
+  const model = ctx.ws.models.require(request.modelId);
+  const image = ctx.ws.images.require(request.imageId);
+  const result = await ctx.interactiveWorker().call({
+    kind: 'features',
+    modelDir: model.directory,
+    imagePath: image.path,
+    slice: request.slice ?? 0,
+    channels: request.channels ?? 64,
+    ...(request.layer ? { layer: request.layer } : {}),
+  });
+  const { grid, ...rest } = result;
+  return { ...rest, grid: toBase64(grid) };
 }
 
 /** Evaluates a model on the project's current labels and records the report. */

@@ -15,7 +15,7 @@ import { exportLabelsPayload } from './label-export.ts';
 import { maskPayload, saveMaskPatches } from './masks.ts';
 import { ensureDisplayOrder, upgradeMaskOrder } from './mask-order-upgrade.ts';
 import { nextImageToLabel } from './next-image.ts';
-import { cam, camLayers, evaluate, predict } from './predictions.ts';
+import { cam, camLayers, evaluate, features, predict } from './predictions.ts';
 import { recordedEncoders, startPretraining } from './pretraining.ts';
 import { seedSampleProject } from './sample.ts';
 import { chooseModel, modelChoice } from './model-choice.ts';
@@ -80,6 +80,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     predict: async (modelId, imageId, slice) => predict(ctx, modelId, imageId, slice),
     cam: async (request) => cam(ctx, request),
     camLayers: async (modelId) => camLayers(ctx, modelId),
+    features: async (request) => features(ctx, request),
     evaluate: async (modelId, projectId) => evaluate(ctx, modelId, projectId),
     listRuns: async (projectId) => ws.runs.list(projectId),
 

@@ -231,6 +231,25 @@ test('train a tiny model, see the prediction overlay and the per-class IoU table
   await page.getByRole('button', { name: 'Brush' }).click();
   await page.getByLabel('Overlay', { exact: true }).selectOption('mask');
 
+  // What the network sees: the first layer's filters, then a stage's feature maps, each drawn as the core's grid.
+  await page.getByText('What the network sees').click();
+  await page.getByLabel('Feature layer').locator('option', { hasText: 'bottleneck feature maps' }).waitFor({ state: 'attached' });
+  const gridOnPage = () =>
+    page.getByLabel('Feature grid').evaluate((c: HTMLCanvasElement) => {
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      return { width: c.width, height: c.height, gray: Array.from({ length: c.width * c.height }, (_, i) => data[i * 4]) };
+    });
+  for (const [choice, layer, status] of [['First-layer filters', undefined, /^\d+ of \d+ filters of /], ['bottleneck feature maps', stages.find((s) => s.name === 'bottleneck')!.layer, /^\d+ of \d+ channels of bottom_/]] as const) {
+    await page.getByLabel('Feature layer').selectOption({ label: choice });
+    await page.getByRole('button', { name: 'Show features' }).click();
+    await page.getByLabel('Features status').filter({ hasText: status }).waitFor({ timeout: 60_000 });
+    const expected = await served.call<{ width: number; height: number; grid: string }>('features', { modelId: model.id, imageId: imageB.id, ...(layer ? { layer } : {}) });
+    const shown = await gridOnPage();
+    assert.deepEqual([shown.width, shown.height], [expected.width, expected.height], choice);
+    assert.deepEqual(shown.gray, Array.from(base64ToBytes(expected.grid)), `${choice}: the page draws the core's grid`);
+    assert.ok(new Set(shown.gray).size > 10, `${choice}: the grid is not flat`);
+  }
+
   // Accept the prediction as labels: the stored mask becomes the model's mask, as one undoable stroke.
   const predicted = base64ToBytes(prediction.mask);
   await page.getByRole('button', { name: 'Accept prediction' }).click();

@@ -7,6 +7,7 @@ import { base64ToBytes, bytesToBase64 } from '../../../src/labels/index.ts';
 import type { ApiClient } from '../api-client/index.ts';
 import { BatchState } from './batch.svelte.ts';
 import { EditorState } from './editor.svelte.ts';
+import { FeaturesState } from './features.svelte.ts';
 import { TrainingState } from './training.svelte.ts';
 
 export type Panel = 'browser' | 'editor' | 'metrics' | 'batch';
@@ -45,6 +46,8 @@ export class AppState {
   readonly editor: EditorState;
   readonly training: TrainingState;
   readonly batch: BatchState;
+  /** The features view: filters and feature maps of the editor model. */
+  readonly features: FeaturesState;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly api: ApiClient) {
@@ -64,6 +67,7 @@ export class AppState {
       },
     });
     this.batch = new BatchState(api, error);
+    this.features = new FeaturesState(api);
     api.onConnection((connected) => {
       this.connected = connected;
       // Back online: catch up on whatever changed meanwhile.
@@ -100,6 +104,7 @@ export class AppState {
     this.modelChoice = null;
     this.runs = [];
     this.training.projectChanged();
+    this.features.clear();
     await Promise.all([this.refreshImages(), this.refreshModels(), this.training.refreshEncoders()]);
   }
 
@@ -243,6 +248,27 @@ export class AppState {
     if (!this.models.some((m) => m.id === modelId)) await this.refreshModels();
     await this.editor.overlays.predict(modelId);
     this.predictionBy = this.models.find((m) => m.id === modelId)?.name ?? `model ${modelId}`;
+  }
+
+  /** Fills the features view's layer choice with the editor model's stages. */
+  async loadFeatureStages(): Promise<void> {
+    const model = this.editorModel;
+    if (model) await this.attempt(() => this.features.loadStages(model.id));
+  }
+
+  /** The features view: the editor model's filters, or a stage's feature maps for the open slice. */
+  async showFeatures(): Promise<void> {
+    const model = this.editorModel;
+    if (!model) return this.error('Train a model first: this project has none');
+    if (this.editor.imageId === null) return this.error('Open an image to see its features');
+    if (this.editor.view.axis !== 2) return this.error('Features work on the volume’s own slices: switch the view back to Axial');
+    const imageId = this.editor.imageId;
+    const slice = this.editor.view.slice;
+    await this.attempt(async () => {
+      // The editor model may have changed since the stages were listed; another architecture has other stages.
+      await this.features.loadStages(model.id);
+      await this.features.show(model.id, imageId, slice);
+    });
   }
 
   /** The CAM overlay of the open image by the editor's model. */
