@@ -5,15 +5,13 @@
 // takes all nine back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { MaskPayload } from '../../src/api/service.ts';
-import type { ImageInfo, ProjectInfo } from '../../src/api/types.ts';
-import { ARTIFACTS, REPO_ROOT, chromiumMissing, closeWorkbench, ensureRendererBuilt, imageToScreen, layerPixel, openWorkbench, startServe, tempDir, type Served } from './harness.ts';
+import type { ImageInfo } from '../../src/api/types.ts';
+import { ARTIFACTS, closeWorkbench, ctSeriesMissing, ctSeriesInWorkbench, imageToScreen, layerPixel, type Served } from './harness.ts';
 
-const SERIES = path.resolve(REPO_ROOT, '../shared/data/totalsegmentator-ct-mr/example_ct_dicom');
-const skipReason = chromiumMissing() ?? (existsSync(SERIES) ? null : `${SERIES} is missing (../shared/data not present)`);
+const skipReason = ctSeriesMissing();
 let dir: string;
 let served: Served;
 let browser: Browser;
@@ -23,13 +21,7 @@ let ct: ImageInfo;
 
 before(async () => {
   if (skipReason) return;
-  ensureRendererBuilt();
-  dir = tempDir('segwork-e2e-interpolation-');
-  served = await startServe(path.join(dir, 'workspace'));
-  const project = await served.call<ProjectInfo>('createProject', 'CT', [{ name: 'background', color: '#4caf50' }, { name: 'liver', color: '#e91e63' }]);
-  const { added } = await served.call<{ added: ImageInfo[] }>('addImages', project.id, [SERIES]);
-  ct = added[0]!;
-  ({ browser, page, errors } = await openWorkbench(served));
+  ({ dir, served, browser, page, errors, ct } = await ctSeriesInWorkbench('segwork-e2e-interpolation-'));
 });
 
 after(() => closeWorkbench(browser, served, dir));
