@@ -37,6 +37,30 @@ export interface MaskPatch {
   data: string;
 }
 
+/** One plane of a volume edit: its index along the edit's axis and its labels afterwards. */
+export interface VolumeEditSlice {
+  slice: number;
+  /** base64 of the plane's width*height class indexes (255 unlabeled). */
+  after: string;
+}
+
+/**
+ * Whole planes of a volume to replace at once (interpolation between slices, and other tools that edit several
+ * slices): computed as a preview, applied in one transaction, undone as one step.
+ */
+export interface VolumeEdit {
+  axis: VolumeAxis;
+  /** The image's newest mask revision the edit was computed from: a plane saved after it makes the edit stale. */
+  baseRevision: number;
+  slices: VolumeEditSlice[];
+}
+
+/** An applied volume edit: the newest revision it wrote, and the edit that puts every plane back as it was. */
+export interface AppliedVolumeEdit {
+  revision: number;
+  undo: VolumeEdit;
+}
+
 /** A prediction decoded from its payload: what the worker computes and the renderer draws. */
 export interface DecodedPrediction {
   width: number;
@@ -223,6 +247,16 @@ export interface SegworkService {
   saveMaskPatches(imageId: number, baseRevision: number, patches: MaskPatch[], slice?: number, axis?: VolumeAxis): Promise<{ revision: number; merged: boolean }>;
   /** Slices of a volume that have labeled pixels, ascending. */
   labeledSlices(imageId: number): Promise<number[]>;
+  /**
+   * A preview (nothing is saved) filling the unlabeled planes along `axis` (default 2) between labeled ones, per
+   * class by shape-based interpolation; labeled planes are kept. Fewer than two labeled planes is a UserError.
+   */
+  interpolateSlices(imageId: number, axis?: VolumeAxis): Promise<VolumeEdit>;
+  /**
+   * Saves every plane of a volume edit in one transaction; refused with StaleRevisionError, writing nothing, when
+   * one of the slices it writes was saved after `edit.baseRevision`. Applying the returned `undo` reverts it.
+   */
+  applyVolumeEdit(imageId: number, edit: VolumeEdit): Promise<AppliedVolumeEdit>;
   /**
    * The image's labels as a file to save: 'png' (2D, class index per pixel, 255 unlabeled), 'color-png' (2D, RGBA in
    * the class colours, unlabeled transparent), 'geotiff' (the same as

@@ -64,6 +64,8 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
     ['axis', optional(axis)],
   ],
   labeledSlices: [['imageId', id]],
+  interpolateSlices: [['imageId', id], ['axis', optional(axis)]],
+  applyVolumeEdit: [['imageId', id], ['edit', object({ axis, baseRevision: nonNegativeInteger, slices: array(object({ slice: nonNegativeInteger, after: string })) })]],
   exportLabels: [['imageId', id], ['format', oneOf(LABEL_EXPORT_FORMATS)]],
   labelExportFormats: [['imageId', id]],
   listModels: [['projectId', optional(id)]],

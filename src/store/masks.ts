@@ -151,6 +151,16 @@ export class MaskRepository {
     return { revision: row.revision, width: row.width, height: row.height, data };
   }
 
+  /** A slice's newest revision number, 0 when it has never been labeled. */
+  currentRevision(imageId: number, slice = 0): number {
+    return this.selectCurrentRevision.get(imageId, slice)!;
+  }
+
+  /** The newest revision number among all of an image's slices, 0 when none was ever labeled. */
+  latestRevision(imageId: number): number {
+    return this.selectLatestRevision.get(imageId)!;
+  }
+
   /** Every saved revision of a slice, oldest first. */
   revisions(imageId: number, slice = 0): MaskRevision[] {
     return this.selectRevisions.all(imageId, slice);

@@ -44,32 +44,85 @@ export function maskAlong(ws: Workspace, image: ImageRecord, axis: VolumeAxis, i
  * caller's transaction. Returns the newest revision written.
  */
 export function savePatchesAlong(ws: Workspace, image: ImageRecord, axis: VolumeAxis, index: number, patches: PlanePatch[]): number {
-  const plane = planeAlong(axis, image.width, image.height, image.slices);
-  checkIndex(image, axis, index, plane.count);
-  const changed = new Map<number, Uint8Array>();
-  const maskOf = (k: number) => {
-    let mask = changed.get(k);
+  const changed = new ChangedSlices(ws, image);
+  writePatches(changed, image, axis, index, patches);
+  return changed.save();
+}
+
+/**
+ * Replaces whole planes along `axis` (a volume edit: interpolation, grow from seeds, …), each native slice saved
+ * once however many planes cross it, inside the caller's transaction. Returns the newest revision written.
+ */
+export function savePlanesAlong(ws: Workspace, image: ImageRecord, axis: VolumeAxis, planes: { index: number; data: Uint8Array }[]): number {
+  const { width, height } = planeAlong(axis, image.width, image.height, image.slices);
+  const changed = new ChangedSlices(ws, image);
+  for (const p of planes) writePatches(changed, image, axis, p.index, [{ x: 0, y: 0, width, height, data: p.data }]);
+  return changed.save();
+}
+
+/** Native slices being changed: each read once from the store, then saved once as a new revision. */
+class ChangedSlices {
+  private readonly masks = new Map<number, Uint8Array>();
+
+  constructor(private readonly ws: Workspace, private readonly image: ImageRecord) {}
+
+  of(k: number): Uint8Array {
+    let mask = this.masks.get(k);
     if (!mask) {
-      mask = ws.masks.current(image.id, k)?.data ?? new Uint8Array(image.width * image.height).fill(UNLABELED);
-      changed.set(k, mask);
+      mask = this.ws.masks.current(this.image.id, k)?.data ?? new Uint8Array(this.image.width * this.image.height).fill(UNLABELED);
+      this.masks.set(k, mask);
     }
     return mask;
-  };
+  }
+
+  save(): number {
+    let revision = 0;
+    for (const [k, mask] of this.masks) revision = this.ws.masks.save(this.image.id, mask, this.image.width, this.image.height, { slice: k });
+    return revision;
+  }
+}
+
+function writePatches(changed: ChangedSlices, image: ImageRecord, axis: VolumeAxis, index: number, patches: PlanePatch[]): void {
+  const plane = planeAlong(axis, image.width, image.height, image.slices);
+  checkIndex(image, axis, index, plane.count);
   for (const patch of patches) {
     if (patch.x < 0 || patch.y < 0 || patch.x + patch.width > plane.width || patch.y + patch.height > plane.height || patch.data.length !== patch.width * patch.height) {
       throw new UserError(`${image.name}: a label patch (${patch.x},${patch.y} ${patch.width}×${patch.height}) does not fit the ${plane.width}×${plane.height} plane`);
     }
     for (let r = 0; r < patch.height; r++) {
       const row = patch.y + r;
-      const target = axis === 2 ? maskOf(index) : maskOf(sliceOfRow(plane.height, row));
+      const target = axis === 2 ? changed.of(index) : changed.of(sliceOfRow(plane.height, row));
       const line = patch.data.subarray(r * patch.width, (r + 1) * patch.width);
       if (axis === 2) target.set(line, row * image.width + patch.x);
       else for (let c = 0; c < patch.width; c++) target[nativeOffset(axis, image.width, index, patch.x + c)] = line[c]!;
     }
   }
-  let revision = 0;
-  for (const [k, mask] of changed) revision = ws.masks.save(image.id, mask, image.width, image.height, { slice: k });
-  return revision;
+}
+
+/**
+ * Every plane along `axis` with labels, the others null: index p holds plane p (as maskAlong would give it). Each
+ * labeled native slice is read once.
+ */
+export function labeledPlanesAlong(ws: Workspace, image: ImageRecord, axis: VolumeAxis): { width: number; height: number; planes: (Uint8Array | null)[] } {
+  const plane = planeAlong(axis, image.width, image.height, image.slices);
+  const planes: (Uint8Array | null)[] = new Array(plane.count).fill(null);
+  for (const k of ws.masks.labeledSlices(image.id)) {
+    const mask = ws.masks.current(image.id, k)!.data;
+    if (axis === 2) {
+      planes[k] = mask;
+      continue;
+    }
+    const row = sliceOfRow(plane.height, k);
+    for (let index = 0; index < plane.count; index++) {
+      for (let c = 0; c < plane.width; c++) {
+        const value = mask[nativeOffset(axis, image.width, index, c)]!;
+        if (value === UNLABELED) continue;
+        const target = (planes[index] ??= new Uint8Array(plane.width * plane.height).fill(UNLABELED));
+        target[row * plane.width + c] = value;
+      }
+    }
+  }
+  return { width: plane.width, height: plane.height, planes };
 }
 
 function checkIndex(image: ImageRecord, axis: VolumeAxis, index: number, count: number): void {

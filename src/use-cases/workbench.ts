@@ -15,6 +15,7 @@ import { exportLabelsPayload } from './label-export.ts';
 import { maskPayload, saveMaskPatches } from './masks.ts';
 import { ensureDisplayOrder, upgradeMaskOrder } from './mask-order-upgrade.ts';
 import { nextImageToLabel } from './next-image.ts';
+import { applyVolumeEdit, interpolationPreview } from './volume-edits.ts';
 import { cam, camLayers, evaluate, features, predict } from './predictions.ts';
 import { recordedEncoders, startPretraining } from './pretraining.ts';
 import { seedSampleProject } from './sample.ts';
@@ -66,6 +67,8 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     getMask: async (imageId, slice, axis) => (await ensureDisplayOrder(ws, imageId), maskPayload(ws, imageId, slice, axis)),
     saveMaskPatches: async (imageId, baseRevision, patches, slice, axis) => (await ensureDisplayOrder(ws, imageId), saveMaskPatches(ws, imageId, baseRevision, patches, slice, axis)),
     labeledSlices: async (imageId) => ws.masks.labeledSlices(ws.images.require(imageId).id),
+    interpolateSlices: async (imageId, axis) => (await ensureDisplayOrder(ws, imageId), interpolationPreview(ws, imageId, axis)),
+    applyVolumeEdit: async (imageId, edit) => (await ensureDisplayOrder(ws, imageId), applyVolumeEdit(ws, imageId, edit)),
     labelExportFormats: async (imageId) => labelExportFormats(ws.images.require(imageId)),
     exportLabels: async (imageId, format) => exportLabelsPayload(ws, ws.images.require(imageId), format),
 

@@ -175,7 +175,7 @@ export async function paintRow(page: Page, size: number, y: number, className = 
   await page.mouse.up();
 }
 
-/** RGBA of the n-th Konva layer canvas (0 image, 1 labels, 2 overlay) at a page position. */
+/** RGBA of the n-th Konva layer canvas (0 image, 1 labels, 2 overlay, 3 a tool's preview) at a page position. */
 export async function layerPixel(page: Page, layer: number, at: { x: number; y: number }): Promise<[number, number, number, number]> {
   return page.evaluate(
     ({ layer, at }) => {
@@ -212,4 +212,24 @@ export async function discProjectInEditor(prefix: string, size: number): Promise
   await page.getByRole('button', { name: 'a.png', exact: true }).click();
   await page.getByLabel('Image canvas').waitFor();
   return { dir, served, browser, page, errors, projectId: project.id };
+}
+
+/** The TotalSegmentator CT series (20 axial slices of 512²) in ../shared/data. */
+export const CT_SERIES = path.resolve(REPO_ROOT, '../shared/data/totalsegmentator-ct-mr/example_ct_dicom');
+
+/** Why a test of the CT series must skip here, or null. */
+export function ctSeriesMissing(): string | null {
+  return chromiumMissing() ?? (existsSync(CT_SERIES) ? null : `${CT_SERIES} is missing (../shared/data not present)`);
+}
+
+/** A served workspace whose project "CT" (background, liver) holds the CT series as its one image, in a browser. */
+export async function ctSeriesInWorkbench(prefix: string, options: { acceptDownloads?: boolean } = {}): Promise<{ dir: string; served: Served; browser: Browser; page: Page; errors: string[]; ct: ImageInfo }> {
+  ensureRendererBuilt();
+  const dir = tempDir(prefix);
+  const served = await startServe(path.join(dir, 'workspace'));
+  const project = await served.call<ProjectInfo>('createProject', 'CT', [{ name: 'background', color: '#4caf50' }, { name: 'liver', color: '#e91e63' }]);
+  const { added } = await served.call<{ added: ImageInfo[] }>('addImages', project.id, [CT_SERIES]);
+  if (added.length !== 1) throw new Error(`the CT series should be one image, got ${added.length}`);
+  const { browser, page, errors } = await openWorkbench(served, options);
+  return { dir, served, browser, page, errors, ct: added[0]! };
 }

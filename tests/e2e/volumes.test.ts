@@ -4,17 +4,15 @@
 // it crosses.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
 import type { DisplayImagePayload, MaskPayload } from '../../src/api/service.ts';
-import type { ImageInfo, ProjectInfo } from '../../src/api/types.ts';
+import type { ImageInfo } from '../../src/api/types.ts';
 import { openRaster, readDicomSeg } from '../../src/io/index.ts';
-import { ARTIFACTS, REPO_ROOT, chromiumMissing, closeWorkbench, ensureRendererBuilt, imageToScreen, layerPixel, openWorkbench, startServe, tempDir, type Served } from './harness.ts';
+import { ARTIFACTS, CT_SERIES, closeWorkbench, ctSeriesMissing, ctSeriesInWorkbench, imageToScreen, layerPixel, type Served } from './harness.ts';
 
-const SERIES = path.resolve(REPO_ROOT, '../shared/data/totalsegmentator-ct-mr/example_ct_dicom');
-const skipReason = chromiumMissing() ?? (existsSync(SERIES) ? null : `${SERIES} is missing (../shared/data not present)`);
+const skipReason = ctSeriesMissing();
 let dir: string;
 let served: Served;
 let browser: Browser;
@@ -24,14 +22,7 @@ let ct: ImageInfo;
 
 before(async () => {
   if (skipReason) return;
-  ensureRendererBuilt();
-  dir = tempDir('segwork-e2e-volumes-');
-  served = await startServe(path.join(dir, 'workspace'));
-  const project = await served.call<ProjectInfo>('createProject', 'CT', [{ name: 'background', color: '#4caf50' }, { name: 'liver', color: '#e91e63' }]);
-  const { added } = await served.call<{ added: ImageInfo[] }>('addImages', project.id, [SERIES]);
-  assert.equal(added.length, 1, 'the series is one image');
-  ct = added[0]!;
-  ({ browser, page, errors } = await openWorkbench(served, { acceptDownloads: true }));
+  ({ dir, served, browser, page, errors, ct } = await ctSeriesInWorkbench('segwork-e2e-volumes-', { acceptDownloads: true }));
 });
 
 after(() => closeWorkbench(browser, served, dir));
@@ -86,7 +77,7 @@ test('CT series: slice navigation, per-slice strokes, jump to labeled slices, DI
   assert.equal(download.suggestedFilename(), 'example_ct_dicom.seg.dcm');
   const file = path.join(dir, download.suggestedFilename());
   await download.saveAs(file);
-  const series = await openRaster(SERIES);
+  const series = await openRaster(CT_SERIES);
   const seg = await readDicomSeg(file, series, { classes: [{ index: 1, name: 'liver', color: '#e91e63' }] });
   await series.close();
   const plane = 512 * 512;

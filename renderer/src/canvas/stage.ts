@@ -16,6 +16,9 @@ export class LabelStage {
   private readonly imageLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
   private readonly labelLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
   private readonly overlayLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
+  /** A tool's result before it is accepted: hatched, so it never reads as saved labels. */
+  private readonly previewLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false, opacity: 0.8 });
+  private readonly previewNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly toolLayer = new Konva.Layer({ listening: false });
   private readonly imageNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly overlayNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
@@ -30,8 +33,9 @@ export class LabelStage {
     this.stage = new Konva.Stage({ container, width: container.clientWidth || 800, height: container.clientHeight || 600 });
     this.imageLayer.add(this.imageNode);
     this.overlayLayer.add(this.overlayNode);
+    this.previewLayer.add(this.previewNode);
     this.toolLayer.add(this.polygonNode, this.cursorNode);
-    this.stage.add(this.imageLayer, this.labelLayer, this.overlayLayer, this.toolLayer);
+    this.stage.add(this.imageLayer, this.labelLayer, this.overlayLayer, this.previewLayer, this.toolLayer);
   }
 
   get scale(): number {
@@ -62,6 +66,7 @@ export class LabelStage {
     this.labelLayer.destroyChildren();
     this.labelTiles = [];
     this.overlayNode.visible(false);
+    this.previewNode.visible(false);
     this.polygonNode.points([]);
     this.stage.batchDraw();
   }
@@ -122,6 +127,21 @@ export class LabelStage {
     this.overlayNode.visible(true);
     this.overlayLayer.opacity(opacity);
     this.overlayLayer.batchDraw();
+  }
+
+  /** Shows a previewed plane of labels in the class colours, on diagonal stripes, or none. */
+  setPreview(values: Uint8Array | null, width: number, lut: Uint32Array): void {
+    this.previewNode.visible(values !== null);
+    if (values) {
+      const height = values.length / width;
+      const canvas = document.createElement('canvas');
+      canvas.width = width;
+      canvas.height = height;
+      const hatched = values.map((v, i) => ((i % width) + Math.floor(i / width)) % 6 < 3 ? v : 255);
+      putIndexed(canvas.getContext('2d')!, hatched, width, { x: 0, y: 0, width, height }, lut);
+      this.previewNode.image(canvas);
+    }
+    this.previewLayer.batchDraw();
   }
 
   setPolygon(points: readonly Point[]): void {

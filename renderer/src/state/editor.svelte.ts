@@ -13,6 +13,7 @@ import { classLut } from '../canvas/colors.ts';
 import { DisplayState } from './display.svelte.ts';
 import { OverlayState, type ViewKey } from './overlays.svelte.ts';
 import { planesAlong, VolumeView, type VolumeDims } from './volume-view.svelte.ts';
+import { VolumeEditState } from './volume-edits.svelte.ts';
 
 /** Autosave waits this long for more strokes before sending, well inside the one-second promise. */
 const SAVE_DELAY_MS = 150;
@@ -36,6 +37,8 @@ export class EditorState {
   readonly display: DisplayState;
   /** Prediction, CAM and the probabilities under the pointer. */
   readonly overlays: OverlayState;
+  /** Previews and edits spanning many slices of the open volume (interpolation), with their one-step undo. */
+  readonly volumeEdits: VolumeEditState;
 
   map: LabelMap | null = null;
   /** The slice and axis `map` belongs to: pending patches are saved to them even after the view moves on. */
@@ -57,6 +60,15 @@ export class EditorState {
       lut: () => this.lut,
       view: () => this.viewKey(),
       polygonBounds: () => this.polygonBounds(),
+    });
+    this.volumeEdits = new VolumeEditState(api, {
+      view: () => (this.imageId !== null && this.view.volume ? { imageId: this.imageId, axis: this.view.axis, slice: this.view.slice } : null),
+      flush: () => this.flush(),
+      showPreview: (values) => this.stage?.setPreview(values, this.map?.width ?? 1, this.lut),
+      reload: async () => {
+        if (this.imageId !== null) await this.load(this.imageId, this.view.slice, this.view.volume, this.view.axis);
+      },
+      error: onError,
     });
   }
 
@@ -108,6 +120,8 @@ export class EditorState {
       this.stage?.setImage(image);
       this.stage?.setLabels(this.map, this.lut);
       this.overlays.show();
+      if (!sameImage) this.volumeEdits.forgetUndo();
+      this.volumeEdits.show();
       if (!sameImage || axis !== previousAxis) this.stage?.fit();
       this.updateUndo();
       this.version++;
@@ -131,6 +145,8 @@ export class EditorState {
       this.map = null;
       this.editor = null;
       this.view.reset();
+      this.volumeEdits.discard();
+      this.volumeEdits.forgetUndo();
       this.overlays.clear();
       this.display.reset();
       this.stage?.clear();
@@ -282,6 +298,7 @@ export class EditorState {
   }
 
   private queueSave(rect: Rect): void {
+    this.volumeEdits.forgetUndo();
     this.pending.push(rect);
     this.saveState = 'unsaved';
     this.version++;
