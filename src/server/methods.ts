@@ -63,6 +63,7 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
     ['slice', slice],
     ['axis', optional(axis)],
   ],
+  intensityPlane: [['imageId', id], ['options', optional(object({ band: optional(nonNegativeInteger), slice, axis: optional(axis) }))]],
   labeledSlices: [['imageId', id]],
   exportLabels: [['imageId', id], ['format', oneOf(LABEL_EXPORT_FORMATS)]],
   labelExportFormats: [['imageId', id]],
