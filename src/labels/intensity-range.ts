@@ -38,7 +38,7 @@ export function inRange(value: number, range: IntensityRange): boolean {
 }
 
 /** 1 where the plane's value lies inside the range, else 0: the brush's and the fill's "paintable" mask. */
-export function paintableMask(values: ArrayLike<number>, range: IntensityRange, out = new Uint8Array(values.length)): Uint8Array {
+export function paintableMask(values: ArrayLike<number>, range: IntensityRange, out: Uint8Array = new Uint8Array(values.length)): Uint8Array {
   const { min, max } = range;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];

@@ -3,6 +3,14 @@
 import Konva from 'konva';
 import { intersect, type LabelMap, type Point, type Rect } from '../../../src/labels/index.ts';
 
+/** Threshold preview colours by paintable value: 0 clear, 1 a semi-transparent cyan no class palette starts with. */
+const THRESHOLD_TINT = (() => {
+  const lut = new Uint32Array(256);
+  // ABGR in little-endian memory: alpha 0x66 (40 %), blue 0xff, green 0xe5, red 0x00.
+  lut[1] = 0x66ffe500;
+  return lut;
+})();
+
 /** Side of a label tile in image pixels. */
 const TILE = 512;
 
@@ -17,6 +25,10 @@ export class LabelStage {
   private readonly labelLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
   private readonly overlayLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
   private readonly toolLayer = new Konva.Layer({ listening: false });
+  /** Threshold painting's live preview: the in-range pixels, tinted over everything else. */
+  private readonly thresholdLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
+  private readonly thresholdNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
+  private thresholdCanvas: HTMLCanvasElement | null = null;
   private readonly imageNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly overlayNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly polygonNode = new Konva.Line({ points: [], stroke: '#ffeb3b', strokeWidth: 1, dash: [4, 3], closed: false });
@@ -31,7 +43,8 @@ export class LabelStage {
     this.imageLayer.add(this.imageNode);
     this.overlayLayer.add(this.overlayNode);
     this.toolLayer.add(this.polygonNode, this.cursorNode);
-    this.stage.add(this.imageLayer, this.labelLayer, this.overlayLayer, this.toolLayer);
+    this.thresholdLayer.add(this.thresholdNode);
+    this.stage.add(this.imageLayer, this.labelLayer, this.overlayLayer, this.toolLayer, this.thresholdLayer);
   }
 
   get scale(): number {
@@ -62,6 +75,7 @@ export class LabelStage {
     this.labelLayer.destroyChildren();
     this.labelTiles = [];
     this.overlayNode.visible(false);
+    this.thresholdNode.visible(false);
     this.polygonNode.points([]);
     this.stage.batchDraw();
   }
@@ -122,6 +136,25 @@ export class LabelStage {
     this.overlayNode.visible(true);
     this.overlayLayer.opacity(opacity);
     this.overlayLayer.batchDraw();
+  }
+
+  /** Tints the pixels where `paintable` is 1 (threshold painting's preview), or shows no tint. */
+  setThresholdPreview(paintable: Uint8Array | null, width: number): void {
+    if (!paintable) {
+      this.thresholdNode.visible(false);
+      this.thresholdLayer.batchDraw();
+      return;
+    }
+    const height = paintable.length / width;
+    if (!this.thresholdCanvas || this.thresholdCanvas.width !== width || this.thresholdCanvas.height !== height) {
+      this.thresholdCanvas = document.createElement('canvas');
+      this.thresholdCanvas.width = width;
+      this.thresholdCanvas.height = height;
+      this.thresholdNode.image(this.thresholdCanvas);
+    }
+    putIndexed(this.thresholdCanvas.getContext('2d')!, paintable, width, { x: 0, y: 0, width, height }, THRESHOLD_TINT);
+    this.thresholdNode.visible(true);
+    this.thresholdLayer.batchDraw();
   }
 
   setPolygon(points: readonly Point[]): void {

@@ -12,6 +12,7 @@ import type { LabelStage } from '../canvas/stage.ts';
 import { classLut } from '../canvas/colors.ts';
 import { DisplayState } from './display.svelte.ts';
 import { OverlayState, type ViewKey } from './overlays.svelte.ts';
+import { ThresholdState } from './threshold.svelte.ts';
 import { planesAlong, VolumeView, type VolumeDims } from './volume-view.svelte.ts';
 
 /** Autosave waits this long for more strokes before sending, well inside the one-second promise. */
@@ -36,6 +37,8 @@ export class EditorState {
   readonly display: DisplayState;
   /** Prediction, CAM and the probabilities under the pointer. */
   readonly overlays: OverlayState;
+  /** Threshold painting: the range the brush and the fill obey, and its live preview. */
+  readonly threshold: ThresholdState;
 
   map: LabelMap | null = null;
   /** The slice and axis `map` belongs to: pending patches are saved to them even after the view moves on. */
@@ -58,6 +61,7 @@ export class EditorState {
       view: () => this.viewKey(),
       polygonBounds: () => this.polygonBounds(),
     });
+    this.threshold = new ThresholdState(api, { stage: () => this.stage, view: () => this.viewKey() });
   }
 
   attach(stage: LabelStage | null): void {
@@ -108,6 +112,7 @@ export class EditorState {
       this.stage?.setImage(image);
       this.stage?.setLabels(this.map, this.lut);
       this.overlays.show();
+      this.showThreshold();
       if (!sameImage || axis !== previousAxis) this.stage?.fit();
       this.updateUndo();
       this.version++;
@@ -153,6 +158,7 @@ export class EditorState {
   pointerDown(p: Point): void {
     if (!this.editor || this.loading) return;
     this.syncEditorSettings();
+    if (!this.applyThreshold(this.editor)) return;
     this.editor.pointerDown(p);
     this.afterTool();
   }
@@ -197,6 +203,25 @@ export class EditorState {
     const region = this.editor.state === 'polygon' && points.length >= 3 ? [...points] : undefined;
     this.editor.acceptPrediction(prediction.mask, region);
     this.afterTool();
+  }
+
+  /** Redraws the threshold tint for the plane shown now (after a load, or a change of range or band). */
+  showThreshold(): void {
+    this.threshold.show().catch((e: unknown) => this.onError(e instanceof Error ? e.message : String(e)));
+  }
+
+  /**
+   * Hands the threshold mask to the brush and the fill; an empty range (min > max) is refused with one message
+   * before anything is painted or marked, so the undo history stays as it was.
+   */
+  private applyThreshold(editor: LabelEditor): boolean {
+    try {
+      editor.paintable = this.tool === 'brush' || this.tool === 'fill' ? this.threshold.forStroke() : undefined;
+      return true;
+    } catch (e) {
+      this.onError(e instanceof Error ? e.message : String(e));
+      return false;
+    }
   }
 
   /** What is shown now: results computed for it may be laid over it only while it still is. */
