@@ -138,8 +138,11 @@ export class LabelStage {
     this.overlayLayer.batchDraw();
   }
 
-  /** Tints the pixels where `paintable` is 1 (threshold painting's preview), or shows no tint. */
-  setThresholdPreview(paintable: Uint8Array | null, width: number): void {
+  /**
+   * Tints the pixels where `paintable` is 1 (threshold painting's preview), or shows no tint. With `step` > 1 each
+   * value covers step × step image pixels (a large plane's tint is sampled).
+   */
+  setThresholdPreview(paintable: Uint8Array | null, width: number, step = 1): void {
     if (!paintable) {
       this.thresholdNode.visible(false);
       this.thresholdLayer.batchDraw();
@@ -153,6 +156,7 @@ export class LabelStage {
       this.thresholdNode.image(this.thresholdCanvas);
     }
     putIndexed(this.thresholdCanvas.getContext('2d')!, paintable, width, { x: 0, y: 0, width, height }, THRESHOLD_TINT);
+    this.thresholdNode.scale({ x: step, y: step });
     this.thresholdNode.visible(true);
     this.thresholdLayer.batchDraw();
   }

@@ -2,11 +2,17 @@
 // (intensityPlane: Hounsfield units, not the windowed display image), and the "paintable" mask the brush and the
 // fill obey, shown as a live tint. The range rule itself is src/labels/intensity-range.ts.
 import type { VolumeAxis } from '../../../src/api/types.ts';
-import { base64ToBytes, checkedRange, HU_PRESETS, paintableMask, type HuPreset } from '../../../src/labels/index.ts';
+import { base64ToBytes, checkedRange, HU_PRESETS, inRange, paintableMask, type HuPreset, type IntensityRange } from '../../../src/labels/index.ts';
 import type { ApiClient } from '../api-client/index.ts';
 import type { LabelStage } from '../canvas/stage.ts';
 
 export const PRESET_NAMES = Object.keys(HU_PRESETS) as HuPreset[];
+
+/**
+ * Longest side of the tint: a larger plane is tinted from every k-th pixel, since the tint is only seen, so a 4096²
+ * band follows the range as fast as a 2048² one. The mask the brush and the fill obey is always exact.
+ */
+const TINT_MAX_SIDE = 2048;
 
 interface PlaneKey {
   imageId: number | null;
@@ -18,6 +24,7 @@ interface Plane {
   key: string;
   values: Float32Array;
   width: number;
+  height: number;
 }
 
 export class ThresholdState {
@@ -31,8 +38,9 @@ export class ThresholdState {
   readonly preset = $derived<HuPreset | 'custom'>(PRESET_NAMES.find((n) => HU_PRESETS[n].min === this.min && HU_PRESETS[n].max === this.max) ?? 'custom');
   readonly valid = $derived(Number.isFinite(this.min) && Number.isFinite(this.max) && this.min <= this.max);
 
-  /** 1 where the open plane is inside the range; null while off, loading, or the range is empty. */
-  paintable: Uint8Array | null = null;
+  /** 1 where the open plane is inside `paintableFor`'s range; made for the first stroke after a change. */
+  private paintable: Uint8Array | null = null;
+  private paintableFor = '';
   private plane: Plane | null = null;
   private loading: Promise<void> | null = null;
   private loadingKey = '';
@@ -63,29 +71,31 @@ export class ThresholdState {
    */
   forStroke(): Uint8Array | undefined {
     if (!this.on) return undefined;
-    checkedRange(this.min, this.max);
-    if (!this.paintable) throw new Error('Threshold painting: the image intensities are still loading; try again in a moment');
+    const range = checkedRange(this.min, this.max);
+    if (!this.plane) throw new Error('Threshold painting: the image intensities are still loading; try again in a moment');
+    return this.paintableMask(this.plane, range);
+  }
+
+  private paintableMask(plane: Plane, range: IntensityRange): Uint8Array {
+    const key = `${plane.key}:${range.min}:${range.max}`;
+    if (this.paintable && this.paintableFor === key) return this.paintable;
+    // Reuses the buffer: a 4096² band is 16 MB.
+    this.paintable = paintableMask(plane.values, range, this.paintable?.length === plane.values.length ? this.paintable : undefined);
+    this.paintableFor = key;
     return this.paintable;
   }
 
   /** Reads the shown plane's values when the view or band changed, then recomputes the mask and its tint. */
   async show(): Promise<void> {
     const stage = this.hooks.stage();
-    if (!this.on) {
-      this.paintable = null;
-      stage?.setThresholdPreview(null, 0);
-      return;
-    }
+    if (!this.on) return stage?.setThresholdPreview(null, 0);
     await this.ensurePlane();
     const plane = this.plane;
-    if (!plane || !this.valid) {
-      this.paintable = null;
-      stage?.setThresholdPreview(null, 0);
-      return;
-    }
-    // Reuses the buffer: a 4096² band recomputes in place while the range is dragged.
-    this.paintable = paintableMask(plane.values, { min: this.min, max: this.max }, this.paintable?.length === plane.values.length ? this.paintable : undefined);
-    stage?.setThresholdPreview(this.paintable, plane.width);
+    if (!plane || !this.valid) return stage?.setThresholdPreview(null, 0);
+    const range = { min: this.min, max: this.max };
+    const step = Math.ceil(Math.max(plane.width, plane.height) / TINT_MAX_SIDE);
+    if (step === 1) stage?.setThresholdPreview(this.paintableMask(plane, range), plane.width);
+    else stage?.setThresholdPreview(sampledMask(plane, range, step), Math.ceil(plane.width / step), step);
   }
 
   private async ensurePlane(): Promise<void> {
@@ -100,8 +110,7 @@ export class ThresholdState {
       // The newest request wins: a plane for a view left meanwhile is dropped.
       if (this.loadingKey !== key) return;
       const bytes = base64ToBytes(reply.data);
-      this.plane = { key, values: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), width: reply.width };
-      this.paintable = null;
+      this.plane = { key, values: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), width: reply.width, height: reply.height };
       this.span = { min: reply.min, max: reply.max };
       const fit = this.fit;
       if (fit?.imageId === view.imageId && reply.min !== null && reply.max !== null) {
@@ -115,4 +124,16 @@ export class ThresholdState {
       if (this.loadingKey === key) this.loading = null;
     }
   }
+}
+
+/** The range's mask on every `step`-th pixel of every `step`-th row: the tint of a plane too large to tint whole. */
+function sampledMask(plane: Plane, range: IntensityRange, step: number): Uint8Array {
+  const width = Math.ceil(plane.width / step);
+  const height = Math.ceil(plane.height / step);
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * step * plane.width;
+    for (let x = 0; x < width; x++) out[y * width + x] = inRange(plane.values[row + x * step]!, range) ? 1 : 0;
+  }
+  return out;
 }
