@@ -125,14 +125,7 @@ export class LabelStage {
       this.overlayLayer.batchDraw();
       return;
     }
-    const height = values.length / width;
-    if (!this.overlayCanvas || this.overlayCanvas.width !== width || this.overlayCanvas.height !== height) {
-      this.overlayCanvas = document.createElement('canvas');
-      this.overlayCanvas.width = width;
-      this.overlayCanvas.height = height;
-      this.overlayNode.image(this.overlayCanvas);
-    }
-    putIndexed(this.overlayCanvas.getContext('2d')!, values, width, { x: 0, y: 0, width, height }, lut);
+    this.overlayCanvas = drawPlane(this.overlayCanvas, this.overlayNode, values, width, lut);
     this.overlayNode.visible(true);
     this.overlayLayer.opacity(opacity);
     this.overlayLayer.batchDraw();
@@ -148,14 +141,7 @@ export class LabelStage {
       this.thresholdLayer.batchDraw();
       return;
     }
-    const height = paintable.length / width;
-    if (!this.thresholdCanvas || this.thresholdCanvas.width !== width || this.thresholdCanvas.height !== height) {
-      this.thresholdCanvas = document.createElement('canvas');
-      this.thresholdCanvas.width = width;
-      this.thresholdCanvas.height = height;
-      this.thresholdNode.image(this.thresholdCanvas);
-    }
-    putIndexed(this.thresholdCanvas.getContext('2d')!, paintable, width, { x: 0, y: 0, width, height }, THRESHOLD_TINT);
+    this.thresholdCanvas = drawPlane(this.thresholdCanvas, this.thresholdNode, paintable, width, THRESHOLD_TINT);
     this.thresholdNode.scale({ x: step, y: step });
     this.thresholdNode.visible(true);
     this.thresholdLayer.batchDraw();
@@ -217,6 +203,19 @@ export class LabelStage {
     this.cursorNode.strokeWidth(1 / this.scale);
     this.stage.batchDraw();
   }
+}
+
+/** Draws a whole byte raster through a lookup into `canvas`, or into a new canvas shown by `node` when the size changed. */
+function drawPlane(canvas: HTMLCanvasElement | null, node: Konva.Image, values: Uint8Array, width: number, lut: Uint32Array): HTMLCanvasElement {
+  const height = values.length / width;
+  if (!canvas || canvas.width !== width || canvas.height !== height) {
+    canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+    node.image(canvas);
+  }
+  putIndexed(canvas.getContext('2d')!, values, width, { x: 0, y: 0, width, height }, lut);
+  return canvas;
 }
 
 /** Writes lut[values[i]] for a rectangle of a byte raster into a 2D context whose origin is at (originX, originY). */
