@@ -198,6 +198,7 @@ test('CT: the bone preset paints only bone, the fill one bone region, the tint f
   await page.keyboard.press('ArrowUp');
   await page.getByLabel('Slice number').filter({ hasText: '12 / 20' }).waitFor();
   await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
+  await page.getByLabel('Threshold plane values').waitFor(); // this slice's values are read: strokes use them
   await page.keyboard.press('f');
   const next = await rawPlane(ct, 11);
   const { region, seed } = largestRegion(next, width, height, bone);

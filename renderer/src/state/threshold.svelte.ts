@@ -32,6 +32,8 @@ export class ThresholdState {
   min = $state<number>(HU_PRESETS.bone.min);
   max = $state<number>(HU_PRESETS.bone.max);
   band = $state(0);
+  /** The shown plane's values are being read from the core: strokes wait for them. */
+  reading = $state(false);
   /** The open plane's smallest and largest value in the band, once read. */
   span = $state<{ min: number | null; max: number | null } | null>(null);
   /** The preset whose range is set now, else 'custom'. */
@@ -72,7 +74,10 @@ export class ThresholdState {
   forStroke(): Uint8Array | undefined {
     if (!this.on) return undefined;
     const range = checkedRange(this.min, this.max);
-    if (!this.plane) throw new Error('Threshold painting: the image intensities are still loading; try again in a moment');
+    // Never the plane of the slice or band shown before: its values would decide where this stroke paints.
+    if (!this.plane || this.plane.key !== this.viewKey()) {
+      throw new Error("Threshold painting: this plane's values are still being read; paint again in a moment");
+    }
     return this.paintableMask(this.plane, range);
   }
 
@@ -98,10 +103,15 @@ export class ThresholdState {
     else stage?.setThresholdPreview(sampledMask(plane, range, step), Math.ceil(plane.width / step), step);
   }
 
+  private viewKey(): string {
+    const view = this.hooks.view();
+    return `${view.imageId}:${view.slice}:${view.axis}:${this.band}`;
+  }
+
   private async ensurePlane(): Promise<void> {
     const view = this.hooks.view();
     if (view.imageId === null) return void (this.plane = null);
-    const key = `${view.imageId}:${view.slice}:${view.axis}:${this.band}`;
+    const key = this.viewKey();
     if (this.plane?.key === key) return;
     if (this.loading && this.loadingKey === key) return this.loading;
     this.loadingKey = key;
@@ -118,10 +128,14 @@ export class ThresholdState {
         if (fit.min === this.min && fit.max === this.max) [this.min, this.max] = [reply.min, reply.max];
       }
     })();
+    this.reading = true;
     try {
       await this.loading;
     } finally {
-      if (this.loadingKey === key) this.loading = null;
+      if (this.loadingKey === key) {
+        this.loading = null;
+        this.reading = false;
+      }
     }
   }
 }
