@@ -101,6 +101,28 @@ export interface DisplayImageOptions {
   axis?: VolumeAxis;
 }
 
+export interface IntensityPlaneOptions {
+  /** Band of a multi-band raster (0 for grey images and scans). */
+  band?: number;
+  /** Slice of a volume (0 for plain images), along `axis`. */
+  slice?: number;
+  axis?: VolumeAxis;
+}
+
+/** One plane's raw values in one band (Hounsfield units for CT), for threshold painting. */
+export interface IntensityPlanePayload {
+  width: number;
+  height: number;
+  band: number;
+  /** How many bands the image has. */
+  bands: number;
+  /** base64 of width*height little-endian Float32 values, row-major; nodata as NaN. */
+  data: string;
+  /** Smallest and largest value of the plane (nodata left out); null when every pixel is nodata. */
+  min: number | null;
+  max: number | null;
+}
+
 export const LABEL_EXPORT_FORMATS = ['png', 'color-png', 'geotiff', 'geojson', 'nifti', 'dicom-seg'] as const;
 export type LabelExportFormat = (typeof LABEL_EXPORT_FORMATS)[number];
 
@@ -245,6 +267,12 @@ export interface SegworkService {
    * whole plane replaces the labels: against a stale `baseRevision` it is refused with StaleRevisionError.
    */
   saveMaskPatches(imageId: number, baseRevision: number, patches: MaskPatch[], slice?: number, axis?: VolumeAxis): Promise<{ revision: number; merged: boolean }>;
+  /**
+   * The raw values of one plane in one band, read like displayImage's plane (same slice and axis), for threshold
+   * painting: Hounsfield units for CT, a band's own values for rasters. A band or slice the image lacks is an
+   * ArgumentError naming it.
+   */
+  intensityPlane(imageId: number, options?: IntensityPlaneOptions): Promise<IntensityPlanePayload>;
   /** Slices of a volume that have labeled pixels, ascending. */
   labeledSlices(imageId: number): Promise<number[]>;
   /**

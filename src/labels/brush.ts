@@ -20,9 +20,10 @@ export function segmentBounds(map: LabelMap, from: Point, to: Point, size: numbe
 
 /**
  * Sets every pixel whose centre lies within size/2 of the segment from→to (a single disc when from = to).
- * Pixel (i, j) has its centre at (i + 0.5, j + 0.5). Returns the rectangle that may have changed.
+ * Pixel (i, j) has its centre at (i + 0.5, j + 0.5). With `paintable` (one byte per pixel of the map), pixels where
+ * it is 0 are never touched (threshold painting). Returns the rectangle that may have changed.
  */
-export function paintSegment(map: LabelMap, from: Point, to: Point, size: number, value: number): Rect {
+export function paintSegment(map: LabelMap, from: Point, to: Point, size: number, value: number, paintable?: Uint8Array): Rect {
   const bounds = segmentBounds(map, from, to, size);
   const r = Math.max(size, 1) / 2;
   const r2 = r * r;
@@ -39,7 +40,8 @@ export function paintSegment(map: LabelMap, from: Point, to: Point, size: number
       t = t < 0 ? 0 : t > 1 ? 1 : t;
       const ex = cx - (from.x + t * dx);
       const ey = cy - (from.y + t * dy);
-      if (ex * ex + ey * ey <= r2) data[j * width + i] = value;
+      const p = j * width + i;
+      if (ex * ex + ey * ey <= r2 && (!paintable || paintable[p])) data[p] = value;
     }
   }
   return bounds;

@@ -30,6 +30,8 @@ export class LabelEditor {
   classIndex = 0;
   /** When set, flood fill also stops where the image changes by more than its tolerance. */
   fillSimilarity: ImageSimilarity | undefined;
+  /** Threshold painting: when set (1 per pixel inside the intensity range), the brush and the fill paint only there. */
+  paintable: Uint8Array | undefined;
   readonly history: LabelHistory;
 
   private currentState: EditorState = 'idle';
@@ -154,7 +156,7 @@ export class LabelEditor {
   private paint(from: Point, to: Point): void {
     const value = this.tool === 'eraser' ? UNLABELED : this.classIndex;
     this.history.willChange(segmentBounds(this.map, from, to, this.brushSize));
-    const rect = paintSegment(this.map, from, to, this.brushSize, value);
+    const rect = paintSegment(this.map, from, to, this.brushSize, value, this.tool === 'eraser' ? undefined : this.paintable);
     this.listener.changed?.(rect);
   }
 
@@ -162,7 +164,7 @@ export class LabelEditor {
     this.history.mark();
     // The filled region is only known afterwards; the history trims the diff to what changed.
     this.history.willChange(this.map.bounds);
-    const rect = floodFill(this.map, p.x, p.y, this.classIndex, this.fillSimilarity);
+    const rect = floodFill(this.map, p.x, p.y, this.classIndex, this.fillSimilarity, this.paintable);
     if (rect) this.listener.changed?.(rect);
     this.finishMark('stroke');
   }

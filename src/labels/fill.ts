@@ -12,17 +12,18 @@ export interface ImageSimilarity {
 
 /**
  * Replaces the connected region of the seed's label value with `value`. With `similarity`, the region also
- * stops where the image differs from the seed pixel by more than the tolerance. Returns the changed rectangle,
- * or null when nothing changed.
+ * stops where the image differs from the seed pixel by more than the tolerance; with `paintable` (one byte per
+ * pixel), it stops where that is 0 and never touches such a pixel (threshold painting). Returns the changed
+ * rectangle, or null when nothing changed.
  */
-export function floodFill(map: LabelMap, seedX: number, seedY: number, value: number, similarity?: ImageSimilarity): Rect | null {
+export function floodFill(map: LabelMap, seedX: number, seedY: number, value: number, similarity?: ImageSimilarity, paintable?: Uint8Array): Rect | null {
   const { width, height, data } = map;
   const sx = Math.floor(seedX);
   const sy = Math.floor(seedY);
   if (sx < 0 || sy < 0 || sx >= width || sy >= height) return null;
   const seed = sy * width + sx;
   const target = data[seed];
-  if (target === value) return null;
+  if (target === value || (paintable && !paintable[seed])) return null;
 
   const inRegion = similarity ? similarTo(similarity, seed) : null;
   const visited = new Uint8Array(width * height);
@@ -39,7 +40,7 @@ export function floodFill(map: LabelMap, seedX: number, seedY: number, value: nu
     if (x < minX) minX = x; else if (x > maxX) maxX = x;
     if (y < minY) minY = y; else if (y > maxY) maxY = y;
     const push = (q: number) => {
-      if (visited[q] || data[q] !== target || (inRegion && !inRegion(q))) return;
+      if (visited[q] || data[q] !== target || (paintable && !paintable[q]) || (inRegion && !inRegion(q))) return;
       visited[q] = 1;
       stack[top++] = q;
     };

@@ -9,3 +9,4 @@ export { LabelHistory, type LabelDiff } from './history.ts';
 export { LabelEditor, TOOLS, type ToolName, type EditorState, type EditorListener } from './editor.ts';
 export { bytesToBase64, base64ToBytes } from './base64.ts';
 export { patchFromMap, applyPatch } from './patch.ts';
+export { type IntensityRange, type HuPreset, HU_PRESETS, checkedRange, inRange, paintableMask } from './intensity-range.ts';

@@ -63,6 +63,7 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
     ['slice', slice],
     ['axis', optional(axis)],
   ],
+  intensityPlane: [['imageId', id], ['options', optional(object({ band: optional(nonNegativeInteger), slice, axis: optional(axis) }))]],
   labeledSlices: [['imageId', id]],
   interpolateSlices: [['imageId', id], ['axis', optional(axis)]],
   applyVolumeEdit: [['imageId', id], ['edit', object({ axis, baseRevision: nonNegativeInteger, slices: array(object({ slice: nonNegativeInteger, after: string })) })]],

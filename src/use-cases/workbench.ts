@@ -10,6 +10,7 @@ import { BatchSegmentation } from './batch-segmentation.ts';
 import { catalogue } from './catalogue.ts';
 import { DisplayImages } from './display-images.ts';
 import { addImages, importUpload } from './importing.ts';
+import { IntensityPlanes } from './intensity-plane.ts';
 import { labelExportFormats } from './export-formats.ts';
 import { exportLabelsPayload } from './label-export.ts';
 import { maskPayload, saveMaskPatches } from './masks.ts';
@@ -47,6 +48,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
   const listeners = new Set<(event: JobEvent) => void>();
   const ctx = new WorkbenchContext(ws, (event) => listeners.forEach((l) => l(event)), options.backend);
   const displayImages = new DisplayImages();
+  const intensityPlanes = new IntensityPlanes();
   const batches = new BatchSegmentation(ctx);
 
   return {
@@ -66,6 +68,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
 
     getMask: async (imageId, slice, axis) => (await ensureDisplayOrder(ws, imageId), maskPayload(ws, imageId, slice, axis)),
     saveMaskPatches: async (imageId, baseRevision, patches, slice, axis) => (await ensureDisplayOrder(ws, imageId), saveMaskPatches(ws, imageId, baseRevision, patches, slice, axis)),
+    intensityPlane: async (imageId, planeOptions) => (await ensureDisplayOrder(ws, imageId), intensityPlanes.payload(ws.images.require(imageId), planeOptions)),
     labeledSlices: async (imageId) => ws.masks.labeledSlices(ws.images.require(imageId).id),
     interpolateSlices: async (imageId, axis) => (await ensureDisplayOrder(ws, imageId), interpolationPreview(ws, imageId, axis)),
     applyVolumeEdit: async (imageId, edit) => (await ensureDisplayOrder(ws, imageId), applyVolumeEdit(ws, imageId, edit)),

@@ -175,7 +175,7 @@ export async function paintRow(page: Page, size: number, y: number, className = 
   await page.mouse.up();
 }
 
-/** RGBA of the n-th Konva layer canvas (0 image, 1 labels, 2 overlay, 3 a tool's preview) at a page position. */
+/** RGBA of the n-th Konva layer canvas (0 image, 1 labels, 2 overlay, 3 a tool's preview, 4 tools, 5 threshold tint) at a page position. */
 export async function layerPixel(page: Page, layer: number, at: { x: number; y: number }): Promise<[number, number, number, number]> {
   return page.evaluate(
     ({ layer, at }) => {

@@ -3,6 +3,14 @@
 import Konva from 'konva';
 import { intersect, type LabelMap, type Point, type Rect } from '../../../src/labels/index.ts';
 
+/** Threshold preview colours by paintable value: 0 clear, 1 a semi-transparent cyan no class palette starts with. */
+const THRESHOLD_TINT = (() => {
+  const lut = new Uint32Array(256);
+  // ABGR in little-endian memory: alpha 0x66 (40 %), blue 0xff, green 0xe5, red 0x00.
+  lut[1] = 0x66ffe500;
+  return lut;
+})();
+
 /** Side of a label tile in image pixels. */
 const TILE = 512;
 
@@ -20,6 +28,10 @@ export class LabelStage {
   private readonly previewLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false, opacity: 0.8 });
   private readonly previewNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly toolLayer = new Konva.Layer({ listening: false });
+  /** Threshold painting's live preview: the in-range pixels, tinted over everything else. */
+  private readonly thresholdLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
+  private readonly thresholdNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
+  private thresholdCanvas: HTMLCanvasElement | null = null;
   private readonly imageNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly overlayNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly polygonNode = new Konva.Line({ points: [], stroke: '#ffeb3b', strokeWidth: 1, dash: [4, 3], closed: false });
@@ -35,7 +47,8 @@ export class LabelStage {
     this.overlayLayer.add(this.overlayNode);
     this.previewLayer.add(this.previewNode);
     this.toolLayer.add(this.polygonNode, this.cursorNode);
-    this.stage.add(this.imageLayer, this.labelLayer, this.overlayLayer, this.previewLayer, this.toolLayer);
+    this.thresholdLayer.add(this.thresholdNode);
+    this.stage.add(this.imageLayer, this.labelLayer, this.overlayLayer, this.previewLayer, this.toolLayer, this.thresholdLayer);
   }
 
   get scale(): number {
@@ -67,6 +80,7 @@ export class LabelStage {
     this.labelTiles = [];
     this.overlayNode.visible(false);
     this.previewNode.visible(false);
+    this.thresholdNode.visible(false);
     this.polygonNode.points([]);
     this.stage.batchDraw();
   }
@@ -116,14 +130,7 @@ export class LabelStage {
       this.overlayLayer.batchDraw();
       return;
     }
-    const height = values.length / width;
-    if (!this.overlayCanvas || this.overlayCanvas.width !== width || this.overlayCanvas.height !== height) {
-      this.overlayCanvas = document.createElement('canvas');
-      this.overlayCanvas.width = width;
-      this.overlayCanvas.height = height;
-      this.overlayNode.image(this.overlayCanvas);
-    }
-    putIndexed(this.overlayCanvas.getContext('2d')!, values, width, { x: 0, y: 0, width, height }, lut);
+    this.overlayCanvas = drawPlane(this.overlayCanvas, this.overlayNode, values, width, lut);
     this.overlayNode.visible(true);
     this.overlayLayer.opacity(opacity);
     this.overlayLayer.batchDraw();
@@ -142,6 +149,22 @@ export class LabelStage {
       this.previewNode.image(canvas);
     }
     this.previewLayer.batchDraw();
+  }
+
+  /**
+   * Tints the pixels where `paintable` is 1 (threshold painting's preview), or shows no tint. With `step` > 1 each
+   * value covers step × step image pixels (a large plane's tint is sampled).
+   */
+  setThresholdPreview(paintable: Uint8Array | null, width: number, step = 1): void {
+    if (!paintable) {
+      this.thresholdNode.visible(false);
+      this.thresholdLayer.batchDraw();
+      return;
+    }
+    this.thresholdCanvas = drawPlane(this.thresholdCanvas, this.thresholdNode, paintable, width, THRESHOLD_TINT);
+    this.thresholdNode.scale({ x: step, y: step });
+    this.thresholdNode.visible(true);
+    this.thresholdLayer.batchDraw();
   }
 
   setPolygon(points: readonly Point[]): void {
@@ -200,6 +223,19 @@ export class LabelStage {
     this.cursorNode.strokeWidth(1 / this.scale);
     this.stage.batchDraw();
   }
+}
+
+/** Draws a whole byte raster through a lookup into `canvas`, or into a new canvas shown by `node` when the size changed. */
+function drawPlane(canvas: HTMLCanvasElement | null, node: Konva.Image, values: Uint8Array, width: number, lut: Uint32Array): HTMLCanvasElement {
+  const height = values.length / width;
+  if (!canvas || canvas.width !== width || canvas.height !== height) {
+    canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+    node.image(canvas);
+  }
+  putIndexed(canvas.getContext('2d')!, values, width, { x: 0, y: 0, width, height }, lut);
+  return canvas;
 }
 
 /** Writes lut[values[i]] for a rectangle of a byte raster into a 2D context whose origin is at (originX, originY). */

@@ -12,6 +12,7 @@ import type { LabelStage } from '../canvas/stage.ts';
 import { classLut } from '../canvas/colors.ts';
 import { DisplayState } from './display.svelte.ts';
 import { OverlayState, type ViewKey } from './overlays.svelte.ts';
+import { ThresholdState } from './threshold.svelte.ts';
 import { planesAlong, VolumeView, type VolumeDims } from './volume-view.svelte.ts';
 import { VolumeEditState } from './volume-edits.svelte.ts';
 
@@ -39,6 +40,8 @@ export class EditorState {
   readonly overlays: OverlayState;
   /** Previews and edits spanning many slices of the open volume (interpolation), with their one-step undo. */
   readonly volumeEdits: VolumeEditState;
+  /** Threshold painting: the range the brush and the fill obey, and its live preview. */
+  readonly threshold: ThresholdState;
 
   map: LabelMap | null = null;
   /** The slice and axis `map` belongs to: pending patches are saved to them even after the view moves on. */
@@ -70,6 +73,7 @@ export class EditorState {
       },
       error: onError,
     });
+    this.threshold = new ThresholdState(api, { stage: () => this.stage, view: () => this.viewKey() });
   }
 
   attach(stage: LabelStage | null): void {
@@ -122,6 +126,7 @@ export class EditorState {
       this.overlays.show();
       if (!sameImage) this.volumeEdits.forgetUndo();
       this.volumeEdits.show();
+      this.showThreshold();
       if (!sameImage || axis !== previousAxis) this.stage?.fit();
       this.updateUndo();
       this.version++;
@@ -169,6 +174,7 @@ export class EditorState {
   pointerDown(p: Point): void {
     if (!this.editor || this.loading) return;
     this.syncEditorSettings();
+    if (!this.applyThreshold(this.editor)) return;
     this.editor.pointerDown(p);
     this.afterTool();
   }
@@ -213,6 +219,25 @@ export class EditorState {
     const region = this.editor.state === 'polygon' && points.length >= 3 ? [...points] : undefined;
     this.editor.acceptPrediction(prediction.mask, region);
     this.afterTool();
+  }
+
+  /** Redraws the threshold tint for the plane shown now (after a load, or a change of range or band). */
+  showThreshold(): void {
+    this.threshold.show().catch((e: unknown) => this.onError(e instanceof Error ? e.message : String(e)));
+  }
+
+  /**
+   * Hands the threshold mask to the brush and the fill; an empty range (min > max) is refused with one message
+   * before anything is painted or marked, so the undo history stays as it was.
+   */
+  private applyThreshold(editor: LabelEditor): boolean {
+    try {
+      editor.paintable = this.tool === 'brush' || this.tool === 'fill' ? this.threshold.forStroke() : undefined;
+      return true;
+    } catch (e) {
+      this.onError(e instanceof Error ? e.message : String(e));
+      return false;
+    }
   }
 
   /** What is shown now: results computed for it may be laid over it only while it still is. */
