@@ -22,6 +22,9 @@ class LibjpegDecoder extends BaseDecoder {
       decoder.getEncodedBuffer(stream.length).set(stream);
       decoder.decode();
       return decoder.getDecodedBuffer().slice().buffer as ArrayBuffer;
+    } catch (error) {
+      // libjpeg's C++ exceptions arrive as bare numbers (a pointer into the module's memory).
+      throw error instanceof Error ? error : new Error('a JPEG-compressed tile or strip could not be decoded');
     } finally {
       decoder.delete();
     }

@@ -10,6 +10,10 @@ import { checkDecodedSize } from './limits.ts';
 const TAG = globals.tags as Record<string, number>;
 /** Bytes per value of each TIFF field type (TIFF 6.0 and BigTIFF). */
 const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
+/** Tag names by number, for messages. */
+const TAG_NAME = new Map(Object.entries(TAG).map(([name, tag]) => [tag, name]));
+/** Field types that hold whole numbers (BYTE, SHORT, LONG, IFD, LONG8, IFD8): sizes, counts and offsets must be one. */
+const WHOLE_NUMBER_TYPES = new Set([1, 3, 4, 13, 16, 18]);
 /** More images than any real pyramid or stack has: a longer chain is damage, not data. */
 const MAX_IFDS = 100_000;
 
@@ -75,16 +79,23 @@ async function readIfd(reader: Reader, offset: number, index: number): Promise<{
   return { entries, next: reader.uint(table, count * entryBytes, pointerBytes) };
 }
 
-async function entryValues(reader: Reader, entry: Entry): Promise<number[]> {
+/**
+ * A tag's values as whole numbers. Any other field type is damage here: geotiff.js would read a FLOAT tile length
+ * of 32 as 4.5e-45 and then loop over more tiles than there are numbers.
+ */
+async function entryValues(reader: Reader, entry: Entry, index: number): Promise<number[]> {
+  const name = `${TAG_NAME.get(entry.tag) ?? 'tag'} (tag ${entry.tag}) of IFD ${index}`;
+  if (!WHOLE_NUMBER_TYPES.has(entry.type)) throw new InputError(reader.file, `damaged TIFF: ${name} has field type ${entry.type}, where whole numbers belong`);
+  if (entry.count === 0) throw new InputError(reader.file, `damaged TIFF: ${name} has no value`);
   const size = TYPE_SIZE[entry.type] ?? 1;
   const view = await reader.bytes(entry.valuesAt, entry.count * size, `tag ${entry.tag}'s values`);
   return Array.from({ length: entry.count }, (_, i) => reader.uint(view, i * size, size));
 }
 
 /** The first value of a tag, or `fallback` when the IFD lacks it. */
-async function single(reader: Reader, entries: Entry[], tag: number, fallback: number): Promise<number> {
+async function single(reader: Reader, entries: Entry[], tag: number, fallback: number, index: number): Promise<number> {
   const entry = entries.find((e) => e.tag === tag);
-  return entry && entry.count > 0 ? (await entryValues(reader, { ...entry, count: 1 }))[0]! : fallback;
+  return entry ? (await entryValues(reader, { ...entry, count: Math.min(entry.count, 1) }, index))[0]! : fallback;
 }
 
 /**
@@ -92,13 +103,15 @@ async function single(reader: Reader, entries: Entry[], tag: number, fallback: n
  * send geotiff.js reading offsets that do not exist, and one chunk's size is decoded in one allocation.
  */
 async function chunkGrid(reader: Reader, entries: Entry[], index: number): Promise<number> {
-  const width = await single(reader, entries, TAG.ImageWidth!, 0);
-  const height = await single(reader, entries, TAG.ImageLength!, 0);
-  const samples = await single(reader, entries, TAG.SamplesPerPixel!, 1);
-  const planar = (await single(reader, entries, TAG.PlanarConfiguration!, 1)) === 2;
+  const width = await single(reader, entries, TAG.ImageWidth!, 0, index);
+  const height = await single(reader, entries, TAG.ImageLength!, 0, index);
+  const samples = await single(reader, entries, TAG.SamplesPerPixel!, 1, index);
+  const planar = (await single(reader, entries, TAG.PlanarConfiguration!, 1, index)) === 2;
+  // geotiff.js reads no band then, and the tile it fetched anyway fails where nothing awaits it.
+  if (samples < 1) throw new InputError(reader.file, `damaged TIFF: IFD ${index} has ${samples} samples per pixel`);
   const tiled = entries.some((e) => e.tag === TAG.TileWidth!);
-  const chunkWidth = tiled ? await single(reader, entries, TAG.TileWidth!, 0) : width;
-  const chunkHeight = tiled ? await single(reader, entries, TAG.TileLength!, 0) : Math.min(height, await single(reader, entries, TAG.RowsPerStrip!, height));
+  const chunkWidth = tiled ? await single(reader, entries, TAG.TileWidth!, 0, index) : width;
+  const chunkHeight = tiled ? await single(reader, entries, TAG.TileLength!, 0, index) : Math.min(height, await single(reader, entries, TAG.RowsPerStrip!, height, index));
   checkDecodedSize(reader.file, `IFD ${index}'s image`, width, height);
   checkDecodedSize(reader.file, `IFD ${index}'s ${tiled ? 'tile' : 'strip'}`, chunkWidth, chunkHeight, planar ? 1 : samples);
   const perPlane = Math.ceil(width / chunkWidth) * Math.ceil(height / chunkHeight);
@@ -114,7 +127,7 @@ async function checkChunks(reader: Reader, entries: Entry[], index: number): Pro
     const offsetsEntry = entries.find((e) => e.tag === offsetsTag);
     const countsEntry = entries.find((e) => e.tag === countsTag);
     if (!offsetsEntry || !countsEntry) continue;
-    const [offsets, counts] = [await entryValues(reader, offsetsEntry), await entryValues(reader, countsEntry)];
+    const [offsets, counts] = [await entryValues(reader, offsetsEntry, index), await entryValues(reader, countsEntry, index)];
     if (offsets.length !== counts.length) throw new InputError(file, `damaged TIFF: IFD ${index} lists ${offsets.length} ${kind} offsets but ${counts.length} byte counts`);
     if (offsets.length < needed) throw new InputError(file, `damaged TIFF: IFD ${index} lists ${offsets.length} ${kind}s, its image size needs ${needed}`);
     offsets.forEach((offset, k) => {

@@ -194,7 +194,7 @@ export async function loadModelDir(dir: string): Promise<LoadedModel> {
   // A damaged manifest would otherwise overflow tfjs's stack or allocate whatever its shapes multiply to.
   // Segwork writes float32 weights only, so the byte count below is 4 per value.
   const badSpec = weightSpecs.findIndex(
-    (s) => !(Array.isArray(s?.shape) && s.shape.every((d) => Number.isSafeInteger(d) && d >= 0) && typeof s.name === 'string' && (s.dtype ?? 'float32') === 'float32'),
+    (s) => !(Array.isArray(s?.shape) && s.shape.every((d) => Number.isSafeInteger(d) && d >= 0) && typeof s.name === 'string' && s.dtype === 'float32'),
   );
   if (badSpec >= 0) throw new InputError(jsonFile, `weightsManifest entry ${badSpec} needs a name, a shape of whole non-negative numbers and the float32 type`);
   const expected = weightSpecs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);

@@ -73,6 +73,7 @@ export function checkTopology(file: string, topology: unknown): void {
     // An input layer is its own single node; any other layer without inputs leaves TF.js waiting for them forever.
     if (nodes === 0 && l.class_name !== 'InputLayer') fail(`layer "${name}" has no inputs`);
     nodeCounts.set(name, l.class_name === 'InputLayer' ? 1 : nodes);
+    if (l.class_name === 'InputLayer') checkInputShape((l.config as Json).batch_input_shape, `layer "${name}"`, fail);
     for (const key of REQUIRED[l.class_name as string] ?? []) {
       if (!(key in (l.config as Json))) fail(`layer "${name}" has no "${key}" setting`);
     }
@@ -95,6 +96,14 @@ export function checkTopology(file: string, topology: unknown): void {
   }
   const loop = findCycle(inputsOf);
   if (loop) fail(`the layers' inputs form a loop (${loop.join(' → ')})`);
+}
+
+/** [batch, height, width, channels]: sizes may be open (null), but the channels are what the weights were made for. */
+function checkInputShape(shape: unknown, where: string, fail: (what: string) => never): void {
+  const size = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= 1 << 16;
+  if (!Array.isArray(shape) || shape.length !== 4 || !shape.slice(0, 3).every((v) => v === null || size(v)) || !size(shape[3])) {
+    fail(`${where}: "batch_input_shape" must be [batch, height, width, channels] with the channels given`);
+  }
 }
 
 /** A reference to another layer's output: [layer name, node index, tensor index, optional kwargs]. */

@@ -69,3 +69,14 @@ test('a file that is not a TIFF at all says so', async (t) => {
   writeFileSync(file, Buffer.from('II*\0garbage that ends early'));
   await assert.rejects(openRaster(file), (e: Error) => e instanceof InputError && e.message.includes(file));
 });
+
+// Found by the 10,000-mutant campaign: a size tag of a non-integer type (geotiff.js read a FLOAT rows-per-strip of
+// 28 as 3.9e-44 and looped over strips until memory ran out) and a samples-per-pixel tag with no value (no band
+// read, and a tile fetched anyway failed where nothing awaited it, killing the process).
+test('a rows-per-strip tag of a floating-point type is refused', (t) =>
+  refused(t, (b, _ifd, entry) => b.writeUInt16LE(11, entry(278) + 2), /RowsPerStrip \(tag 278\) of IFD 0 has field type 11, where whole numbers belong/));
+
+test('a samples-per-pixel tag with no value, or a value of 0, is refused', async (t) => {
+  await refused(t, (b, _ifd, entry) => b.writeUInt32LE(0, entry(277) + 4), /SamplesPerPixel \(tag 277\) of IFD 0 has no value/);
+  await refused(t, (b, _ifd, entry) => b.writeUInt16LE(0, entry(277) + 8), /IFD 0 has 0 samples per pixel/);
+});

@@ -97,6 +97,8 @@ test('a damaged layer graph or setting is refused by layer and field before TF.j
   await damage((layers) => (conv(layers).config.filters = 1e9), /"filters" must be a whole number from 1 to 65536/);
   await damage((layers) => (conv(layers).config.kernel_initializer.config.mode = []), /kernel_initializer › config: "mode" must be one of fan_in/);
   await damage((_, json) => (json.weightsManifest[0].weights[0].dtype = {}), /float32/);
+  await damage((_, json) => delete json.weightsManifest[0].weights[0].dtype, /float32/);
+  await damage((layers) => (layers[0].config.batch_input_shape = 2 ** 53), /"batch_input_shape" must be \[batch, height, width, channels\]/);
   writeFileSync(jsonFile, 'null');
   await assert.rejects(loadModelDir(dir), (e: Error) => e.name === 'InputError' && /no modelTopology/.test(e.message));
 });
