@@ -17,6 +17,10 @@ export class LabelStage {
   private readonly labelLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
   private readonly overlayLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
   private readonly toolLayer = new Konva.Layer({ listening: false });
+  /** A tool's proposed change to the labels, over everything, until it is accepted or discarded. */
+  private readonly labelPreviewLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
+  private readonly labelPreviewNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
+  private labelPreviewCanvas: HTMLCanvasElement | null = null;
   private readonly imageNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly overlayNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly polygonNode = new Konva.Line({ points: [], stroke: '#ffeb3b', strokeWidth: 1, dash: [4, 3], closed: false });
@@ -31,7 +35,8 @@ export class LabelStage {
     this.imageLayer.add(this.imageNode);
     this.overlayLayer.add(this.overlayNode);
     this.toolLayer.add(this.polygonNode, this.cursorNode);
-    this.stage.add(this.imageLayer, this.labelLayer, this.overlayLayer, this.toolLayer);
+    this.labelPreviewLayer.add(this.labelPreviewNode);
+    this.stage.add(this.imageLayer, this.labelLayer, this.overlayLayer, this.toolLayer, this.labelPreviewLayer);
   }
 
   get scale(): number {
@@ -62,6 +67,7 @@ export class LabelStage {
     this.labelLayer.destroyChildren();
     this.labelTiles = [];
     this.overlayNode.visible(false);
+    this.labelPreviewNode.visible(false);
     this.polygonNode.points([]);
     this.stage.batchDraw();
   }
@@ -122,6 +128,22 @@ export class LabelStage {
     this.overlayNode.visible(true);
     this.overlayLayer.opacity(opacity);
     this.overlayLayer.batchDraw();
+  }
+
+  /** Shows a byte raster of proposed label changes through `lut` (its transparent entries show nothing), or hides it. */
+  setLabelPreview(values: Uint8Array | null, width: number, lut: Uint32Array): void {
+    this.labelPreviewNode.visible(values !== null);
+    if (values) {
+      const height = values.length / width;
+      if (!this.labelPreviewCanvas || this.labelPreviewCanvas.width !== width || this.labelPreviewCanvas.height !== height) {
+        this.labelPreviewCanvas = document.createElement('canvas');
+        this.labelPreviewCanvas.width = width;
+        this.labelPreviewCanvas.height = height;
+        this.labelPreviewNode.image(this.labelPreviewCanvas);
+      }
+      putIndexed(this.labelPreviewCanvas.getContext('2d')!, values, width, { x: 0, y: 0, width, height }, lut);
+    }
+    this.labelPreviewLayer.batchDraw();
   }
 
   setPolygon(points: readonly Point[]): void {

@@ -11,6 +11,7 @@ import type { ApiClient } from '../api-client/index.ts';
 import type { LabelStage } from '../canvas/stage.ts';
 import { classLut } from '../canvas/colors.ts';
 import { DisplayState } from './display.svelte.ts';
+import { MorphologyState } from './morphology.svelte.ts';
 import { OverlayState, type ViewKey } from './overlays.svelte.ts';
 import { planesAlong, VolumeView, type VolumeDims } from './volume-view.svelte.ts';
 
@@ -36,6 +37,9 @@ export class EditorState {
   readonly display: DisplayState;
   /** Prediction, CAM and the probabilities under the pointer. */
   readonly overlays: OverlayState;
+  /** The morphology menu and its preview. */
+  readonly morphology: MorphologyState;
+  private classCount = 0;
 
   map: LabelMap | null = null;
   /** The slice and axis `map` belongs to: pending patches are saved to them even after the view moves on. */
@@ -58,6 +62,13 @@ export class EditorState {
       view: () => this.viewKey(),
       polygonBounds: () => this.polygonBounds(),
     });
+    this.morphology = new MorphologyState({
+      editor: () => this.editor,
+      stage: () => this.stage,
+      lut: () => this.lut,
+      classCount: () => this.classCount,
+      applied: () => this.afterTool(),
+    });
   }
 
   attach(stage: LabelStage | null): void {
@@ -66,6 +77,7 @@ export class EditorState {
 
   setClasses(classes: ClassDef[]): void {
     this.lut = classLut(classes);
+    this.classCount = classes.length;
     if (this.map && this.stage) this.stage.setLabels(this.map, this.lut);
     this.overlays.show();
   }
@@ -105,6 +117,7 @@ export class EditorState {
       this.syncEditorSettings();
       this.imageId = imageId;
       this.overlays.clear();
+      this.morphology.discard();
       this.stage?.setImage(image);
       this.stage?.setLabels(this.map, this.lut);
       this.overlays.show();
@@ -132,6 +145,7 @@ export class EditorState {
       this.editor = null;
       this.view.reset();
       this.overlays.clear();
+      this.morphology.discard();
       this.display.reset();
       this.stage?.clear();
       this.updateUndo();
@@ -148,10 +162,12 @@ export class EditorState {
     this.editor.tool = this.tool;
     this.editor.brushSize = this.brushSize;
     this.editor.classIndex = this.classIndex;
+    this.editor.prediction = this.overlays.prediction?.mask ?? null;
   }
 
   pointerDown(p: Point): void {
     if (!this.editor || this.loading) return;
+    if (this.tool === 'region' && !this.overlays.prediction) return this.onError('Predict first: the region tool takes a connected region of the prediction');
     this.syncEditorSettings();
     this.editor.pointerDown(p);
     this.afterTool();
