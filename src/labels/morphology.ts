@@ -54,30 +54,89 @@ function wholeFromOne(argument: string, value: number | undefined, unit: string)
   }
 }
 
-/** Runs one operation on one class. `numClasses` bounds the class index. */
+/**
+ * Runs one operation on one class. `numClasses` bounds the class index. Only the class's bounding box, widened by
+ * as far as the operation reaches, is worked on: nothing beyond it can change, and a class painted in one corner
+ * of a large image costs what its corner costs.
+ */
 export function applyMorphology(labels: Uint8Array, grid: Grid, numClasses: number, request: MorphologyRequest): MorphologyResult {
   checkMorphologyRequest(request, numClasses);
   const total = gridSize(grid);
   if (labels.length !== total) throw new RangeError(`morphology: ${labels.length} labels for a grid of ${total}`);
   const c = request.classIndex;
-  const inClass = new Uint8Array(total);
-  for (let i = 0; i < total; i++) inClass[i] = labels[i] === c ? 1 : 0;
-  const wanted = classAfter(inClass, grid, request);
-
   const out = Uint8Array.from(labels);
+  // Grow, close and median reach r pixels; median's window must also lie whole inside the box to count right.
+  const reach = RADIUS_OPERATIONS.includes(request.operation) ? 2 * (request.radius ?? 0) + 1 : 1;
+  const box = classBox(labels, grid, c, reach);
+  if (!box) return { labels: out, added: 0, removed: 0 };
+
+  const { width, height } = grid;
+  const boxGrid: Grid = { width: box.x1 - box.x0, height: box.y1 - box.y0, depth: box.z1 - box.z0 };
+  const inClass = new Uint8Array(gridSize(boxGrid));
+  const forEachBoxPixel = (visit: (i: number, b: number) => void) => {
+    let b = 0;
+    for (let z = box.z0; z < box.z1; z++) {
+      for (let y = box.y0; y < box.y1; y++) {
+        const row = (z * height + y) * width;
+        for (let x = box.x0; x < box.x1; x++, b++) visit(row + x, b);
+      }
+    }
+  };
+  forEachBoxPixel((i, b) => (inClass[b] = labels[i] === c ? 1 : 0));
+  const wanted = classAfter(inClass, boxGrid, request);
+
   let added = 0;
   let removed = 0;
-  for (let i = 0; i < total; i++) {
-    if (inClass[i] === wanted[i]) continue;
-    if (inClass[i]) {
+  forEachBoxPixel((i, b) => {
+    if (inClass[b] === wanted[b]) return;
+    if (inClass[b]) {
       out[i] = UNLABELED;
       removed++;
     } else if (request.overwrite || labels[i] === UNLABELED) {
       out[i] = c;
       added++;
     }
-  }
+  });
   return { labels: out, added, removed };
+}
+
+interface Box {
+  x0: number;
+  y0: number;
+  z0: number;
+  x1: number;
+  y1: number;
+  z1: number;
+}
+
+/** The bounding box (ends exclusive) of the class's pixels, widened by `margin` and clipped to the grid; null without any. */
+function classBox(labels: Uint8Array, grid: Grid, c: number, margin: number): Box | null {
+  const { width, height } = grid;
+  const depth = grid.depth ?? 1;
+  let x0 = width, y0 = height, z0 = depth, x1 = -1, y1 = -1, z1 = -1;
+  for (let z = 0, i = 0; z < depth; z++) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++, i++) {
+        if (labels[i] !== c) continue;
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+        if (z < z0) z0 = z;
+        z1 = z;
+      }
+    }
+  }
+  if (x1 < 0) return null;
+  const zMargin = depth > 1 ? margin : 0;
+  return {
+    x0: Math.max(0, x0 - margin),
+    y0: Math.max(0, y0 - margin),
+    z0: Math.max(0, z0 - zMargin),
+    x1: Math.min(width, x1 + 1 + margin),
+    y1: Math.min(height, y1 + 1 + margin),
+    z1: Math.min(depth, z1 + 1 + zMargin),
+  };
 }
 
 /** The class's pixels after the operation, as a 0/1 mask. */
