@@ -10,7 +10,7 @@ import { PNG } from 'pngjs';
 import type { MaskPayload, PredictionPayload } from '../../src/api/service.ts';
 import type { ImageInfo, ProjectInfo } from '../../src/api/types.ts';
 import { base64ToBytes } from '../../src/labels/index.ts';
-import { chromiumMissing, closeWorkbench, ensureRendererBuilt, imageToScreen, openWorkbench, startServe, tempDir, type Served } from './harness.ts';
+import { chromiumMissing, closeWorkbench, ensureRendererBuilt, imageToScreen, layerPixel, openWorkbench, startServe, tempDir, type Served } from './harness.ts';
 import type { Browser, Page } from 'playwright-core';
 
 const MEMBRANES = '/work/shared/data/isbi2012-membrane/train';
@@ -89,12 +89,19 @@ test('fill holes and remove islands from the M menu, each saved as one undo step
   assert.equal(await page.getByLabel('Morphology class').inputValue(), '1');
   await page.getByLabel('Morphology preview').filter({ hasText: /^\d+ pixels added, 0 removed$/ }).waitFor();
   const previewed = Number(/^(\d+)/.exec(await page.getByLabel('Morphology preview').innerText())![1]);
+  // The preview layer (above image, labels, overlay and tool layers) shows the hole about to be filled, in the class colour.
+  const preview = await layerPixel(page, 4, screen(225, 225));
+  // Within 2 of #ffc107: the canvas keeps colours premultiplied by their alpha.
+  [0xff, 0xc1, 0x07].forEach((c, k) => assert.ok(Math.abs(preview[k]! - c) <= 2, `the added pixels in the cell colour #ffc107, got ${preview}`));
+  assert.ok(preview[3] > 0);
+  assert.equal((await layerPixel(page, 1, screen(225, 225)))[3], 0, 'the labels themselves are unchanged meanwhile');
   await page.getByLabel('Image canvas').focus();
   await page.keyboard.press('Enter');
   const filled = await waitForMask((m) => at(m, 225, 225) === 1, 'the hole filled');
   assert.equal(count(filled, 1), ringAndDot + previewed, 'exactly the previewed pixels were added');
   assert.equal(at(filled, 10, 10), UNLABELED, 'outside the ring stays unlabeled');
   assert.equal(await page.getByLabel('Morphology', { exact: true }).count(), 0, 'the menu closed');
+  assert.equal((await layerPixel(page, 4, screen(225, 225)))[3], 0, 'and its preview is gone');
 
   // A refused request says what is needed, and neither Apply nor Enter change anything.
   await page.getByRole('button', { name: 'Morphology', exact: true }).click();

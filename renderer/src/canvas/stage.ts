@@ -20,13 +20,11 @@ export class LabelStage {
   /** A tool's proposed change to the labels, over everything, until it is accepted or discarded. */
   private readonly labelPreviewLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
   private readonly labelPreviewNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
-  private labelPreviewCanvas: HTMLCanvasElement | null = null;
   private readonly imageNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly overlayNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly polygonNode = new Konva.Line({ points: [], stroke: '#ffeb3b', strokeWidth: 1, dash: [4, 3], closed: false });
   private readonly cursorNode = new Konva.Circle({ radius: 5, stroke: '#ffffff', strokeWidth: 1, visible: false });
   private labelTiles: LabelTile[] = [];
-  private overlayCanvas: HTMLCanvasElement | null = null;
   private imageWidth = 0;
   private imageHeight = 0;
 
@@ -117,14 +115,7 @@ export class LabelStage {
       this.overlayLayer.batchDraw();
       return;
     }
-    const height = values.length / width;
-    if (!this.overlayCanvas || this.overlayCanvas.width !== width || this.overlayCanvas.height !== height) {
-      this.overlayCanvas = document.createElement('canvas');
-      this.overlayCanvas.width = width;
-      this.overlayCanvas.height = height;
-      this.overlayNode.image(this.overlayCanvas);
-    }
-    putIndexed(this.overlayCanvas.getContext('2d')!, values, width, { x: 0, y: 0, width, height }, lut);
+    drawRaster(this.overlayNode, values, width, lut);
     this.overlayNode.visible(true);
     this.overlayLayer.opacity(opacity);
     this.overlayLayer.batchDraw();
@@ -133,16 +124,7 @@ export class LabelStage {
   /** Shows a byte raster of proposed label changes through `lut` (its transparent entries show nothing), or hides it. */
   setLabelPreview(values: Uint8Array | null, width: number, lut: Uint32Array): void {
     this.labelPreviewNode.visible(values !== null);
-    if (values) {
-      const height = values.length / width;
-      if (!this.labelPreviewCanvas || this.labelPreviewCanvas.width !== width || this.labelPreviewCanvas.height !== height) {
-        this.labelPreviewCanvas = document.createElement('canvas');
-        this.labelPreviewCanvas.width = width;
-        this.labelPreviewCanvas.height = height;
-        this.labelPreviewNode.image(this.labelPreviewCanvas);
-      }
-      putIndexed(this.labelPreviewCanvas.getContext('2d')!, values, width, { x: 0, y: 0, width, height }, lut);
-    }
+    if (values) drawRaster(this.labelPreviewNode, values, width, lut);
     this.labelPreviewLayer.batchDraw();
   }
 
@@ -202,6 +184,19 @@ export class LabelStage {
     this.cursorNode.strokeWidth(1 / this.scale);
     this.stage.batchDraw();
   }
+}
+
+/** Draws a whole byte raster through `lut` into the node's canvas, making a canvas of the raster's size when needed. */
+function drawRaster(node: Konva.Image, values: Uint8Array, width: number, lut: Uint32Array): void {
+  const height = values.length / width;
+  let canvas = node.image();
+  if (!(canvas instanceof HTMLCanvasElement) || canvas.width !== width || canvas.height !== height) {
+    canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+    node.image(canvas);
+  }
+  putIndexed(canvas.getContext('2d')!, values, width, { x: 0, y: 0, width, height }, lut);
 }
 
 /** Writes lut[values[i]] for a rectangle of a byte raster into a 2D context whose origin is at (originX, originY). */

@@ -6,28 +6,13 @@ import { ArgumentError, UserError } from '../../../src/api/errors.ts';
 import { UNLABELED } from '../../../src/api/types.ts';
 import { distanceToSetVolume } from '../../../src/labels/distance-transform.ts';
 import { applyMorphology, type MorphologyRequest } from '../../../src/labels/morphology.ts';
+import { fromRows, toRows } from '../../helpers/label-rows.ts';
 
 const _ = UNLABELED;
 
-/** A plane from rows of characters: '.' unlabeled, digits class indices. */
-function plane(rows: string[]): { labels: Uint8Array; width: number; height: number } {
-  const width = rows[0].length;
-  const labels = new Uint8Array(width * rows.length);
-  rows.forEach((row, y) => [...row].forEach((ch, x) => (labels[y * width + x] = ch === '.' ? _ : Number(ch))));
-  return { labels, width, height: rows.length };
-}
-
-function rows(labels: Uint8Array, width: number): string[] {
-  const out: string[] = [];
-  for (let y = 0; y * width < labels.length; y++) {
-    out.push([...labels.subarray(y * width, (y + 1) * width)].map((v) => (v === _ ? '.' : String(v))).join(''));
-  }
-  return out;
-}
-
 function run(picture: string[], request: MorphologyRequest, numClasses = 3): string[] {
-  const { labels, width, height } = plane(picture);
-  return rows(applyMorphology(labels, { width, height }, numClasses, request).labels, width);
+  const { mask, width, height } = fromRows(picture);
+  return toRows(applyMorphology(mask, { width, height }, numClasses, request).labels, width);
 }
 
 function disc(size: number, radius: number, value = 1): Uint8Array {
@@ -177,7 +162,7 @@ test('the volume distance transform equals brute force', () => {
 });
 
 test('bad requests are refused with the argument and its valid range, and nothing changes', () => {
-  const { labels, width, height } = plane(['.1.', '111', '.1.']);
+  const { mask: labels, width, height } = fromRows(['.1.', '111', '.1.']);
   const before = Uint8Array.from(labels);
   const refuses = (request: MorphologyRequest, argument: string, pattern: RegExp) =>
     assert.throws(() => applyMorphology(labels, { width, height }, 3, request), (e: unknown) => {
