@@ -14,8 +14,20 @@ export interface Grid {
  */
 export type Neighbours = 'faces' | 'all';
 
-/** Neighbour steps (dx, dy, dz) of a neighbourhood; no z steps in a plane. */
-function steps(neighbours: Neighbours, depth: number): [number, number, number][] {
+/** A neighbourhood's steps as parallel arrays, with each step's index offset in the grid. */
+interface NeighbourSteps {
+  width: number;
+  height: number;
+  depth: number;
+  dx: Int32Array;
+  dy: Int32Array;
+  dz: Int32Array;
+  delta: Int32Array;
+}
+
+function neighbourSteps(grid: Grid, neighbours: Neighbours): NeighbourSteps {
+  const { width, height } = grid;
+  const depth = grid.depth ?? 1;
   const out: [number, number, number][] = [];
   const dzs = depth > 1 ? [-1, 0, 1] : [0];
   for (const dz of dzs) {
@@ -27,29 +39,32 @@ function steps(neighbours: Neighbours, depth: number): [number, number, number][
       }
     }
   }
-  return out;
+  return {
+    width,
+    height,
+    depth,
+    dx: Int32Array.from(out, (s) => s[0]),
+    dy: Int32Array.from(out, (s) => s[1]),
+    dz: Int32Array.from(out, (s) => s[2]),
+    delta: Int32Array.from(out, ([dx, dy, dz]) => (dz * height + dy) * width + dx),
+  };
 }
 
-/**
- * Calls `visit` for each neighbour of pixel `p` inside the grid. Kept as a closure factory so the region walks
- * below share one bounds rule.
- */
+/** Calls `visit` for each neighbour of pixel `p` inside the grid. */
 export function neighbourWalker(grid: Grid, neighbours: Neighbours): (p: number, visit: (q: number) => void) => void {
-  const { width, height } = grid;
-  const depth = grid.depth ?? 1;
+  const { width, height, depth, dx, dy, dz, delta } = neighbourSteps(grid, neighbours);
   const plane = width * height;
-  const offsets = steps(neighbours, depth);
   return (p, visit) => {
     const z = Math.floor(p / plane);
     const inPlane = p - z * plane;
     const y = Math.floor(inPlane / width);
     const x = inPlane - y * width;
-    for (const [dx, dy, dz] of offsets) {
-      const nx = x + dx;
-      const ny = y + dy;
-      const nz = z + dz;
+    for (let k = 0; k < delta.length; k++) {
+      const nx = x + dx[k];
+      const ny = y + dy[k];
+      const nz = z + dz[k];
       if (nx < 0 || ny < 0 || nz < 0 || nx >= width || ny >= height || nz >= depth) continue;
-      visit(p + dz * plane + dy * width + dx);
+      visit(p + delta[k]);
     }
   };
 }
@@ -74,11 +89,11 @@ export function forEachRegion(
   if (values.length !== total) throw new RangeError(`regions: ${values.length} values for a grid of ${total}`);
   const visited = new Uint8Array(total);
   const members = new Int32Array(total);
-  const walk = neighbourWalker(grid, neighbours);
+  const steps = neighbourSteps(grid, neighbours);
   for (let start = 0; start < total; start++) {
     const value = values[start];
     if (visited[start] || skip?.(value)) continue;
-    const size = collect(values, walk, start, visited, members);
+    const size = collect(values, steps, start, visited, members);
     visit(members, size, value);
   }
 }
@@ -88,22 +103,36 @@ export function regionAt(values: Uint8Array, grid: Grid, neighbours: Neighbours,
   const total = gridSize(grid);
   if (values.length !== total) throw new RangeError(`regions: ${values.length} values for a grid of ${total}`);
   const mask = new Uint8Array(total);
-  const size = collect(values, neighbourWalker(grid, neighbours), seed, mask, new Int32Array(total));
+  const size = collect(values, neighbourSteps(grid, neighbours), seed, mask, new Int32Array(total));
   return { mask, size };
 }
 
 /** Breadth-first flood of `start`'s value: marks `visited`, lists the members, returns how many. */
-function collect(values: Uint8Array, walk: ReturnType<typeof neighbourWalker>, start: number, visited: Uint8Array, members: Int32Array): number {
+function collect(values: Uint8Array, steps: NeighbourSteps, start: number, visited: Uint8Array, members: Int32Array): number {
+  // The hot loop of every region walk: neighbours inline, no call per neighbour.
+  const { width, height, depth, dx, dy, dz, delta } = steps;
+  const plane = width * height;
   const value = values[start];
   let size = 0;
   members[size++] = start;
   visited[start] = 1;
-  const add = (q: number) => {
-    if (!visited[q] && values[q] === value) {
-      visited[q] = 1;
-      members[size++] = q;
+  for (let head = 0; head < size; head++) {
+    const p = members[head];
+    const z = Math.floor(p / plane);
+    const inPlane = p - z * plane;
+    const y = Math.floor(inPlane / width);
+    const x = inPlane - y * width;
+    for (let k = 0; k < delta.length; k++) {
+      const nx = x + dx[k];
+      const ny = y + dy[k];
+      const nz = z + dz[k];
+      if (nx < 0 || ny < 0 || nz < 0 || nx >= width || ny >= height || nz >= depth) continue;
+      const q = p + delta[k];
+      if (!visited[q] && values[q] === value) {
+        visited[q] = 1;
+        members[size++] = q;
+      }
     }
-  };
-  for (let head = 0; head < size; head++) walk(members[head], add);
+  }
   return size;
 }
