@@ -23,6 +23,8 @@ interface NeighbourSteps {
   dy: Int32Array;
   dz: Int32Array;
   delta: Int32Array;
+  /** Scratch for one pixel's neighbours. */
+  found: Int32Array;
 }
 
 function neighbourSteps(grid: Grid, neighbours: Neighbours): NeighbourSteps {
@@ -47,25 +49,35 @@ function neighbourSteps(grid: Grid, neighbours: Neighbours): NeighbourSteps {
     dy: Int32Array.from(out, (s) => s[1]),
     dz: Int32Array.from(out, (s) => s[2]),
     delta: Int32Array.from(out, ([dx, dy, dz]) => (dz * height + dy) * width + dx),
+    found: new Int32Array(out.length),
   };
+}
+
+/** Writes the neighbours of pixel `p` inside the grid into `out`; returns how many. */
+function neighboursOf(p: number, steps: NeighbourSteps, out: Int32Array): number {
+  const { width, height, depth, dx, dy, dz, delta } = steps;
+  const plane = width * height;
+  const z = Math.floor(p / plane);
+  const inPlane = p - z * plane;
+  const y = Math.floor(inPlane / width);
+  const x = inPlane - y * width;
+  let n = 0;
+  for (let k = 0; k < delta.length; k++) {
+    const nx = x + dx[k];
+    const ny = y + dy[k];
+    const nz = z + dz[k];
+    if (nx >= 0 && ny >= 0 && nz >= 0 && nx < width && ny < height && nz < depth) out[n++] = p + delta[k];
+  }
+  return n;
 }
 
 /** Calls `visit` for each neighbour of pixel `p` inside the grid. */
 export function neighbourWalker(grid: Grid, neighbours: Neighbours): (p: number, visit: (q: number) => void) => void {
-  const { width, height, depth, dx, dy, dz, delta } = neighbourSteps(grid, neighbours);
-  const plane = width * height;
+  const steps = neighbourSteps(grid, neighbours);
+  const found = steps.found;
   return (p, visit) => {
-    const z = Math.floor(p / plane);
-    const inPlane = p - z * plane;
-    const y = Math.floor(inPlane / width);
-    const x = inPlane - y * width;
-    for (let k = 0; k < delta.length; k++) {
-      const nx = x + dx[k];
-      const ny = y + dy[k];
-      const nz = z + dz[k];
-      if (nx < 0 || ny < 0 || nz < 0 || nx >= width || ny >= height || nz >= depth) continue;
-      visit(p + delta[k]);
-    }
+    const n = neighboursOf(p, steps, found);
+    for (let k = 0; k < n; k++) visit(found[k]);
   };
 }
 
@@ -109,25 +121,15 @@ export function regionAt(values: Uint8Array, grid: Grid, neighbours: Neighbours,
 
 /** Breadth-first flood of `start`'s value: marks `visited`, lists the members, returns how many. */
 function collect(values: Uint8Array, steps: NeighbourSteps, start: number, visited: Uint8Array, members: Int32Array): number {
-  // The hot loop of every region walk: neighbours inline, no call per neighbour.
-  const { width, height, depth, dx, dy, dz, delta } = steps;
-  const plane = width * height;
   const value = values[start];
+  const found = steps.found;
   let size = 0;
   members[size++] = start;
   visited[start] = 1;
   for (let head = 0; head < size; head++) {
-    const p = members[head];
-    const z = Math.floor(p / plane);
-    const inPlane = p - z * plane;
-    const y = Math.floor(inPlane / width);
-    const x = inPlane - y * width;
-    for (let k = 0; k < delta.length; k++) {
-      const nx = x + dx[k];
-      const ny = y + dy[k];
-      const nz = z + dz[k];
-      if (nx < 0 || ny < 0 || nz < 0 || nx >= width || ny >= height || nz >= depth) continue;
-      const q = p + delta[k];
+    const n = neighboursOf(members[head], steps, found);
+    for (let k = 0; k < n; k++) {
+      const q = found[k];
       if (!visited[q] && values[q] === value) {
         visited[q] = 1;
         members[size++] = q;
