@@ -19,6 +19,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'batch', summary: 'Status or cancel of a batch queued with segment --queue', load: () => import('./batch.ts').then((m) => m.batchCommand) },
   { name: 'explain', summary: 'Grad-CAM heatmap: which parts of an image made the model see a class', load: () => import('./explain.ts').then((m) => m.explainCommand) },
   { name: 'import', summary: 'Add a folder of images (and label masks) to a workspace project', load: () => import('./import.ts').then((m) => m.importCommand) },
+  { name: 'labels', summary: 'Label morphology over a folder of masks: smooth, remove islands, fill holes, keep the largest region, grow, shrink', load: () => import('./labels.ts').then((m) => m.labelsCommand) },
   { name: 'export', summary: "Write every image's current labels of a project: PNG or GeoTIFF masks, NIfTI label maps or DICOM SEG", load: () => import('./export.ts').then((m) => m.exportCommand) },
   { name: 'export-model', summary: 'Write a trained model as an ONNX file, for ONNX Runtime, QGIS Deepness and other tools', load: () => import('./export-model.ts').then((m) => m.exportModelCommand) },
   { name: 'inspect', summary: 'Describe image files: format, size, bands, type, DICOM/NIfTI/GeoTIFF facts, value statistics', load: () => import('./inspect.ts').then((m) => m.inspectCommand) },

@@ -1,6 +1,7 @@
 // Small-island removal: connected regions of one class smaller than a minimum area take the class
 // that surrounds them most (the label most common along their outer border).
 import { UNLABELED } from '../api/types.ts';
+import { forEachRegion, neighbourWalker } from '../labels/components.ts';
 
 export interface IslandOptions {
   /** Regions with fewer pixels than this are reassigned. */
@@ -18,9 +19,6 @@ export interface IslandReport {
   changedPixels: number;
 }
 
-const OFFSETS4 = [[1, 0], [-1, 0], [0, 1], [0, -1]] as const;
-const OFFSETS8 = [...OFFSETS4, [1, 1], [1, -1], [-1, 1], [-1, -1]] as const;
-
 /**
  * Labels are class indices; UNLABELED pixels are never changed and never vote.
  * A region whose border touches only unlabeled pixels or the image edge is kept.
@@ -28,61 +26,32 @@ const OFFSETS8 = [...OFFSETS4, [1, 1], [1, -1], [-1, 1], [-1, -1]] as const;
 export function removeSmallIslands(mask: Uint8Array, width: number, height: number, options: IslandOptions): IslandReport {
   if (mask.length !== width * height) throw new Error(`islands: mask has ${mask.length} pixels, expected ${width}×${height}`);
   if (!Number.isInteger(options.minArea) || options.minArea < 0) throw new Error(`islands: minArea must be a non-negative integer, got ${options.minArea}`);
-  const offsets = (options.connectivity ?? 8) === 4 ? OFFSETS4 : OFFSETS8;
+  const grid = { width, height };
+  const neighbours = (options.connectivity ?? 8) === 4 ? 'faces' : 'all';
+  const walk = neighbourWalker(grid, neighbours);
   const out = Uint8Array.from(mask);
-  const visited = new Uint8Array(mask.length);
-  const region = new Int32Array(mask.length); // reused stack / member list
   const votes = new Uint32Array(256);
   const voted: number[] = [];
   let removed = 0;
   let changedPixels = 0;
 
-  for (let start = 0; start < mask.length; start++) {
-    const cls = mask[start];
-    if (visited[start] || cls === UNLABELED) continue;
-    // Flood fill: region[0..size) holds the members, `head` walks them breadth-first.
-    let size = 0;
-    region[size++] = start;
-    visited[start] = 1;
-    for (let head = 0; head < size; head++) {
-      const p = region[head];
-      const x = p % width;
-      const y = (p - x) / width;
-      for (const [dx, dy] of offsets) {
-        const nx = x + dx;
-        const ny = y + dy;
-        if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
-        const q = ny * width + nx;
-        if (!visited[q] && mask[q] === cls) {
-          visited[q] = 1;
-          region[size++] = q;
-        }
-      }
-    }
-    if (size >= options.minArea) continue;
-
+  forEachRegion(mask, grid, neighbours, (region, size, cls) => {
+    if (size >= options.minArea) return;
     // Vote among the labeled neighbours of other classes, as they are now (earlier fixes count).
-    for (let i = 0; i < size; i++) {
-      const p = region[i];
-      const x = p % width;
-      const y = (p - x) / width;
-      for (const [dx, dy] of offsets) {
-        const nx = x + dx;
-        const ny = y + dy;
-        if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
-        const n = out[ny * width + nx];
-        if (n === cls || n === UNLABELED) continue;
-        if (votes[n]++ === 0) voted.push(n);
-      }
-    }
+    const vote = (q: number) => {
+      const n = out[q];
+      if (n === cls || n === UNLABELED) return;
+      if (votes[n]++ === 0) voted.push(n);
+    };
+    for (let i = 0; i < size; i++) walk(region[i], vote);
     let winner = -1;
     for (const n of voted) if (winner < 0 || votes[n] > votes[winner] || (votes[n] === votes[winner] && n < winner)) winner = n;
     for (const n of voted) votes[n] = 0;
     voted.length = 0;
-    if (winner < 0) continue;
+    if (winner < 0) return;
     for (let i = 0; i < size; i++) out[region[i]] = winner;
     removed++;
     changedPixels += size;
-  }
+  }, (cls) => cls === UNLABELED);
   return { mask: out, removed, changedPixels };
 }

@@ -42,6 +42,44 @@ export function distanceToSet(set: Uint8Array, width: number, height: number): F
   return out;
 }
 
+/**
+ * The same for a volume of `depth` slices (slice-major, each slice row-major): each voxel's Euclidean distance, in
+ * voxels, to the nearest set voxel; one more envelope pass along the slices. Infinity everywhere when the set is empty.
+ */
+export function distanceToSetVolume(set: Uint8Array, width: number, height: number, depth: number): Float32Array {
+  if (set.length !== width * height * depth) throw new RangeError(`distanceToSetVolume: ${set.length} values for a ${width}×${height}×${depth} volume`);
+  const far = width * width + height * height + depth * depth + 1;
+  const squared = new Float64Array(set.length);
+  let empty = true;
+  for (let i = 0; i < set.length; i++) {
+    if (set[i] !== 0) empty = false;
+    else squared[i] = far;
+  }
+  const out = new Float32Array(set.length);
+  if (empty) return out.fill(Infinity);
+
+  const n = Math.max(width, height, depth);
+  const line = new Float64Array(n);
+  const result = new Float64Array(n);
+  const parabolas = new Int32Array(n);
+  const boundaries = new Float64Array(n + 1);
+  // One pass along each axis: `count` lines of `length` values, `stride` apart, starting where `start(i)` says.
+  const pass = (count: number, length: number, stride: number, start: (i: number) => number) => {
+    for (let i = 0; i < count; i++) {
+      const base = start(i);
+      for (let k = 0; k < length; k++) line[k] = squared[base + k * stride]!;
+      lowerEnvelope(line, length, result, parabolas, boundaries);
+      for (let k = 0; k < length; k++) squared[base + k * stride] = result[k]!;
+    }
+  };
+  const plane = width * height;
+  pass(height * depth, width, 1, (i) => i * width);
+  pass(width * depth, height, width, (i) => Math.floor(i / width) * plane + (i % width));
+  if (depth > 1) pass(plane, depth, plane, (i) => i);
+  for (let i = 0; i < set.length; i++) out[i] = Math.sqrt(squared[i]!);
+  return out;
+}
+
 /** result[q] = min over p of (q - p)² + f[p], for q < n: the lower envelope of the parabolas rooted at (p, f[p]). */
 function lowerEnvelope(f: Float64Array, n: number, result: Float64Array, v: Int32Array, z: Float64Array): void {
   let k = 0;

@@ -6,11 +6,11 @@ import { floodFill, type ImageSimilarity } from './fill.ts';
 import { LabelHistory, type LabelDiff } from './history.ts';
 import type { LabelMap } from './label-map.ts';
 import { fillPolygon, polygonBounds } from './polygon.ts';
-import { acceptPrediction, predictionBounds } from './prediction.ts';
+import { acceptPrediction, predictedRegion, predictionBounds } from './prediction.ts';
 import type { Rect } from './rect.ts';
 
 /** The labeling modes, as napari names them. */
-export const TOOLS = ['brush', 'eraser', 'fill', 'polygon'] as const;
+export const TOOLS = ['brush', 'eraser', 'fill', 'polygon', 'region'] as const;
 export type ToolName = (typeof TOOLS)[number];
 
 /** idle: waiting; painting: a brush or eraser button is down; polygon: vertices are being collected. */
@@ -28,6 +28,8 @@ export class LabelEditor {
   /** Brush diameter in image pixels. */
   brushSize = 10;
   classIndex = 0;
+  /** The prediction shown (class per pixel), which the region tool picks from; null when there is none. */
+  prediction: Uint8Array | null = null;
   /** When set, flood fill also stops where the image changes by more than its tolerance. */
   fillSimilarity: ImageSimilarity | undefined;
   /** Threshold painting: when set (1 per pixel inside the intensity range), the brush and the fill paint only there. */
@@ -65,6 +67,9 @@ export class LabelEditor {
         return;
       case 'fill':
         this.fill(p);
+        return;
+      case 'region':
+        this.selectPredictedRegion(p);
         return;
       case 'polygon':
         if (this.currentState !== 'polygon') {
@@ -151,6 +156,31 @@ export class LabelEditor {
     const rect = acceptPrediction(this.map, prediction, region);
     this.listener.changed?.(rect);
     return this.finishMark('stroke');
+  }
+
+  /**
+   * Writes a whole plane computed by a tool (`values`, the map's size; only inside `rect` when given) as one undo
+   * item.
+   */
+  applyPlane(values: Uint8Array, rect?: Rect): LabelDiff | null {
+    if (values.length !== this.map.data.length) throw new RangeError(`plane has ${values.length} pixels, the label map ${this.map.data.length}`);
+    this.cancel();
+    const r = this.map.clip(rect ?? this.map.bounds);
+    this.history.mark();
+    this.history.willChange(r);
+    for (let row = r.y; row < r.y + r.height; row++) {
+      const start = row * this.map.width + r.x;
+      this.map.data.set(values.subarray(start, start + r.width), start);
+    }
+    this.listener.changed?.(r);
+    return this.finishMark('stroke');
+  }
+
+  /** Takes the connected predicted region under `p` into the labels; one undo item. Nothing without a prediction. */
+  selectPredictedRegion(p: Point): LabelDiff | null {
+    if (!this.prediction) return null;
+    const region = predictedRegion(this.map, this.prediction, p);
+    return region ? this.applyPlane(region.values, region.rect) : null;
   }
 
   private paint(from: Point, to: Point): void {

@@ -31,13 +31,11 @@ export class LabelStage {
   /** Threshold painting's live preview: the in-range pixels, tinted over everything else. */
   private readonly thresholdLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
   private readonly thresholdNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
-  private thresholdCanvas: HTMLCanvasElement | null = null;
   private readonly imageNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly overlayNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly polygonNode = new Konva.Line({ points: [], stroke: '#ffeb3b', strokeWidth: 1, dash: [4, 3], closed: false });
   private readonly cursorNode = new Konva.Circle({ radius: 5, stroke: '#ffffff', strokeWidth: 1, visible: false });
   private labelTiles: LabelTile[] = [];
-  private overlayCanvas: HTMLCanvasElement | null = null;
   private imageWidth = 0;
   private imageHeight = 0;
 
@@ -130,23 +128,21 @@ export class LabelStage {
       this.overlayLayer.batchDraw();
       return;
     }
-    this.overlayCanvas = drawPlane(this.overlayCanvas, this.overlayNode, values, width, lut);
+    drawRaster(this.overlayNode, values, width, lut);
     this.overlayNode.visible(true);
     this.overlayLayer.opacity(opacity);
     this.overlayLayer.batchDraw();
   }
 
-  /** Shows a previewed plane of labels in the class colours, on diagonal stripes, or none. */
-  setPreview(values: Uint8Array | null, width: number, lut: Uint32Array): void {
+  /**
+   * Shows a tool's proposed labels before they are accepted, or none: through `lut` as given (morphology's added and
+   * removed pixels), or `hatched` in diagonal stripes (interpolated slices), so it never reads as saved labels.
+   */
+  setPreview(values: Uint8Array | null, width: number, lut: Uint32Array, hatched = false): void {
     this.previewNode.visible(values !== null);
     if (values) {
-      const height = values.length / width;
-      const canvas = document.createElement('canvas');
-      canvas.width = width;
-      canvas.height = height;
-      const hatched = values.map((v, i) => ((i % width) + Math.floor(i / width)) % 6 < 3 ? v : 255);
-      putIndexed(canvas.getContext('2d')!, hatched, width, { x: 0, y: 0, width, height }, lut);
-      this.previewNode.image(canvas);
+      const shown = hatched ? values.map((v, i) => ((i % width) + Math.floor(i / width)) % 6 < 3 ? v : 255) : values;
+      drawRaster(this.previewNode, shown, width, lut);
     }
     this.previewLayer.batchDraw();
   }
@@ -161,7 +157,7 @@ export class LabelStage {
       this.thresholdLayer.batchDraw();
       return;
     }
-    this.thresholdCanvas = drawPlane(this.thresholdCanvas, this.thresholdNode, paintable, width, THRESHOLD_TINT);
+    drawRaster(this.thresholdNode, paintable, width, THRESHOLD_TINT);
     this.thresholdNode.scale({ x: step, y: step });
     this.thresholdNode.visible(true);
     this.thresholdLayer.batchDraw();
@@ -225,17 +221,17 @@ export class LabelStage {
   }
 }
 
-/** Draws a whole byte raster through a lookup into `canvas`, or into a new canvas shown by `node` when the size changed. */
-function drawPlane(canvas: HTMLCanvasElement | null, node: Konva.Image, values: Uint8Array, width: number, lut: Uint32Array): HTMLCanvasElement {
+/** Draws a whole byte raster through `lut` into the node's canvas, making a canvas of the raster's size when needed. */
+function drawRaster(node: Konva.Image, values: Uint8Array, width: number, lut: Uint32Array): void {
   const height = values.length / width;
-  if (!canvas || canvas.width !== width || canvas.height !== height) {
+  let canvas = node.image();
+  if (!(canvas instanceof HTMLCanvasElement) || canvas.width !== width || canvas.height !== height) {
     canvas = document.createElement('canvas');
     canvas.width = width;
     canvas.height = height;
     node.image(canvas);
   }
   putIndexed(canvas.getContext('2d')!, values, width, { x: 0, y: 0, width, height }, lut);
-  return canvas;
 }
 
 /** Writes lut[values[i]] for a rectangle of a byte raster into a 2D context whose origin is at (originX, originY). */

@@ -11,6 +11,7 @@ import type { ApiClient } from '../api-client/index.ts';
 import type { LabelStage } from '../canvas/stage.ts';
 import { classLut } from '../canvas/colors.ts';
 import { DisplayState } from './display.svelte.ts';
+import { MorphologyState } from './morphology.svelte.ts';
 import { OverlayState, type ViewKey } from './overlays.svelte.ts';
 import { ThresholdState } from './threshold.svelte.ts';
 import { planesAlong, VolumeView, type VolumeDims } from './volume-view.svelte.ts';
@@ -42,6 +43,9 @@ export class EditorState {
   readonly volumeEdits: VolumeEditState;
   /** Threshold painting: the range the brush and the fill obey, and its live preview. */
   readonly threshold: ThresholdState;
+  /** The morphology menu and its preview. */
+  readonly morphology: MorphologyState;
+  private classCount = 0;
 
   map: LabelMap | null = null;
   /** The slice and axis `map` belongs to: pending patches are saved to them even after the view moves on. */
@@ -67,13 +71,20 @@ export class EditorState {
     this.volumeEdits = new VolumeEditState(api, {
       view: () => (this.imageId !== null && this.view.volume ? { imageId: this.imageId, axis: this.view.axis, slice: this.view.slice } : null),
       flush: () => this.flush(),
-      showPreview: (values) => this.stage?.setPreview(values, this.map?.width ?? 1, this.lut),
+      showPreview: (values) => this.stage?.setPreview(values, this.map?.width ?? 1, this.lut, true),
       reload: async () => {
         if (this.imageId !== null) await this.load(this.imageId, this.view.slice, this.view.volume, this.view.axis);
       },
       error: onError,
     });
     this.threshold = new ThresholdState(api, { stage: () => this.stage, view: () => this.viewKey() });
+    this.morphology = new MorphologyState({
+      editor: () => this.editor,
+      stage: () => this.stage,
+      lut: () => this.lut,
+      classCount: () => this.classCount,
+      applied: () => this.afterTool(),
+    });
   }
 
   attach(stage: LabelStage | null): void {
@@ -82,6 +93,7 @@ export class EditorState {
 
   setClasses(classes: ClassDef[]): void {
     this.lut = classLut(classes);
+    this.classCount = classes.length;
     if (this.map && this.stage) this.stage.setLabels(this.map, this.lut);
     this.overlays.show();
   }
@@ -121,6 +133,7 @@ export class EditorState {
       this.syncEditorSettings();
       this.imageId = imageId;
       this.overlays.clear();
+      this.morphology.discard();
       this.stage?.setImage(image);
       this.stage?.setLabels(this.map, this.lut);
       this.overlays.show();
@@ -153,6 +166,7 @@ export class EditorState {
       this.volumeEdits.discard();
       this.volumeEdits.forgetUndo();
       this.overlays.clear();
+      this.morphology.discard();
       this.display.reset();
       this.stage?.clear();
       this.updateUndo();
@@ -169,10 +183,12 @@ export class EditorState {
     this.editor.tool = this.tool;
     this.editor.brushSize = this.brushSize;
     this.editor.classIndex = this.classIndex;
+    this.editor.prediction = this.overlays.prediction?.mask ?? null;
   }
 
   pointerDown(p: Point): void {
     if (!this.editor || this.loading) return;
+    if (this.tool === 'region' && !this.overlays.prediction) return this.onError('Predict first: the region tool takes a connected region of the prediction');
     this.syncEditorSettings();
     if (!this.applyThreshold(this.editor)) return;
     this.editor.pointerDown(p);

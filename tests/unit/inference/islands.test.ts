@@ -1,22 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { removeSmallIslands } from '../../../src/inference/islands.ts';
-import { UNLABELED } from '../../../src/api/types.ts';
-
-function fromRows(rows: string[]): { mask: Uint8Array; width: number; height: number } {
-  const width = rows[0].length;
-  const mask = new Uint8Array(width * rows.length);
-  rows.forEach((r, y) => [...r].forEach((ch, x) => (mask[y * width + x] = ch === '.' ? UNLABELED : Number(ch))));
-  return { mask, width, height: rows.length };
-}
-
-function toRows(mask: Uint8Array, width: number): string[] {
-  const rows: string[] = [];
-  for (let y = 0; y < mask.length / width; y++) {
-    rows.push([...mask.subarray(y * width, (y + 1) * width)].map((v) => (v === UNLABELED ? '.' : String(v))).join(''));
-  }
-  return rows;
-}
+import { fromRows, toRows } from '../../helpers/label-rows.ts';
 
 test('a noisy speck inside a region takes the surrounding class; large regions stay', () => {
   const { mask, width, height } = fromRows([
