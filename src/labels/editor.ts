@@ -151,6 +151,24 @@ export class LabelEditor {
     return this.finishMark('stroke');
   }
 
+  /**
+   * Writes a whole computed plane (`values`, the map's size; only the pixels inside `rect` when given) as one undo
+   * item: what a tool that computes its result for the open plane applies when accepted.
+   */
+  applyPlane(values: Uint8Array, rect?: Rect): LabelDiff | null {
+    if (values.length !== this.map.data.length) throw new RangeError(`plane has ${values.length} values, the label map ${this.map.data.length}`);
+    this.cancel();
+    this.history.mark();
+    const area = this.map.clip(rect ?? this.map.bounds);
+    this.history.willChange(area);
+    for (let y = area.y; y < area.y + area.height; y++) {
+      const start = y * this.map.width + area.x;
+      this.map.data.set(values.subarray(start, start + area.width), start);
+    }
+    this.listener.changed?.(area);
+    return this.finishMark('stroke');
+  }
+
   private paint(from: Point, to: Point): void {
     const value = this.tool === 'eraser' ? UNLABELED : this.classIndex;
     this.history.willChange(segmentBounds(this.map, from, to, this.brushSize));
