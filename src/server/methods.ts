@@ -63,6 +63,9 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
     ['slice', slice],
     ['axis', optional(axis)],
   ],
+  growFromSeeds: [
+    ['request', object({ imageId: id, slice, axis: optional(axis), labels: string, roi: optional(rect), neighbours: optional(oneOf([4, 8])) })],
+  ],
   labeledSlices: [['imageId', id]],
   exportLabels: [['imageId', id], ['format', oneOf(LABEL_EXPORT_FORMATS)]],
   labelExportFormats: [['imageId', id]],

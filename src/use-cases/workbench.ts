@@ -12,6 +12,7 @@ import { DisplayImages } from './display-images.ts';
 import { addImages, importUpload } from './importing.ts';
 import { labelExportFormats } from './export-formats.ts';
 import { exportLabelsPayload } from './label-export.ts';
+import { SeedGrowing } from './grow-from-seeds.ts';
 import { maskPayload, saveMaskPatches } from './masks.ts';
 import { ensureDisplayOrder, upgradeMaskOrder } from './mask-order-upgrade.ts';
 import { nextImageToLabel } from './next-image.ts';
@@ -47,6 +48,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
   const ctx = new WorkbenchContext(ws, (event) => listeners.forEach((l) => l(event)), options.backend);
   const displayImages = new DisplayImages();
   const batches = new BatchSegmentation(ctx);
+  const seedGrowing = new SeedGrowing();
 
   return {
     workspace: ws,
@@ -65,6 +67,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
 
     getMask: async (imageId, slice, axis) => (await ensureDisplayOrder(ws, imageId), maskPayload(ws, imageId, slice, axis)),
     saveMaskPatches: async (imageId, baseRevision, patches, slice, axis) => (await ensureDisplayOrder(ws, imageId), saveMaskPatches(ws, imageId, baseRevision, patches, slice, axis)),
+    growFromSeeds: async (request) => seedGrowing.grow(ws.images.require(request.imageId), request),
     labeledSlices: async (imageId) => ws.masks.labeledSlices(ws.images.require(imageId).id),
     labelExportFormats: async (imageId) => labelExportFormats(ws.images.require(imageId)),
     exportLabels: async (imageId, format) => exportLabelsPayload(ws, ws.images.require(imageId), format),
