@@ -255,7 +255,7 @@ function requireTwoClasses(seeds: Uint8Array): void {
     seen.add(seeds[i]);
     if (seen.size >= 2) return;
   }
-  const found = seen.size === 0 ? 'none' : `only class ${[...seen][0]}`;
+  const found = seen.size === 0 ? 'none' : 'only one';
   throw new UserError(`Grow from seeds needs strokes of at least two classes; found ${found}. Paint a few strokes of each class first.`);
 }
 

@@ -9,3 +9,4 @@ export { LabelHistory, type LabelDiff } from './history.ts';
 export { LabelEditor, TOOLS, type ToolName, type EditorState, type EditorListener } from './editor.ts';
 export { bytesToBase64, base64ToBytes } from './base64.ts';
 export { patchFromMap, applyPatch } from './patch.ts';
+export { growFromSeeds, grownOntoUnlabeled, type GrowImage, type GrowBox, type GrowOptions } from './grow-from-seeds.ts';

@@ -11,6 +11,7 @@ import type { ApiClient } from '../api-client/index.ts';
 import type { LabelStage } from '../canvas/stage.ts';
 import { classLut } from '../canvas/colors.ts';
 import { DisplayState } from './display.svelte.ts';
+import { GrowPreview } from './grow.svelte.ts';
 import { OverlayState, type ViewKey } from './overlays.svelte.ts';
 import { planesAlong, VolumeView, type VolumeDims } from './volume-view.svelte.ts';
 
@@ -36,6 +37,8 @@ export class EditorState {
   readonly display: DisplayState;
   /** Prediction, CAM and the probabilities under the pointer. */
   readonly overlays: OverlayState;
+  /** Grow from seeds: its preview over the labels (G, then Enter or Escape). */
+  readonly grow: GrowPreview;
 
   map: LabelMap | null = null;
   /** The slice and axis `map` belongs to: pending patches are saved to them even after the view moves on. */
@@ -57,6 +60,12 @@ export class EditorState {
       lut: () => this.lut,
       view: () => this.viewKey(),
       polygonBounds: () => this.polygonBounds(),
+    });
+    this.grow = new GrowPreview(api, {
+      view: () => this.viewKey(),
+      map: () => this.map,
+      editor: () => this.editor,
+      showPreview: (preview) => this.overlays.setPreview(preview),
     });
   }
 
@@ -98,9 +107,13 @@ export class EditorState {
       this.mapAxis = this.view.axis;
       this.view.labeledSlices = labeledSlices;
       this.revision = mask.revision;
+      this.grow.discard();
       this.editor = new LabelEditor(this.map, {
         changed: (rect) => this.stage?.drawLabels(this.map!, this.lut, rect),
-        committed: (diff) => this.queueSave(diff.rect),
+        committed: (diff) => {
+          this.queueSave(diff.rect);
+          this.growAgain();
+        },
       });
       this.syncEditorSettings();
       this.imageId = imageId;
@@ -128,6 +141,7 @@ export class EditorState {
       await this.flush();
       if (token !== this.loadToken) return;
       this.imageId = null;
+      this.grow.discard();
       this.map = null;
       this.editor = null;
       this.view.reset();
@@ -197,6 +211,16 @@ export class EditorState {
     const region = this.editor.state === 'polygon' && points.length >= 3 ? [...points] : undefined;
     this.editor.acceptPrediction(prediction.mask, region);
     this.afterTool();
+  }
+
+  /** Enter while the grow preview is shown: accepts it as one undo step. */
+  acceptGrow(): void {
+    if (this.grow.accept()) this.afterTool();
+  }
+
+  /** The labels changed under a shown grow preview: grow again; a refusal (one class left) is said once. */
+  private growAgain(): void {
+    this.grow.labelsChanged().catch((e: unknown) => this.onError(e instanceof Error ? e.message : String(e)));
   }
 
   /** What is shown now: results computed for it may be laid over it only while it still is. */

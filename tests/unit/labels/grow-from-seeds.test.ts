@@ -173,7 +173,7 @@ test('fewer than two classes seeded is refused with a message saying two are nee
   const one = unlabeled(width * width);
   one[3] = 1;
   one[40] = 1;
-  assert.throws(() => growFromSeeds(img, one), (e: unknown) => e instanceof UserError && /at least two classes/.test(e.message) && /only class 1/.test(e.message));
+  assert.throws(() => growFromSeeds(img, one), (e: unknown) => e instanceof UserError && /at least two classes/.test(e.message) && /found only one\./.test(e.message));
   assert.throws(() => growFromSeeds(img, unlabeled(width * width)), (e: unknown) => e instanceof UserError && /at least two classes; found none/.test(e.message));
   // Two classes, but only one inside the region.
   const two = unlabeled(width * width);
