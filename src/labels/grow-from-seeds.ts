@@ -50,15 +50,16 @@ const LIKELIHOOD_WEIGHT = 1;
 const LEAST_PROBABILITY = 1e-3;
 
 /**
- * Planes larger than this grow coarse to fine: first on a grid halved in x and y, then again at full resolution
- * only in a band around the coarse result's class boundaries. A 2048² plane costs about a 1024² one plus its edges.
+ * Grids of more voxels than this grow coarse to fine: first on a grid halved in x and y (volumes keep their slices),
+ * then again at full resolution only in a band around the coarse result's class boundaries. A 2048² plane costs
+ * about a 1024² one plus its edges.
  */
 const COARSE_ABOVE = 1024 * 1024;
 /** Half-width of the band re-grown at full resolution around a coarse boundary, in full-resolution pixels. */
 const REFINE_RADIUS = 3;
 
 interface Grid {
-  /** Per voxel `bands` normalised intensities, then the probability of each of `classes` seeded classes. */
+  /** Per voxel `bands` normalised intensities, then each seeded class's cost of stepping onto it (its unlikeliness). */
   values: Float32Array;
   bands: number;
   classes: number;
@@ -113,7 +114,7 @@ export function grownOntoUnlabeled(labels: Uint8Array, grown: Uint8Array): Uint8
 
 /** Grows every unlabeled voxel of the grid from its labeled ones, coarse to fine on large planes. */
 function grow(grid: Grid, seeds: Uint8Array): Uint8Array {
-  if (grid.width * grid.height <= COARSE_ABOVE || grid.width < 4 || grid.height < 4) return propagate(grid, seeds.slice());
+  if (grid.width * grid.height * grid.depth <= COARSE_ABOVE || grid.width < 4 || grid.height < 4) return propagate(grid, seeds.slice());
   const coarse = halved(grid, seeds);
   const grown = upsampled(grow(coarse.grid, coarse.seeds), coarse.grid, grid);
   // Seeds stay; pixels near a coarse boundary are grown again at full resolution from the settled pixels around them.
@@ -150,7 +151,7 @@ function propagate(grid: Grid, labels: Uint8Array): Uint8Array {
     const x = inPlane - y * width;
     const base = dist[p];
     const label = labels[p];
-    const probability = bands + slotOf[label];
+    const unlikeliness = bands + slotOf[label];
     for (let k = 0; k < n; k++) {
       const nx = x + dx[k];
       const ny = y + dy[k];
@@ -161,8 +162,7 @@ function propagate(grid: Grid, labels: Uint8Array): Uint8Array {
       const a = p * stride;
       const b = q * stride;
       const edge = bands === 1 ? Math.abs(values[a] - values[b]) : edgeCost(values, bands, a, b);
-      const unlikely = -LIKELIHOOD_WEIGHT * Math.log(Math.max(LEAST_PROBABILITY, values[b + probability]));
-      const d = base + edge + unlikely + step[k];
+      const d = base + edge + values[b + unlikeliness] + step[k];
       if (d < dist[q]) {
         dist[q] = d;
         labels[q] = label;
@@ -293,14 +293,17 @@ function paste(target: Uint8Array, width: number, height: number, box: Required<
   }
 }
 
-/** Intensities and class probabilities side by side per voxel, so coarsening and the inner loop read one array. */
+/**
+ * Intensities and each class's unlikeliness (−weight · log P) side by side per voxel, so coarsening and the inner
+ * loop read one array and the loop takes no logarithm.
+ */
 function interleaved(intensity: Float32Array, bands: number, probabilities: Float32Array, classes: number): Float32Array {
   const count = intensity.length / bands;
   const stride = bands + classes;
   const out = new Float32Array(count * stride);
   for (let i = 0; i < count; i++) {
     out.set(intensity.subarray(i * bands, (i + 1) * bands), i * stride);
-    out.set(probabilities.subarray(i * classes, (i + 1) * classes), i * stride + bands);
+    for (let c = 0; c < classes; c++) out[i * stride + bands + c] = -LIKELIHOOD_WEIGHT * Math.log(Math.max(LEAST_PROBABILITY, probabilities[i * classes + c]));
   }
   return out;
 }
