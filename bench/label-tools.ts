@@ -3,20 +3,18 @@
 // on a 512² and a 2048² plane (and the core's part of it, called directly), and the core function on the 20-slice
 // CT series in ../shared/data (the workbench's volume path comes with the volume-edit work).
 // Usage: node bin/run-ts.js bench/label-tools.ts [--json] [--runs N]   (writes bench/results/label-tools-<time>.json)
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { ImageInfo } from '../src/api/types.ts';
 import { openRaster } from '../src/io/index.ts';
 import { growFromSeeds } from '../src/labels/grow-from-seeds.ts';
 import { UNLABELED } from '../src/labels/index.ts';
-import { startServer } from '../src/server/server.ts';
-import { createWorkbench, type Workbench } from '../src/use-cases/workbench.ts';
+import type { Workbench } from '../src/use-cases/workbench.ts';
+import { median, openBrowserBench, ROOT } from './browser-bench.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CT_SERIES = path.resolve(ROOT, '../shared/data/totalsegmentator-ct-mr/example_ct_dicom');
 const SIDES = [512, 2048];
 const quiet = process.argv.includes('--json');
@@ -25,12 +23,6 @@ const RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 5;
 const progress = (line: string) => {
   if (!quiet) process.stderr.write(`${line}\n`);
 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** CPU milliseconds (user + system) of this process since `start`: what a run costs, whatever else shares the machine. */
 function cpuMs(start: NodeJS.CpuUsage): number {
@@ -166,13 +158,8 @@ async function volumeCase() {
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'segwork-bench-label-tools-'));
-  const workbench = await createWorkbench({ workspaceDir: path.join(dir, 'ws') });
-  const server = await startServer({ service: workbench, staticDir: path.join(ROOT, 'renderer', 'dist'), port: 0 });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  const bench = await openBrowserBench('segwork-bench-label-tools-');
+  const { dir, workbench, browser } = bench;
   try {
     mkdirSync(path.join(dir, 'images'));
     progress('writing images…');
@@ -182,7 +169,7 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
     page.on('crash', () => progress('the page crashed'));
     page.on('pageerror', (e) => progress(`page error: ${e.message}`));
-    await page.goto(server.url);
+    await page.goto(bench.url);
     const grow: Record<string, unknown> = {};
     for (const side of SIDES) grow[`${side}`] = await growCase(page, workbench, added.find((i) => i.name === `blob-${side}.png`)!, side);
     const result = {
@@ -199,10 +186,7 @@ async function main(): Promise<void> {
     mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(path.join(ROOT, 'bench', 'results', `label-tools-${result.when.replace(/[:.]/g, '-')}.json`), json + '\n');
   } finally {
-    await browser.close();
-    await server.close();
-    await workbench.close();
-    rmSync(dir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 
