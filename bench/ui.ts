@@ -2,29 +2,19 @@
 // opening a 4096×4096 image, brush latency from a pointer event to the frame that shows it, and frame rate
 // while painting during a training run.
 // Usage: node bin/run-ts.js bench/ui.ts [--json]   (writes bench/results/ui-<time>.json as well)
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { ImageInfo } from '../src/api/types.ts';
-import { createWorkbench } from '../src/use-cases/workbench.ts';
-import { startServer } from '../src/server/server.ts';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { median, openBrowserBench, ROOT } from './browser-bench.ts';
 const SIDE = 4096;
 const MOVES = 120;
 const quiet = process.argv.includes('--json');
 const progress = (line: string) => {
   if (!quiet) process.stderr.write(`${line}\n`);
 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -109,13 +99,8 @@ async function stroke(page: Page, at: (x: number, y: number) => { x: number; y: 
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'segwork-bench-ui-'));
-  const workbench = await createWorkbench({ workspaceDir: path.join(dir, 'ws') });
-  const server = await startServer({ service: workbench, staticDir: path.join(ROOT, 'renderer', 'dist'), port: 0 });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  const bench = await openBrowserBench('segwork-bench-ui-');
+  const { dir, workbench, browser } = bench;
   try {
     progress(`writing a ${SIDE}×${SIDE} image…`);
     mkdirSync(path.join(dir, 'images'));
@@ -125,7 +110,7 @@ async function main(): Promise<void> {
     const [image] = (await workbench.listImages({ projectId: project.id })).images as ImageInfo[];
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
-    await page.goto(server.url);
+    await page.goto(bench.url);
     const entry = page.getByRole('button', { name: 'large.png', exact: true });
     await entry.locator('img').waitFor({ timeout: 120_000 }); // the thumbnail, so its request does not overlap the open
 
@@ -199,10 +184,7 @@ async function main(): Promise<void> {
     mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(path.join(ROOT, 'bench', 'results', `ui-${result.when.replace(/[:.]/g, '-')}.json`), json + '\n');
   } finally {
-    await browser.close();
-    await server.close();
-    await workbench.close();
-    rmSync(dir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 

@@ -190,6 +190,28 @@ export interface CamPayload {
   layer: string;
 }
 
+/** Grow from seeds on one plane: the labels the editor holds now (its strokes are the seeds) and where to grow. */
+export interface GrowRequest {
+  imageId: number;
+  /** Slice of a volume (0 for plain images), along `axis` (default 2). */
+  slice?: number;
+  axis?: VolumeAxis;
+  /** base64 of the plane's labels, width*height bytes, 255 unlabeled. */
+  labels: string;
+  /** Only this rectangle grows; the rest is returned as it was. */
+  roi?: { x: number; y: number; width: number; height: number };
+  /** Plane connectivity, 4 (default) or 8. */
+  neighbours?: 4 | 8;
+}
+
+/** The grown plane: every unlabeled pixel (inside the ROI) carries a class; seeds are unchanged. */
+export interface GrownPlane {
+  width: number;
+  height: number;
+  /** base64 of width*height bytes. */
+  data: string;
+}
+
 /** Encoder pre-training progress: a step, then the end. */
 export type PretrainEvent =
   | { type: 'step'; step: number; loss: number; seconds: number }
@@ -273,6 +295,11 @@ export interface SegworkService {
    * ArgumentError naming it.
    */
   intensityPlane(imageId: number, options?: IntensityPlaneOptions): Promise<IntensityPlanePayload>;
+  /**
+   * Grows the request's labels over the plane by competitive region growing on the image's raw intensities (every
+   * band); nothing is saved. Fewer than two classes seeded (inside the ROI) is a UserError saying two are needed.
+   */
+  growFromSeeds(request: GrowRequest): Promise<GrownPlane>;
   /** Slices of a volume that have labeled pixels, ascending. */
   labeledSlices(imageId: number): Promise<number[]>;
   /**

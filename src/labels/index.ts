@@ -11,3 +11,4 @@ export { LabelEditor, TOOLS, type ToolName, type EditorState, type EditorListene
 export { bytesToBase64, base64ToBytes } from './base64.ts';
 export { patchFromMap, applyPatch } from './patch.ts';
 export { type IntensityRange, type HuPreset, HU_PRESETS, checkedRange, inRange, paintableMask } from './intensity-range.ts';
+export { growFromSeeds, grownOntoUnlabeled, type GrowImage, type GrowBox, type GrowOptions } from './grow-from-seeds.ts';

@@ -64,6 +64,9 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
     ['axis', optional(axis)],
   ],
   intensityPlane: [['imageId', id], ['options', optional(object({ band: optional(nonNegativeInteger), slice, axis: optional(axis) }))]],
+  growFromSeeds: [
+    ['request', object({ imageId: id, slice, axis: optional(axis), labels: string, roi: optional(rect), neighbours: optional(oneOf([4, 8])) })],
+  ],
   labeledSlices: [['imageId', id]],
   interpolateSlices: [['imageId', id], ['axis', optional(axis)]],
   applyVolumeEdit: [['imageId', id], ['edit', object({ axis, baseRevision: nonNegativeInteger, slices: array(object({ slice: nonNegativeInteger, after: string })) })]],

@@ -13,6 +13,7 @@ import { addImages, importUpload } from './importing.ts';
 import { IntensityPlanes } from './intensity-plane.ts';
 import { labelExportFormats } from './export-formats.ts';
 import { exportLabelsPayload } from './label-export.ts';
+import { SeedGrowing } from './grow-from-seeds.ts';
 import { maskPayload, saveMaskPatches } from './masks.ts';
 import { ensureDisplayOrder, upgradeMaskOrder } from './mask-order-upgrade.ts';
 import { nextImageToLabel } from './next-image.ts';
@@ -50,6 +51,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
   const displayImages = new DisplayImages();
   const intensityPlanes = new IntensityPlanes();
   const batches = new BatchSegmentation(ctx);
+  const seedGrowing = new SeedGrowing();
 
   return {
     workspace: ws,
@@ -69,6 +71,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     getMask: async (imageId, slice, axis) => (await ensureDisplayOrder(ws, imageId), maskPayload(ws, imageId, slice, axis)),
     saveMaskPatches: async (imageId, baseRevision, patches, slice, axis) => (await ensureDisplayOrder(ws, imageId), saveMaskPatches(ws, imageId, baseRevision, patches, slice, axis)),
     intensityPlane: async (imageId, planeOptions) => (await ensureDisplayOrder(ws, imageId), intensityPlanes.payload(ws.images.require(imageId), planeOptions)),
+    growFromSeeds: async (request) => seedGrowing.grow(ws.images.require(request.imageId), request),
     labeledSlices: async (imageId) => ws.masks.labeledSlices(ws.images.require(imageId).id),
     interpolateSlices: async (imageId, axis) => (await ensureDisplayOrder(ws, imageId), interpolationPreview(ws, imageId, axis)),
     applyVolumeEdit: async (imageId, edit) => (await ensureDisplayOrder(ws, imageId), applyVolumeEdit(ws, imageId, edit)),

@@ -12,6 +12,7 @@ import type { LabelStage } from '../canvas/stage.ts';
 import { classLut } from '../canvas/colors.ts';
 import { DisplayState } from './display.svelte.ts';
 import { MorphologyState } from './morphology.svelte.ts';
+import { GrowPreview } from './grow.svelte.ts';
 import { OverlayState, type ViewKey } from './overlays.svelte.ts';
 import { ThresholdState } from './threshold.svelte.ts';
 import { planesAlong, VolumeView, type VolumeDims } from './volume-view.svelte.ts';
@@ -46,6 +47,8 @@ export class EditorState {
   /** The morphology menu and its preview. */
   readonly morphology: MorphologyState;
   private classCount = 0;
+  /** Grow from seeds: its preview over the labels (G, then Enter or Escape). */
+  readonly grow: GrowPreview;
 
   map: LabelMap | null = null;
   /** The slice and axis `map` belongs to: pending patches are saved to them even after the view moves on. */
@@ -84,6 +87,12 @@ export class EditorState {
       lut: () => this.lut,
       classCount: () => this.classCount,
       applied: () => this.afterTool(),
+    });
+    this.grow = new GrowPreview(api, {
+      view: () => this.viewKey(),
+      map: () => this.map,
+      editor: () => this.editor,
+      showPreview: (preview) => this.overlays.setPreview(preview),
     });
   }
 
@@ -126,9 +135,13 @@ export class EditorState {
       this.mapAxis = this.view.axis;
       this.view.labeledSlices = labeledSlices;
       this.revision = mask.revision;
+      this.grow.discard();
       this.editor = new LabelEditor(this.map, {
         changed: (rect) => this.stage?.drawLabels(this.map!, this.lut, rect),
-        committed: (diff) => this.queueSave(diff.rect),
+        committed: (diff) => {
+          this.queueSave(diff.rect);
+          this.growAgain();
+        },
       });
       this.syncEditorSettings();
       this.imageId = imageId;
@@ -160,6 +173,7 @@ export class EditorState {
       await this.flush();
       if (token !== this.loadToken) return;
       this.imageId = null;
+      this.grow.discard();
       this.map = null;
       this.editor = null;
       this.view.reset();
@@ -254,6 +268,16 @@ export class EditorState {
       this.onError(e instanceof Error ? e.message : String(e));
       return false;
     }
+  }
+
+  /** Enter while the grow preview is shown: accepts it as one undo step. */
+  acceptGrow(): void {
+    if (this.grow.accept()) this.afterTool();
+  }
+
+  /** The labels changed under a shown grow preview: grow again; a refusal (one class left) is said once. */
+  private growAgain(): void {
+    this.grow.labelsChanged().catch((e: unknown) => this.onError(e instanceof Error ? e.message : String(e)));
   }
 
   /** What is shown now: results computed for it may be laid over it only while it still is. */
