@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BatchNorm, BN_MOMENTUM } from './layers/batch-norm.ts';
 import { SizeCheck } from './layers/size-check.ts';
-import { boolField, intField, numberField, registerArchitecture, type BaseModelConfig } from './registry.ts';
+import { baseFields, boolField, intField, numberField, registerArchitecture, type BaseModelConfig } from './registry.ts';
 
 export interface FcnConfig extends BaseModelConfig {
   /** Filters of the first VGG16 level; the levels use 1, 2, 4, 8, 8 times this (VGG16: 64). */
@@ -118,8 +118,7 @@ for (const stride of STRIDES) {
     },
     validate(c) {
       return {
-        inputChannels: intField(c, 'inputChannels', 1, 64),
-        numClasses: intField(c, 'numClasses', 2, 255),
+        ...baseFields(c),
         baseFilters: intField(c, 'baseFilters', 1, 128),
         fcFilters: intField(c, 'fcFilters', 1, 4096),
         dropout: numberField(c, 'dropout', 0, 0.9),
