@@ -2,5 +2,6 @@
 import './unet.ts';
 import './segnet.ts';
 import './deeplab.ts';
+import './fcn.ts';
 
 export { architectureNames, getArchitecture, resolveConfig } from './registry.ts';

@@ -71,6 +71,11 @@ function shown(value: unknown): string {
   return String(value);
 }
 
+/** The fields every architecture's config carries, checked. */
+export function baseFields(config: Record<string, unknown>): BaseModelConfig {
+  return { inputChannels: intField(config, 'inputChannels', 1, 64), numClasses: intField(config, 'numClasses', 2, 255) };
+}
+
 export function intField(config: Record<string, unknown>, key: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = config[key];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {

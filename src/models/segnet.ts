@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BatchNorm, BN_MOMENTUM } from './layers/batch-norm.ts';
 import { MaxPoolWithIndices, MaxUnpooling2D } from './layers/pool-indices.ts';
-import { intField, registerArchitecture, type BaseModelConfig } from './registry.ts';
+import { baseFields, intField, registerArchitecture, type BaseModelConfig } from './registry.ts';
 
 export interface SegNetBasicConfig extends BaseModelConfig {
   levels: number;
@@ -83,10 +83,6 @@ const deepestEncoderRelu = (model: tf.LayersModel) => {
   const relus = model.layers.filter((l) => /^enc\d+_relu\d+$/.test(l.name));
   return relus[relus.length - 1].name;
 };
-
-function baseFields(c: Record<string, unknown>): BaseModelConfig {
-  return { inputChannels: intField(c, 'inputChannels', 1, 64), numClasses: intField(c, 'numClasses', 2, 255) };
-}
 
 registerArchitecture<SegNetBasicConfig>({
   name: 'segnet-basic',

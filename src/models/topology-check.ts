@@ -21,7 +21,7 @@ const CHOICES: Record<string, readonly string[]> = {
 const WHOLE_NUMBERS: Record<string, [min: number, max: number]> = {
   filters: [1, 65536],
   units: [1, 65536],
-  kernel_size: [1, 64],
+  kernel_size: [1, 256],
   strides: [1, 64],
   pool_size: [1, 64],
   size: [1, 64],

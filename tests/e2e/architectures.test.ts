@@ -46,7 +46,7 @@ async function predictionAppears(architecture: string): Promise<void> {
 }
 
 // Every registered architecture (the test after them checks the catalogue offers exactly these).
-const architectures = skipReason ? [] : ['unet', 'segnet-basic', 'segnet', 'deeplab'];
+const architectures = skipReason ? [] : ['unet', 'segnet-basic', 'segnet', 'deeplab', 'fcn-32s', 'fcn-16s', 'fcn-8s'];
 for (const architecture of architectures) {
   test(`${architecture} trains from the panel with the first preset it offers, and its prediction appears in the editor`, { skip: skipReason ?? false, timeout: 300_000 }, async () => {
     await trainFromPanel(architecture);

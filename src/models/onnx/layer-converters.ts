@@ -123,6 +123,24 @@ function emitConv({ graph, layer, inputs }: ConvertContext, spec: ConvSpec): Onn
   return [{ name: activation(graph, y!, spec.activation, layer.name), rank: 4 }];
 }
 
+/**
+ * A transposed conv's ONNX attributes for tfjs's output size (input × stride, or (input − 1) × stride + kernel for
+ * 'valid'): 'same' crops k − s pixels (the extra one at the end, as tfjs pads), and a kernel smaller than its stride
+ * gets the missing rows back as output_padding.
+ */
+export function transposedConvGeometry(layer: tf.layers.Layer, config: Record<string, unknown>, kernel: Pair): { strides: Pair; pads: number[]; outputPadding: Pair } {
+  const strides = pair(config.strides, 1);
+  if (pair(config.dilationRate, 1).some((d) => d !== 1)) throw new Error(`ONNX export: transposed conv ${layer.name} is dilated, which is not supported`);
+  if (config.padding !== 'same' && config.padding !== 'valid') throw new Error(`ONNX export: padding "${String(config.padding)}" is not supported`);
+  const total = kernel.map((k, i) => (config.padding === 'same' ? Math.max(k - strides[i]!, 0) : 0));
+  const begin = total.map((t) => Math.floor(t / 2));
+  return {
+    strides,
+    pads: [begin[0]!, begin[1]!, total[0]! - begin[0]!, total[1]! - begin[1]!],
+    outputPadding: kernel.map((k, i) => Math.max(strides[i]! - k, 0)) as Pair,
+  };
+}
+
 const identity: Converter = ({ inputs }) => [inputs[0]!];
 
 export const CONVERTERS: Record<string, Converter> = {
@@ -165,6 +183,23 @@ export const CONVERTERS: Record<string, Converter> = {
       dilations: pair(ctx.config.rate, 1),
       padding: 'same',
     }),
+
+  // Learnt up-sampling (FCN). tfjs's kernel [kh, kw, out, in] is ONNX ConvTranspose's [in, out, kh, kw].
+  Conv2DTranspose: ({ graph, layer, config, inputs }) => {
+    const k = requiredWeight(layer, 'kernel');
+    const [kh, kw] = k.shape as [number, number];
+    const transposed = kernelToOihw(k.shape, k.values);
+    const kernel = graph.parameter({ layer: layer.name, suffix: 'kernel', dims: transposed.dims, values: transposed.values, toTfjs: (v) => oihwToKernel(v, k.shape) });
+    const bias = weight(layer, 'bias');
+    const inputsOf = [inputs[0]!.name, kernel];
+    if (bias) inputsOf.push(graph.parameter({ layer: layer.name, suffix: 'bias', dims: [bias.values.length], values: bias.values, toTfjs: (v) => v }));
+    const { strides, pads, outputPadding } = transposedConvGeometry(layer, config, [kh, kw]);
+    const hasActivation = config.activation != null && config.activation !== 'linear';
+    const [y] = graph.node('ConvTranspose', inputsOf, hasActivation ? `${layer.name}_conv` : layer.name, {
+      kernel_shape: [kh, kw], strides, pads, output_padding: outputPadding,
+    });
+    return [{ name: activation(graph, y!, config.activation, layer.name), rank: 4 }];
+  },
 
   BatchNormalization: ({ graph, layer, config, inputs }) => {
     const channels = requiredWeight(layer, 'moving_mean').values.length;

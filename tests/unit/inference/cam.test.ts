@@ -303,6 +303,9 @@ test('CAM offers each architecture\'s stages by name, in the order they run, the
     'segnet-basic': /^(encoder stage \d,)+(decoder stage \d,?)+$/,
     segnet: /^(encoder stage \d,)+(decoder stage \d,?)+$/,
     deeplab: /^stem,(backbone stage \d,)+ASPP,decoder$/,
+    'fcn-32s': /^(encoder stage \d,){5}bottleneck$/,
+    'fcn-16s': /^(encoder stage \d,){5}bottleneck$/,
+    'fcn-8s': /^(encoder stage \d,){5}bottleneck$/,
   };
   for (const name of architectureNames()) {
     const arch = getArchitecture(name);

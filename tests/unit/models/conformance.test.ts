@@ -17,12 +17,15 @@ const DEFAULT_PARAMETER_COUNTS: Record<string, number> = {
   'segnet-basic': 1_410_242,
   segnet: 29_487_042,
   deeplab: 6_337_890,
+  'fcn-32s': 7_114_274,
+  'fcn-16s': 7_102_564,
+  'fcn-8s': 7_099_814,
 };
 
 const names = architectureNames();
 
 test('the expected architectures are registered', () => {
-  for (const name of ['unet', 'segnet-basic', 'segnet', 'deeplab']) assert.ok(names.includes(name), `${name} is not registered`);
+  for (const name of ['unet', 'segnet-basic', 'segnet', 'deeplab', 'fcn-32s', 'fcn-16s', 'fcn-8s']) assert.ok(names.includes(name), `${name} is not registered`);
 });
 
 for (const name of names) {

@@ -52,7 +52,7 @@ function metaFor(architecture: string, config: ModelMeta['config']): ModelMeta {
   };
 }
 
-/** An untrained model whose batch-norm statistics are far from identity, so a wrong BN conversion shows. */
+/** An untrained model whose batch-norm statistics are far from identity and no kernel is zero, so a wrong conversion shows. */
 async function buildModel(name: string, preset: string | undefined, bands: number, overrides: Record<string, unknown> = {}) {
   const config = resolveConfig(name, { inputChannels: bands, numClasses: NUM_CLASSES }, preset, overrides);
   const model = await withSeededMathRandom(7, async () => getArchitecture(name).build(config));
@@ -62,6 +62,8 @@ async function buildModel(name: string, preset: string | undefined, bands: numbe
       const shape = w.shape as number[];
       if (/moving_variance$/.test(w.originalName)) w.write(tf.randomUniform(shape, 0.5, 2, 'float32', seed++));
       else if (/(moving_mean|gamma|beta)$/.test(w.originalName)) w.write(tf.add(tf.randomNormal(shape, 0, 0.3, 'float32', seed++), /gamma$/.test(w.originalName) ? 1 : 0));
+      // Kernels that start at zero (FCN's skip scores) would hide a wrong conversion of their path.
+      else if (/kernel$/.test(w.originalName) && tf.max(tf.abs(w.read())).dataSync()[0] === 0) w.write(tf.randomNormal(shape, 0, 0.3, 'float32', seed++));
     }
   });
   return { model, meta: metaFor(name, config) };

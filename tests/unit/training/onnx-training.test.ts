@@ -65,6 +65,10 @@ const cases: Array<{ name: string; preset: string; overrides?: Record<string, un
   { name: 'segnet', preset: 'small', batch: 2, size: 64, bands: 3, loss: { diceWeight: 0.5 }, strict: false },
   { name: 'deeplab', preset: 'small', batch: 2, size: 48, bands: 3, loss: { diceWeight: 0.5, classWeights: [0.5, 1, 3] }, strict: true },
   { name: 'deeplab', preset: 'small', overrides: { backbone: 'mobilenetv2', separable: true, outputStride: 8 }, batch: 2, size: 32, bands: 1, loss: { diceWeight: 0 }, strict: true },
+  // FCN's learnt up-sampling (ConvTranspose, kernel 2s) and summed skips; dropout off so both engines draw no masks.
+  { name: 'fcn-8s', preset: 'small', batch: 2, size: 64, bands: 3, loss: { diceWeight: 0.5, classWeights: [1, 2, 0.5] }, strict: true },
+  { name: 'fcn-16s', preset: 'small', batch: 1, size: 32, bands: 1, loss: { diceWeight: 0 }, strict: true },
+  { name: 'fcn-32s', preset: 'small', overrides: { batchNorm: false }, batch: 2, size: 64, bands: 1, loss: { diceWeight: 0.5 }, strict: true },
 ];
 
 for (const c of cases) {

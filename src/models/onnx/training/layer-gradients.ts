@@ -5,7 +5,7 @@
 // its weights. Rules follow the closed forms tfjs's own gradients use, so a step here equals a step there.
 import type * as tf from '@tensorflow/tfjs';
 import type { OnnxGraphBuilder } from '../graph-builder.ts';
-import { CONVERTERS, pair, type ConvertContext, type Converter, type OnnxValue } from '../layer-converters.ts';
+import { CONVERTERS, pair, transposedConvGeometry, type ConvertContext, type Converter, type OnnxValue } from '../layer-converters.ts';
 
 /** NCHW (or NC) dimensions of every tensor the forward pass made, by name. */
 export type Dims = Map<string, number[]>;
@@ -245,6 +245,39 @@ const convBackward: Backward = ({ graph, record, dims, dOutputs }) => {
   return { dInputs: [dx], dWeights };
 };
 
+/**
+ * A transposed convolution's gradients (FCN's up-sampling), y[co, o] += x[ci, i] · W[ci, co, o − i·s + pad]. Input:
+ * the forward convolution of the output gradient with the same weights and pads. Kernel: one convolution too, of
+ * the padded output gradient (batch and channel axes swapped) with the input as a kernel dilated by the stride, so a
+ * 64×64 kernel is one node rather than 4,096 taps.
+ */
+const transposedConvBackward: Backward = ({ graph, record, dims, dOutputs }) => {
+  const dy = dOutputs[0];
+  if (!dy) return { dInputs: [null], dWeights: {} };
+  const n = record.layer.name;
+  const x = record.inputs[0]!.name;
+  const y = record.outputs[0]!.name;
+  const [, , H, W] = dims.get(x)!;
+  const kernel = graph.parameterName(n, 'kernel');
+  const [, , kh, kw] = dims.get(kernel)!;
+  const { strides, pads, outputPadding } = transposedConvGeometry(record.layer, record.config, [kh!, kw!]);
+  if (outputPadding.some((p) => p !== 0)) throw new Error(`ONNX training: transposed conv ${n} has a kernel smaller than its stride`);
+  let dz = dy;
+  const act = record.config.activation;
+  if (act === 'relu') dz = masked(graph, dy, one(graph, 'Greater', [y, graph.scalar(0)], `${n}_relu_on`), `${n}_dz`);
+  else if (act != null && act !== 'linear') throw new Error(`ONNX training: layer ${n} has activation ${String(act)}`);
+  const dx = one(graph, 'Conv', [dz, kernel], `${n}_dx`, { kernel_shape: [kh!, kw!], strides, pads });
+  const [pt, pl, pb, pr] = pads as [number, number, number, number];
+  const padded = pt + pb + pl + pr > 0 ? one(graph, 'Pad', [dz, graph.int64s(`${n}_pads`, [0, 0, pt, pl, 0, 0, pb, pr])], `${n}_dzpad`) : dz;
+  const swap = { perm: [1, 0, 2, 3] };
+  const [dzT, xT] = [one(graph, 'Transpose', [padded], `${n}_dzpad_t`, swap), one(graph, 'Transpose', [x], `${n}_x_t`, swap)];
+  // [cout, cin, kh, kw] → ONNX ConvTranspose's [cin, cout, kh, kw].
+  const perOut = one(graph, 'Conv', [dzT, xT], `${n}_dkernel_oi`, { kernel_shape: [H!, W!], dilations: strides });
+  const dWeights: Record<string, string> = { kernel: one(graph, 'Transpose', [perOut], `${n}_dkernel`, swap) };
+  if (record.layer.weights.some((w) => w.originalName.endsWith('/bias'))) dWeights.bias = reduceSum(graph, dz, AXES_NHW, `${n}_dbias`);
+  return { dInputs: [dx], dWeights };
+};
+
 /** Batch norm's closed form: dx = γ·σ⁻¹·(dy − mean(dy) − x̂·mean(dy·x̂)). */
 const batchNormBackward: Backward = ({ graph, record, dims, dOutputs }): BackwardResult => {
   const dy = dOutputs[0];
@@ -305,6 +338,7 @@ const BACKWARD: Record<string, Backward> = {
   Conv2D: convBackward,
   DepthwiseConv2D: convBackward,
   AtrousConv2D: convBackward,
+  Conv2DTranspose: transposedConvBackward,
   BatchNormalization: batchNormBackward,
 
   Dropout: ({ graph, record, dOutputs }) => {
