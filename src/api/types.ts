@@ -97,6 +97,8 @@ export interface TrainOptions {
   classWeighting: (typeof CLASS_WEIGHTINGS)[number];
   diceWeight: number;
   augment: boolean;
+  /** U-Net's elastic deformation: displacement σ in pixels on a 3×3 grid (0 or absent: off). */
+  elasticSigma?: number;
   /** 2.5D for volumes: this many neighbour slices on each side become extra input bands (0: plain 2D). */
   sliceContext?: number;
 }

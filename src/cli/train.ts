@@ -45,6 +45,8 @@ Training:
   --dice W               weight of the Dice term added to cross-entropy (default ${d.diceWeight})
   --patience N           early stopping after N epochs without a better validation mIoU (default ${d.earlyStoppingPatience})
   --no-augment           no flips, rotations, scale, brightness/contrast or noise
+  --elastic SIGMA_PX     U-Net's elastic deformation: random displacements of σ pixels on a 3×3 grid, smoothly
+                         interpolated, applied to image and labels alike (default 0: off; the paper: 10)
   --seed N               makes runs repeatable (default ${d.seed})
   --backend NAME         onnxruntime (the default where it loads; onnxruntime-PROVIDER forces a provider), or a
                          tfjs backend: tensorflow | webgpu | wasm | cpu
@@ -76,6 +78,7 @@ Output:
       dice: { type: 'string' },
       patience: { type: 'string' },
       'no-augment': { type: 'boolean' },
+      elastic: { type: 'string' },
       seed: { type: 'string' },
       backend: { type: 'string' },
       resume: { type: 'boolean' },
@@ -116,6 +119,7 @@ Output:
       classWeighting,
       diceWeight: numberOption(values, 'dice', d.diceWeight, 0, 10)!,
       augment: !values['no-augment'],
+      elasticSigma: numberOption(values, 'elastic', 0, 0, 100)!,
       sliceContext: intOption(values, 'slice-context', 0, 0),
     };
 

@@ -89,6 +89,7 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
         classWeighting: optional(oneOf(CLASS_WEIGHTINGS)),
         diceWeight: optional(number),
         augment: optional(boolean),
+        elasticSigma: optional(number),
         sliceContext: optional(integer),
         name: optional(string),
         baseModelId: optional(id),

@@ -103,7 +103,7 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
   const totalPixels = job.train.reduce((n, t) => n + t.width * t.height, 0);
   const stepsPerEpoch = options.stepsPerEpoch ?? Math.min(200, Math.max(4, Math.ceil(totalPixels / (patchSize * patchSize * options.batchSize))));
   const rng = new Rng(options.seed + state.epoch * 7919);
-  const sampler = new PatchSampler(job.train, patchSize, normalisation, rng, options.augment);
+  const sampler = new PatchSampler(job.train, patchSize, normalisation, rng, options.augment, { elasticSigma: options.elasticSigma ?? 0 });
   const lossOptions = { numClasses, classWeights: weights, diceWeight: options.diceWeight };
   const engine = await createStepEngine(job, model, { patchSize, bands, lossOptions });
   if (resumeOptimizer) await engine.setOptimizerWeights(resumeOptimizer);

@@ -4,6 +4,7 @@ import { UNLABELED } from '../api/types.ts';
 import type { Normalisation } from '../models/model-dir.ts';
 import { dihedral, photometric, type Patch } from './augment.ts';
 import type { LabeledImage } from './dataset.ts';
+import { elasticDeform } from './elastic.ts';
 import type { Rng } from './rng.ts';
 
 export interface Batch {
@@ -14,6 +15,12 @@ export interface Batch {
   batchSize: number;
   size: number;
   bands: number;
+}
+
+/** U-Net's training recipe, each part off unless set. */
+export interface SamplerRecipe {
+  /** Elastic deformation's displacement σ in pixels (0: none); applied whether or not `augment` is. */
+  elasticSigma?: number;
 }
 
 interface Source {
@@ -31,6 +38,7 @@ export class PatchSampler {
     private readonly normalisation: Normalisation,
     private readonly rng: Rng,
     private readonly augment: boolean,
+    private readonly recipe: SamplerRecipe = {},
   ) {
     this.sources = items
       .map((item) => ({ item, labeled: sparseLabeledIndices(item.mask) }))
@@ -61,6 +69,7 @@ export class PatchSampler {
       patch = extractPatch(source.item, x, y, window, this.size, this.normalisation);
       if (patch.mask.some((v) => v !== UNLABELED)) break;
     }
+    if (this.recipe.elasticSigma) elasticDeform(patch!, this.recipe.elasticSigma, this.rng);
     if (this.augment) {
       dihedral(patch!, this.rng.int(8));
       photometric(patch!, this.rng);

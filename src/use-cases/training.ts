@@ -12,7 +12,7 @@ import { TrainingRunRecord } from './training-runs.ts';
 import type { WorkbenchContext } from './workbench-context.ts';
 
 /** Request fields besides TrainOptions' own that a caller may set. */
-const EXTRA_REQUEST_FIELDS = ['stepsPerEpoch', 'timeBudgetSeconds', 'modelConfig', 'sliceContext'];
+const EXTRA_REQUEST_FIELDS = ['stepsPerEpoch', 'timeBudgetSeconds', 'modelConfig', 'sliceContext', 'elasticSigma'];
 
 /**
  * The workbench's training options: quicker than the CLI's defaults (small patches, 10 epochs) because a user waits
