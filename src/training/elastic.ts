@@ -6,6 +6,9 @@ import { UNLABELED } from '../api/types.ts';
 import type { Patch } from './augment.ts';
 import type { Rng } from './rng.ts';
 
+/** The valid displacement σ in pixels, [min, max]. */
+export const ELASTIC_SIGMA_RANGE = [0, 100] as const;
+
 /** The paper's coarse grid: 3×3 control points over the patch. */
 const GRID = 3;
 
