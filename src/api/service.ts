@@ -112,6 +112,27 @@ export interface CamStage {
   layer: string;
 }
 
+/** U-Net's separation weight map of an image's current labels (training/weight-map.ts), for the overlay. */
+export interface WeightMapRequest {
+  imageId: number;
+  /** Slice of a volume (0 for plain images). */
+  slice?: number;
+  /** The class whose objects are kept apart. */
+  foregroundClass: number;
+  w0?: number;
+  sigma?: number;
+}
+
+export interface WeightMapPayload {
+  width: number;
+  height: number;
+  /** base64 of uint8 weights scaled so that maxWeight is 255. */
+  heatmap: string;
+  maxWeight: number;
+  /** Objects of the foreground class found; 0: the map is the class weights alone. */
+  objects: number;
+}
+
 export interface CamPayload {
   width: number;
   height: number;
@@ -233,6 +254,8 @@ export interface SegworkService {
   /** The network's stages CAM offers, in the order they run, and the default layer (the deepest encoder stage's). */
   camLayers(modelId: number): Promise<{ stages: CamStage[]; defaultLayer: string }>;
   evaluate(modelId: number, projectId: number): Promise<MetricsReport>;
+  /** The separation weight map training would use for the image's current labels. */
+  weightMap(request: WeightMapRequest): Promise<WeightMapPayload>;
   listRuns(projectId?: number): Promise<RunInfo[]>;
   segmentFolder(modelId: number, inputDir: string, outputDir: string): Promise<{ job: number }>;
   lastBatchSummary(job: number): Promise<BatchSummary | null>;

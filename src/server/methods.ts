@@ -111,6 +111,12 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
     ],
   ],
   camLayers: [['modelId', id]],
+  weightMap: [
+    [
+      'request',
+      object({ imageId: id, slice, foregroundClass: nonNegativeInteger, w0: optional(numberIn(...WEIGHT_MAP_RANGES.w0)), sigma: optional(numberIn(...WEIGHT_MAP_RANGES.sigma)) }),
+    ],
+  ],
   evaluate: [['modelId', id], ['projectId', id]],
   listRuns: [['projectId', optional(id)]],
   segmentFolder: [['modelId', id], ['inputDir', string], ['outputDir', string]],

@@ -14,6 +14,7 @@ import { labelExportFormats } from './export-formats.ts';
 import { exportLabelsPayload } from './label-export.ts';
 import { maskPayload, saveMaskPatches } from './masks.ts';
 import { ensureDisplayOrder, upgradeMaskOrder } from './mask-order-upgrade.ts';
+import { weightMapOverlay } from './weight-map-overlay.ts';
 import { nextImageToLabel } from './next-image.ts';
 import { cam, camLayers, evaluate, predict } from './predictions.ts';
 import { recordedEncoders, startPretraining } from './pretraining.ts';
@@ -81,6 +82,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     cam: async (request) => cam(ctx, request),
     camLayers: async (modelId) => camLayers(ctx, modelId),
     evaluate: async (modelId, projectId) => evaluate(ctx, modelId, projectId),
+    weightMap: async (request) => (await ensureDisplayOrder(ws, request.imageId), weightMapOverlay(ws, request)),
     listRuns: async (projectId) => ws.runs.list(projectId),
 
     segmentFolder: async (modelId, inputDir, outputDir) => batches.start(modelId, inputDir, outputDir),
