@@ -7,7 +7,7 @@
 # enough for a loaded shared CPU; σ 5 px on a 96 px patch already bends it more than the paper's 10 px on 572 px)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-steps=${1:-300}
+steps=${1:-150}
 elastic=${2:-5}
 out=${3:-bench/results/recipe-study}
 data=../shared/data/isbi2012-membrane

@@ -92,7 +92,7 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
         diceWeight: optional(number),
         augment: optional(boolean),
         elasticSigma: optional(numberIn(...ELASTIC_SIGMA_RANGE)),
-        weightMap: optional(object({ foregroundClass: nonNegativeInteger, w0: numberIn(...WEIGHT_MAP_RANGES.w0), sigma: numberIn(...WEIGHT_MAP_RANGES.sigma) })),
+        weightMap: optional(object({ foregroundClass: nonNegativeInteger, w0: optional(numberIn(...WEIGHT_MAP_RANGES.w0)), sigma: optional(numberIn(...WEIGHT_MAP_RANGES.sigma)) })),
         sliceContext: optional(integer),
         name: optional(string),
         baseModelId: optional(id),

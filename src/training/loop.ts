@@ -19,7 +19,7 @@ import { OnnxTrainer } from './onnx-trainer.ts';
 import { TfjsStepEngine, type NamedTensor, type StepEngine } from './step-engine.ts';
 import { Rng, withSeededMathRandom } from './rng.ts';
 import { PatchSampler } from './sampler.ts';
-import { foregroundClassProblem, separationWeightMap } from './weight-map.ts';
+import { foregroundClassProblem, separationWeightMap, WEIGHT_MAP_DEFAULTS } from './weight-map.ts';
 import { UserError } from '../api/errors.ts';
 
 export { DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
@@ -240,8 +240,8 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
 
 /** Each training image's separation weight map, computed once per run; an image without foreground objects says so. */
 function weightMapsOf(job: TrainJob, classWeights: number[]): Map<LabeledImage, Float32Array> {
-  const options = job.options.weightMap!;
-  const problem = foregroundClassProblem(options, job.classes.length);
+  const options = { ...WEIGHT_MAP_DEFAULTS, ...job.options.weightMap! };
+  const problem = foregroundClassProblem(options.foregroundClass, job.classes.length);
   if (problem) throw new UserError(problem);
   const foreground = job.classes[options.foregroundClass]!.name;
   const maps = new Map<LabeledImage, Float32Array>();

@@ -18,9 +18,8 @@ export const WEIGHT_MAP_DEFAULTS = { w0: 10, sigma: 5 } as const;
 /** The valid ranges, [min, max]: what the CLI and the API refuse outside of. */
 export const WEIGHT_MAP_RANGES = { w0: [0, 1000], sigma: [0.1, 100] } as const;
 
-/** What is wrong with the foreground class for `numClasses` classes, or undefined. */
-export function foregroundClassProblem(options: WeightMapOptions, numClasses: number): string | undefined {
-  const c = options.foregroundClass;
+/** What is wrong with foreground class `c` for `numClasses` classes, or undefined. */
+export function foregroundClassProblem(c: number, numClasses: number): string | undefined {
   return Number.isInteger(c) && c >= 0 && c < numClasses ? undefined : `the weight map's foreground class must be a class index in [0, ${numClasses - 1}], got ${c}`;
 }
 

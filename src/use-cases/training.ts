@@ -43,7 +43,7 @@ export async function startTraining(ctx: WorkbenchContext, projectId: number, re
   const requestedPreset = base ? (base.config.preset as string | undefined) : request.preset;
   const { preset } = checkedModelChoice(architecture, requestedPreset, { inputChannels: 1, numClasses: project.classes.length }, request.modelConfig);
   const options = workbenchTrainOptions(request, images.length, architecture, preset);
-  const weightMapProblem = options.weightMap && foregroundClassProblem(options.weightMap, project.classes.length);
+  const weightMapProblem = options.weightMap && foregroundClassProblem(options.weightMap.foregroundClass, project.classes.length);
   if (weightMapProblem) throw new ArgumentError('startTraining', 'options.weightMap.foregroundClass', weightMapProblem);
   const name = request.name ?? `${project.name} ${options.architecture} ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
   const outDir = base?.directory ?? path.join(ws.dir, 'models', `${projectId}-${Date.now()}`);

@@ -11,7 +11,7 @@ export function weightMapOverlay(ws: Workspace, request: WeightMapRequest): Weig
   const project = ws.projects.require(image.projectId);
   const slice = request.slice ?? 0;
   const options = { foregroundClass: request.foregroundClass, w0: request.w0 ?? WEIGHT_MAP_DEFAULTS.w0, sigma: request.sigma ?? WEIGHT_MAP_DEFAULTS.sigma };
-  const problem = foregroundClassProblem(options, project.classes.length);
+  const problem = foregroundClassProblem(options.foregroundClass, project.classes.length);
   if (problem) throw new UserError(problem);
   const mask = ws.masks.current(image.id, slice);
   if (!mask) throw new UserError(`image "${image.name}"${image.slices > 1 ? ` slice ${slice}` : ''} has no labels yet: the weight map is computed from them`);

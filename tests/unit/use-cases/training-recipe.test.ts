@@ -1,8 +1,10 @@
-// The workbench's "Weight map" overlay: the separation weight map of an image's saved labels, through the service.
+// U-Net's training recipe in the workbench: the "Weight map" overlay (the separation weight map of an image's saved
+// labels) and training with elastic deformation and the weight map, through the service.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { UserError } from '../../../src/api/errors.ts';
+import { ArgumentError, UserError } from '../../../src/api/errors.ts';
+import type { JobEvent } from '../../../src/api/service.ts';
 import { createWorkbench } from '../../../src/use-cases/workbench.ts';
 import { separationWeightMap } from '../../../src/training/weight-map.ts';
 import { tempDir } from '../../helpers/tmp.ts';
@@ -41,4 +43,30 @@ test('the weight map overlay is the saved labels’ separation weight map, scale
   await assert.rejects(wb.weightMap({ imageId: image.id, foregroundClass: 2 }), (e: Error) => e instanceof UserError && /\[0, 1\], got 2/.test(e.message));
   const background = await wb.weightMap({ imageId: image.id, foregroundClass: 0 });
   assert.equal(background.objects, 1, 'the membrane is one object: no border term');
+});
+
+test('the workbench trains with the recipe on scribbles (the bundled sample), and refuses a class it does not have', async (t) => {
+  const wb = await createWorkbench({ workspaceDir: tempDir(t), seedSample: true });
+  t.after(() => wb.close());
+  const [project] = await wb.listProjects();
+  await assert.rejects(
+    wb.startTraining(project!.id, { weightMap: { foregroundClass: 7 } }),
+    (e: Error) => e instanceof ArgumentError && /options\.weightMap\.foregroundClass/.test(e.message) && /\[0, 1\], got 7/.test(e.message),
+  );
+  const events: JobEvent[] = [];
+  const ended = new Promise<void>((resolve, reject) =>
+    wb.onJobEvent((e) => {
+      events.push(e);
+      if (e.kind === 'error') reject(new Error(e.message));
+      if (e.kind === 'train' && e.event.type === 'end') resolve();
+    }),
+  );
+  await wb.startTraining(project!.id, { epochs: 1, stepsPerEpoch: 2, elasticSigma: 5, weightMap: { foregroundClass: 1 } });
+  await ended;
+  const steps = events.flatMap((e) => (e.kind === 'train' && e.event.type === 'step' ? [e.event.loss] : []));
+  assert.equal(steps.length, 2);
+  assert.ok(steps.every((loss) => Number.isFinite(loss) && loss > 0), `losses ${steps}`);
+  const [run] = await wb.listRuns(project!.id);
+  assert.deepEqual(run!.config.weightMap, { foregroundClass: 1 });
+  assert.equal(run!.config.elasticSigma, 5);
 });
