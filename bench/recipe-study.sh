@@ -3,8 +3,10 @@
 # images 0–14 without either part, with elastic deformation, with the separation weight map, and with both, each
 # for the same fixed number of steps (not wall time: the machine may be shared) and three seeds; scored on images
 # 15–19 it never saw. Appends one JSON line per run to OUT_DIR/results.jsonl, then prints mean ± spread per arm.
-# Usage: bash bench/recipe-study.sh [STEPS] [ELASTIC_SIGMA_PX] [OUT_DIR]   (U-Net tiny, 96² patches, batch 4: small
-# enough for a loaded shared CPU; σ 5 px on a 96 px patch already bends it more than the paper's 10 px on 572 px)
+# Usage: [SEEDS="1 2 3"] [ARMS="plain elastic weight-map both"] bash bench/recipe-study.sh [STEPS] [ELASTIC_SIGMA_PX] [OUT_DIR]
+# (U-Net tiny, 96² patches, batch 4: small enough for a loaded shared CPU; σ 5 px on a 96 px patch already bends it
+# more than the paper's 10 px on 572 px). SEEDS and ARMS split the study over processes; the summary reads every
+# results.jsonl under OUT_DIR's parent whose name starts like OUT_DIR's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=${1:-150}
@@ -23,8 +25,8 @@ results="$out/results.jsonl"
 
 # Class 1 is the cells (label 255): the weight map keeps neighbouring cells apart across the membrane between them.
 declare -A arms=([plain]="" [elastic]="--elastic $elastic" [weight-map]="--weight-map 1" [both]="--elastic $elastic --weight-map 1")
-for seed in 1 2 3; do
-  for arm in plain elastic weight-map both; do
+for seed in ${SEEDS:-1 2 3}; do
+  for arm in ${ARMS:-plain elastic weight-map both}; do
     name="$arm-seed$seed"
     # shellcheck disable=SC2086
     segwork train --images "$out/split/train/images" --labels "$out/split/train/labels" --label-values 0,255 --model unet --preset tiny \
@@ -42,14 +44,17 @@ for seed in 1 2 3; do
   done
 done
 node -e '
-  const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
-  console.log("| arm | membrane IoU (mean ± spread, 3 seeds) | per seed | mean IoU |");
+  const fs = require("fs"), path = require("path");
+  const [dir, prefix] = [path.dirname(process.argv[1]), path.basename(process.argv[1])];
+  const files = fs.readdirSync(dir).filter((d) => d.startsWith(prefix)).map((d) => path.join(dir, d, "results.jsonl")).filter((f) => fs.existsSync(f));
+  const rows = files.flatMap((f) => fs.readFileSync(f, "utf8").trim().split("\n").filter(Boolean).map(JSON.parse));
+  console.log("| arm | membrane IoU, mean ± half-range over seeds | per seed (1, 2, 3) | mean IoU |");
   console.log("|---|---|---|---|");
   for (const arm of ["plain", "elastic", "weight-map", "both"]) {
-    const r = rows.filter((x) => x.arm === arm);
+    const r = rows.filter((x) => x.arm === arm).sort((a, b) => a.seed - b.seed);
     if (r.length === 0) continue;
     const m = r.map((x) => x.membraneIoU), mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
     const spread = (Math.max(...m) - Math.min(...m)) / 2;
     console.log(`| ${arm} | ${mean(m).toFixed(3)} ± ${spread.toFixed(3)} | ${m.map((v) => v.toFixed(3)).join(", ")} | ${mean(r.map((x) => x.meanIoU)).toFixed(3)} |`);
   }
-' "$results"
+' "$(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
