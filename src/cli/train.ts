@@ -59,7 +59,8 @@ Training:
   --patience N           early stopping after N epochs without a better validation mIoU (default ${d.earlyStoppingPatience})
   --no-augment           no flips, rotations, scale, brightness/contrast or noise
   --elastic SIGMA_PX     U-Net's elastic deformation: random displacements of σ pixels on a 3×3 grid, smoothly
-                         interpolated, applied to image and labels alike (default 0: off; the paper: 10)
+                         interpolated, applied to image and labels alike, --no-augment or not (default 0: off;
+                         the paper: 10 px on 572 px tiles)
   --weight-map CLASS     U-Net's separation weight map as per-pixel loss weights: objects of class index CLASS
                          (e.g. 1, the cells between membranes) are kept apart; w_c is --class-weights' weight
   --w0 W                 the weight map's border weight (default ${WEIGHT_MAP_DEFAULTS.w0})
