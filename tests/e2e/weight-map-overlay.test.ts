@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MaskPayload } from '../../src/api/service.ts';
-import type { ImageInfo } from '../../src/api/types.ts';
+import type { ImageInfo, RunInfo } from '../../src/api/types.ts';
 import { chromiumMissing, closeWorkbench, discProjectInEditor, imageToScreen, layerPixel, type DiscWorkbench } from './harness.ts';
 
 const SIZE = 64;
@@ -33,5 +33,18 @@ test('the weight map overlay shows where training stresses the gap between two d
   assert.ok(gap[3] > 0, `the overlay is drawn in the gap: ${gap}`);
   assert.notDeepEqual(gap, farBackground, 'the gap looks like background far from both discs');
   assert.notDeepEqual(gap, unlabeled, 'the gap looks like an unlabeled pixel');
+  assert.deepEqual(errors, []);
+});
+
+test('the training panel trains with elastic deformation and the weight map', { skip: skipReason ?? false, timeout: 200_000 }, async () => {
+  const { page, served, errors, projectId } = w!;
+  await page.getByLabel('Epochs').fill('1');
+  await page.getByLabel('Elastic sigma').fill('3');
+  await page.getByLabel('Weight map', { exact: true }).selectOption({ label: 'disc' });
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.getByLabel('Training status').filter({ hasText: /^Finished/ }).waitFor({ timeout: 180_000 });
+  const [run] = await served.call<RunInfo[]>('listRuns', projectId);
+  assert.equal(run!.config.elasticSigma, 3);
+  assert.deepEqual(run!.config.weightMap, { foregroundClass: 1 });
   assert.deepEqual(errors, []);
 });
