@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ArgumentError, UserError } from '../../../src/api/errors.ts';
-import type { JobEvent } from '../../../src/api/service.ts';
 import { createWorkbench } from '../../../src/use-cases/workbench.ts';
 import { separationWeightMap } from '../../../src/training/weight-map.ts';
+import { untilTrainingEnds } from '../../helpers/job-events.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { writeGrayPng } from '../../helpers/images.ts';
 
@@ -53,14 +53,7 @@ test('the workbench trains with the recipe on scribbles (the bundled sample), an
     wb.startTraining(project!.id, { weightMap: { foregroundClass: 7 } }),
     (e: Error) => e instanceof ArgumentError && /options\.weightMap\.foregroundClass/.test(e.message) && /\[0, 1\], got 7/.test(e.message),
   );
-  const events: JobEvent[] = [];
-  const ended = new Promise<void>((resolve, reject) =>
-    wb.onJobEvent((e) => {
-      events.push(e);
-      if (e.kind === 'error') reject(new Error(e.message));
-      if (e.kind === 'train' && e.event.type === 'end') resolve();
-    }),
-  );
+  const { events, ended } = untilTrainingEnds(wb);
   await wb.startTraining(project!.id, { epochs: 1, stepsPerEpoch: 2, elasticSigma: 5, weightMap: { foregroundClass: 1 } });
   await ended;
   const steps = events.flatMap((e) => (e.kind === 'train' && e.event.type === 'step' ? [e.event.loss] : []));
