@@ -182,6 +182,27 @@ export interface FeaturesPayload {
   columns: number;
 }
 
+/** U-Net's separation weight map of an image's current labels (training/weight-map.ts), for the overlay. */
+export interface WeightMapRequest {
+  imageId: number;
+  /** Slice of a volume (0 for plain images). */
+  slice?: number;
+  /** The class whose objects are kept apart. */
+  foregroundClass: number;
+  w0?: number;
+  sigma?: number;
+}
+
+export interface WeightMapPayload {
+  width: number;
+  height: number;
+  /** base64 of uint8 weights scaled so that maxWeight is 255. */
+  heatmap: string;
+  maxWeight: number;
+  /** Objects of the foreground class found; 0: the map is the class weights alone. */
+  objects: number;
+}
+
 export interface CamPayload {
   width: number;
   height: number;
@@ -348,6 +369,8 @@ export interface SegworkService {
   /** What the network sees: a layer's feature maps for the image, or the first convolution's filters. */
   features(request: FeaturesRequest): Promise<FeaturesPayload>;
   evaluate(modelId: number, projectId: number): Promise<MetricsReport>;
+  /** The separation weight map training would use for the image's current labels. */
+  weightMap(request: WeightMapRequest): Promise<WeightMapPayload>;
   listRuns(projectId?: number): Promise<RunInfo[]>;
   segmentFolder(modelId: number, inputDir: string, outputDir: string): Promise<{ job: number }>;
   lastBatchSummary(job: number): Promise<BatchSummary | null>;

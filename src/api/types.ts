@@ -97,6 +97,10 @@ export interface TrainOptions {
   classWeighting: (typeof CLASS_WEIGHTINGS)[number];
   diceWeight: number;
   augment: boolean;
+  /** U-Net's elastic deformation: displacement σ in pixels on a 3×3 grid (0 or absent: off). */
+  elasticSigma?: number;
+  /** U-Net's separation weight map as per-pixel loss weights (training/weight-map.ts; w0 10, σ 5 px unless set); absent: off. */
+  weightMap?: { foregroundClass: number; w0?: number; sigma?: number };
   /** 2.5D for volumes: this many neighbour slices on each side become extra input bands (0: plain 2D). */
   sliceContext?: number;
 }

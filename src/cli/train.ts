@@ -3,6 +3,8 @@ import { defaultClasses } from '../labels/palette.ts';
 import type { TrainEvent, TrainOptions } from '../api/types.ts';
 import { resolveWorkspaceDir } from '../store/location.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../training/defaults.ts';
+import { ELASTIC_SIGMA_RANGE } from '../training/elastic.ts';
+import { WEIGHT_MAP_DEFAULTS, WEIGHT_MAP_RANGES } from '../training/weight-map.ts';
 import { splitTrainVal } from '../training/split.ts';
 import { settleJob } from '../jobs/job-end.ts';
 import { TrainingRunRecord } from '../use-cases/training-runs.ts';
@@ -13,6 +15,17 @@ import { EXIT_OK, UsageError, type Command } from './command.ts';
 import { ProgressBar, formatSeconds, toJson } from './progress.ts';
 
 const d = DEFAULT_TRAIN_OPTIONS;
+
+/** --weight-map CLASS [--w0 W] [--weight-sigma PX]; --w0 or --weight-sigma alone is a mistake. */
+function weightMapOption(values: Record<string, unknown>): Pick<TrainOptions, 'weightMap'> {
+  const w0 = numberOption(values, 'w0', WEIGHT_MAP_DEFAULTS.w0, ...WEIGHT_MAP_RANGES.w0)!;
+  const sigma = numberOption(values, 'weight-sigma', WEIGHT_MAP_DEFAULTS.sigma, ...WEIGHT_MAP_RANGES.sigma)!;
+  if (values['weight-map'] === undefined) {
+    if (values.w0 !== undefined || values['weight-sigma'] !== undefined) throw new UsageError('--w0 and --weight-sigma shape the weight map: give --weight-map CLASS too');
+    return {};
+  }
+  return { weightMap: { foregroundClass: intOption(values, 'weight-map', 0, 0), w0, sigma } };
+}
 
 export const trainCommand: Command = {
   usage: `Usage: segwork train --images DIR --labels DIR --out MODEL_DIR [options]
@@ -45,6 +58,13 @@ Training:
   --dice W               weight of the Dice term added to cross-entropy (default ${d.diceWeight})
   --patience N           early stopping after N epochs without a better validation mIoU (default ${d.earlyStoppingPatience})
   --no-augment           no flips, rotations, scale, brightness/contrast or noise
+  --elastic SIGMA_PX     U-Net's elastic deformation: random displacements of σ pixels on a 3×3 grid, smoothly
+                         interpolated, applied to image and labels alike, --no-augment or not (default 0: off;
+                         the paper: 10 px on 572 px tiles)
+  --weight-map CLASS     U-Net's separation weight map as per-pixel loss weights: objects of class index CLASS
+                         (e.g. 1, the cells between membranes) are kept apart; w_c is --class-weights' weight
+  --w0 W                 the weight map's border weight (default ${WEIGHT_MAP_DEFAULTS.w0})
+  --weight-sigma PX      the weight map's border width σ (default ${WEIGHT_MAP_DEFAULTS.sigma})
   --seed N               makes runs repeatable (default ${d.seed})
   --backend NAME         onnxruntime (the default where it loads; onnxruntime-PROVIDER forces a provider), or a
                          tfjs backend: tensorflow | webgpu | wasm | cpu
@@ -76,6 +96,10 @@ Output:
       dice: { type: 'string' },
       patience: { type: 'string' },
       'no-augment': { type: 'boolean' },
+      elastic: { type: 'string' },
+      'weight-map': { type: 'string' },
+      w0: { type: 'string' },
+      'weight-sigma': { type: 'string' },
       seed: { type: 'string' },
       backend: { type: 'string' },
       resume: { type: 'boolean' },
@@ -116,6 +140,8 @@ Output:
       classWeighting,
       diceWeight: numberOption(values, 'dice', d.diceWeight, 0, 10)!,
       augment: !values['no-augment'],
+      elasticSigma: numberOption(values, 'elastic', 0, ...ELASTIC_SIGMA_RANGE)!,
+      ...weightMapOption(values),
       sliceContext: intOption(values, 'slice-context', 0, 0),
     };
 

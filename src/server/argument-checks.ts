@@ -35,6 +35,7 @@ export const positiveInteger: Check<number> = leaf((v) => Number.isSafeInteger(v
 /** Offsets, counts and slice numbers. */
 export const nonNegativeInteger: Check<number> = leaf((v) => Number.isSafeInteger(v) && (v as number) >= 0, 'an integer ≥ 0');
 export const number: Check<number> = leaf((v) => typeof v === 'number' && Number.isFinite(v), 'a number');
+export const numberIn = (min: number, max: number): Check<number> => leaf((v) => typeof v === 'number' && v >= min && v <= max, `a number in [${min}, ${max}]`);
 export const string: Check<string> = leaf((v) => typeof v === 'string', 'a string');
 export const boolean: Check<boolean> = leaf((v) => typeof v === 'boolean', 'true or false');
 

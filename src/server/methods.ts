@@ -4,7 +4,9 @@
 import { ArgumentError, NotFoundError, UserError } from '../api/errors.ts';
 import { LABEL_EXPORT_FORMATS, type SegworkService } from '../api/service.ts';
 import { CLASS_WEIGHTINGS, IMAGE_SORTS, LABEL_STATUSES } from '../api/types.ts';
-import { anyObject, array, boolean, integer, nonNegativeInteger, number, object, oneOf, optional, positiveInteger, string, type Check } from './argument-checks.ts';
+import { ELASTIC_SIGMA_RANGE } from '../training/elastic.ts';
+import { WEIGHT_MAP_RANGES } from '../training/weight-map.ts';
+import { anyObject, array, boolean, integer, nonNegativeInteger, number, numberIn, object, oneOf, optional, positiveInteger, string, type Check } from './argument-checks.ts';
 
 /** Every request/response method of the service; onJobEvent travels as an event stream instead. */
 export type ServiceMethod = Exclude<keyof SegworkService, 'onJobEvent'>;
@@ -95,6 +97,8 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
         classWeighting: optional(oneOf(CLASS_WEIGHTINGS)),
         diceWeight: optional(number),
         augment: optional(boolean),
+        elasticSigma: optional(numberIn(...ELASTIC_SIGMA_RANGE)),
+        weightMap: optional(object({ foregroundClass: nonNegativeInteger, w0: optional(numberIn(...WEIGHT_MAP_RANGES.w0)), sigma: optional(numberIn(...WEIGHT_MAP_RANGES.sigma)) })),
         sliceContext: optional(integer),
         name: optional(string),
         baseModelId: optional(id),
@@ -114,6 +118,12 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
   ],
   camLayers: [['modelId', id]],
   features: [['request', object({ modelId: id, imageId: id, slice, layer: optional(string), channels: optional(positiveInteger) })]],
+  weightMap: [
+    [
+      'request',
+      object({ imageId: id, slice, foregroundClass: nonNegativeInteger, w0: optional(numberIn(...WEIGHT_MAP_RANGES.w0)), sigma: optional(numberIn(...WEIGHT_MAP_RANGES.sigma)) }),
+    ],
+  ],
   evaluate: [['modelId', id], ['projectId', id]],
   listRuns: [['projectId', optional(id)]],
   segmentFolder: [['modelId', id], ['inputDir', string], ['outputDir', string]],

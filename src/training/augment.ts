@@ -7,6 +7,8 @@ export interface Patch {
   bands: number;
   image: Float32Array;
   mask: Uint8Array;
+  /** Per-pixel loss weights (the separation weight map), moved with the mask; absent when not used. */
+  weights?: Float32Array;
 }
 
 /** Applies one of the 8 dihedral transforms (flips and 90° rotations), in place. */
@@ -15,6 +17,7 @@ export function dihedral(patch: Patch, transform: number): void {
   const { size, bands } = patch;
   const image = new Float32Array(patch.image.length);
   const mask = new Uint8Array(patch.mask.length);
+  const weights = patch.weights ? new Float32Array(patch.weights.length) : undefined;
   const flip = transform >= 4;
   const rot = transform % 4;
   for (let y = 0; y < size; y++) {
@@ -25,11 +28,13 @@ export function dihedral(patch: Patch, transform: number): void {
       const dst = y * size + x;
       const src = sy * size + sx;
       mask[dst] = patch.mask[src]!;
+      if (weights) weights[dst] = patch.weights![src]!;
       for (let b = 0; b < bands; b++) image[dst * bands + b] = patch.image[src * bands + b]!;
     }
   }
   patch.image = image;
   patch.mask = mask;
+  if (weights) patch.weights = weights;
 }
 
 /** Brightness/contrast jitter and Gaussian noise on the normalised image, in place. */

@@ -19,6 +19,8 @@ import { OnnxTrainer } from './onnx-trainer.ts';
 import { TfjsStepEngine, type NamedTensor, type StepEngine } from './step-engine.ts';
 import { Rng, withSeededMathRandom } from './rng.ts';
 import { PatchSampler } from './sampler.ts';
+import { foregroundClassProblem, separationWeightMap, WEIGHT_MAP_DEFAULTS } from './weight-map.ts';
+import { UserError } from '../api/errors.ts';
 
 export { DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
 
@@ -103,8 +105,9 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
   const totalPixels = job.train.reduce((n, t) => n + t.width * t.height, 0);
   const stepsPerEpoch = options.stepsPerEpoch ?? Math.min(200, Math.max(4, Math.ceil(totalPixels / (patchSize * patchSize * options.batchSize))));
   const rng = new Rng(options.seed + state.epoch * 7919);
-  const sampler = new PatchSampler(job.train, patchSize, normalisation, rng, options.augment);
-  const lossOptions = { numClasses, classWeights: weights, diceWeight: options.diceWeight };
+  const weightMaps = options.weightMap ? weightMapsOf(job, weights ?? new Array(numClasses).fill(1)) : undefined;
+  const sampler = new PatchSampler(job.train, patchSize, normalisation, rng, options.augment, { elasticSigma: options.elasticSigma ?? 0, ...(weightMaps ? { weightMaps } : {}) });
+  const lossOptions = { numClasses, classWeights: weights, diceWeight: options.diceWeight, pixelWeights: weightMaps !== undefined };
   const engine = await createStepEngine(job, model, { patchSize, bands, lossOptions });
   if (resumeOptimizer) await engine.setOptimizerWeights(resumeOptimizer);
   const parameters = model.countParams();
@@ -233,6 +236,21 @@ async function runTraining(job: TrainJob): Promise<TrainResult> {
   const end = { type: 'end' as const, reason, epochs: state.epoch, bestMeanIoU: state.bestMeanIoU, seconds: state.elapsedSeconds };
   emit(end);
   return { meta: finalMeta, end, history: state.history };
+}
+
+/** Each training image's separation weight map, computed once per run; an image without foreground objects says so. */
+function weightMapsOf(job: TrainJob, classWeights: number[]): Map<LabeledImage, Float32Array> {
+  const options = { ...WEIGHT_MAP_DEFAULTS, ...job.options.weightMap! };
+  const problem = foregroundClassProblem(options.foregroundClass, job.classes.length);
+  if (problem) throw new UserError(problem);
+  const foreground = job.classes[options.foregroundClass]!.name;
+  const maps = new Map<LabeledImage, Float32Array>();
+  for (const item of job.train) {
+    const map = separationWeightMap(item.mask, item.width, item.height, options, classWeights);
+    if (map.objects === 0) (job.note ?? console.error)(`${item.name}: no pixel labeled "${foreground}", so its weight map is the class weights alone`);
+    maps.set(item, map.weights);
+  }
+  return maps;
 }
 
 /**

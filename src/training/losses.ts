@@ -1,5 +1,6 @@
 // Segmentation loss on softmax probabilities: class-weighted cross-entropy plus soft Dice, both over labeled
-// pixels only (mask value 255 contributes nothing), so partial labels train correctly.
+// pixels only (mask value 255 contributes nothing), so partial labels train correctly. With per-pixel weights
+// (U-Net's separation weight map, which holds the class weights already) the cross-entropy is weighted by pixel.
 import * as tf from '@tensorflow/tfjs';
 
 const EPS = 1e-7;
@@ -10,22 +11,27 @@ export interface LossOptions {
   classWeights?: number[];
   /** Weight of the Dice term; 0 turns it off. */
   diceWeight: number;
+  /** Batches carry per-pixel cross-entropy weights (training/weight-map.ts), used instead of classWeights. */
+  pixelWeights?: boolean;
 }
 
 /**
  * probs: [b, h, w, C] softmax output; labels: [b, h, w] int32 class indices with 255 for unlabeled.
- * Returns a scalar. With no labeled pixel at all, the loss is 0 (and so are its gradients).
+ * pixelWeights: [b, h, w], when options.pixelWeights. Returns a scalar. With no labeled pixel at all, the loss is 0
+ * (and so are its gradients).
  */
-export function segmentationLoss(probs: tf.Tensor4D, labels: tf.Tensor3D, options: LossOptions): tf.Scalar {
+export function segmentationLoss(probs: tf.Tensor4D, labels: tf.Tensor3D, options: LossOptions, pixelWeights?: tf.Tensor3D): tf.Scalar {
   return tf.tidy(() => {
     const { numClasses } = options;
     const valid = tf.notEqual(labels, 255).toFloat().expandDims(-1) as tf.Tensor4D; // [b,h,w,1]
     const safeLabels = tf.where(tf.notEqual(labels, 255), labels, tf.zerosLike(labels));
     const onehot = tf.oneHot(safeLabels.toInt().reshape([-1]), numClasses).reshape(probs.shape).toFloat().mul(valid) as tf.Tensor4D;
     const logp = tf.log(tf.clipByValue(probs, EPS, 1));
-    const weights = tf.tensor1d(options.classWeights ?? new Array(numClasses).fill(1));
-    const pixelWeight = onehot.mul(weights).sum(-1); // [b,h,w], 0 where unlabeled
-    const ce = onehot.mul(logp).mul(weights).sum().neg().div(pixelWeight.sum().add(EPS)) as tf.Scalar;
+    if (options.pixelWeights && !pixelWeights) throw new Error('segmentationLoss: the batch has no pixel weights');
+    const pixelWeight = options.pixelWeights // [b,h,w], 0 where unlabeled
+      ? pixelWeights!.mul(valid.squeeze([-1]))
+      : onehot.mul(tf.tensor1d(options.classWeights ?? new Array(numClasses).fill(1))).sum(-1);
+    const ce = onehot.mul(logp).sum(-1).mul(pixelWeight).sum().neg().div(pixelWeight.sum().add(EPS)) as tf.Scalar;
     if (options.diceWeight <= 0) return ce;
     // Soft Dice per class over labeled pixels, averaged over the classes present in the batch's truth
     // (a class only predicted is already penalised by the cross-entropy term).

@@ -13,7 +13,7 @@ import type { TilePredictor } from '../inference/tiler.ts';
 import type { ModelMeta } from '../models/model-dir.ts';
 import { exportOnnx } from '../models/onnx/export.ts';
 import type { LossOptions } from './losses.ts';
-import type { Batch } from './sampler.ts';
+import { requiredWeights, type Batch } from './sampler.ts';
 import type { NamedTensor, StepEngine } from './step-engine.ts';
 
 export interface OnnxTrainerOptions {
@@ -86,6 +86,7 @@ export class OnnxTrainer implements StepEngine {
       [TRAINING_INPUTS.oneMinusBeta1Power]: scalar(1 - ADAM.beta1 ** this.iterations),
       [TRAINING_INPUTS.oneMinusBeta2Power]: scalar(1 - ADAM.beta2 ** this.iterations),
     };
+    if (this.options.loss.pixelWeights) feeds[TRAINING_INPUTS.pixelWeights] = new Tensor('float32', requiredWeights(batch), [n, size, size]);
     for (const [name, tensor] of this.state) feeds[name] = tensor;
     const fetches: Record<string, Ort.Tensor | null> = { [TRAINING_OUTPUTS.loss]: null };
     for (const [name, tensor] of this.spare) fetches[newName(name)] = tensor;

@@ -4,6 +4,7 @@ import { UNLABELED } from '../api/types.ts';
 import type { Normalisation } from '../models/model-dir.ts';
 import { dihedral, photometric, type Patch } from './augment.ts';
 import type { LabeledImage } from './dataset.ts';
+import { elasticDeform } from './elastic.ts';
 import type { Rng } from './rng.ts';
 
 export interface Batch {
@@ -11,9 +12,19 @@ export interface Batch {
   images: Float32Array;
   /** [batch, size, size], class index or 255. */
   masks: Uint8Array;
+  /** [batch, size, size], per-pixel loss weights (the separation weight map) when the sampler has weight maps. */
+  weights?: Float32Array;
   batchSize: number;
   size: number;
   bands: number;
+}
+
+/** U-Net's training recipe, each part off unless set. */
+export interface SamplerRecipe {
+  /** Elastic deformation's displacement σ in pixels (0: none); applied whether or not `augment` is. */
+  elasticSigma?: number;
+  /** Each training image's separation weight map (training/weight-map.ts), cut and deformed with its labels. */
+  weightMaps?: Map<LabeledImage, Float32Array>;
 }
 
 interface Source {
@@ -31,6 +42,7 @@ export class PatchSampler {
     private readonly normalisation: Normalisation,
     private readonly rng: Rng,
     private readonly augment: boolean,
+    private readonly recipe: SamplerRecipe = {},
   ) {
     this.sources = items
       .map((item) => ({ item, labeled: sparseLabeledIndices(item.mask) }))
@@ -43,12 +55,14 @@ export class PatchSampler {
     const px = this.size * this.size;
     const images = new Float32Array(batchSize * px * bands);
     const masks = new Uint8Array(batchSize * px);
+    const weights = this.recipe.weightMaps ? new Float32Array(batchSize * px) : undefined;
     for (let b = 0; b < batchSize; b++) {
       const patch = this.samplePatch();
       images.set(patch.image, b * px * bands);
       masks.set(patch.mask, b * px);
+      if (weights) weights.set(patch.weights!, b * px);
     }
-    return { images, masks, batchSize, size: this.size, bands };
+    return { images, masks, ...(weights ? { weights } : {}), batchSize, size: this.size, bands };
   }
 
   private samplePatch(): Patch {
@@ -58,9 +72,10 @@ export class PatchSampler {
       const scale = this.augment ? Math.exp((this.rng.next() - 0.5) * 0.6) : 1; // ≈ 0.74 … 1.35
       const window = Math.max(1, Math.round(this.size * scale));
       const { x, y } = this.pickWindow(source, window);
-      patch = extractPatch(source.item, x, y, window, this.size, this.normalisation);
+      patch = extractPatch(source.item, x, y, window, this.size, this.normalisation, this.recipe.weightMaps?.get(source.item));
       if (patch.mask.some((v) => v !== UNLABELED)) break;
     }
+    if (this.recipe.elasticSigma) elasticDeform(patch!, this.recipe.elasticSigma, this.rng);
     if (this.augment) {
       dihedral(patch!, this.rng.int(8));
       photometric(patch!, this.rng);
@@ -90,14 +105,21 @@ function sparseLabeledIndices(mask: Uint8Array): Uint32Array | null {
   return out;
 }
 
+/** A batch's pixel weights, which a loss with pixel weights cannot do without. */
+export function requiredWeights(batch: Batch): Float32Array {
+  if (!batch.weights) throw new Error('the loss weights pixels but the batch has no weight map');
+  return batch.weights;
+}
+
 /**
- * Cuts a window×window region at (x0, y0), resampled to size×size (bilinear image, nearest mask) and normalised.
- * Outside the image: value 0 after normalisation (the band mean), mask unlabeled.
+ * Cuts a window×window region at (x0, y0), resampled to size×size (bilinear image, nearest mask and weights) and
+ * normalised. Outside the image: value 0 after normalisation (the band mean), mask unlabeled, weight 0.
  */
-export function extractPatch(item: LabeledImage, x0: number, y0: number, window: number, size: number, norm: Normalisation): Patch {
+export function extractPatch(item: LabeledImage, x0: number, y0: number, window: number, size: number, norm: Normalisation, weightMap?: Float32Array): Patch {
   const { width, height, bands } = item;
   const image = new Float32Array(size * size * bands);
   const mask = new Uint8Array(size * size).fill(UNLABELED);
+  const weights = weightMap ? new Float32Array(size * size) : undefined;
   const step = window / size;
   const inv = norm.std.map((s) => 1 / s);
   for (let py = 0; py < size; py++) {
@@ -109,6 +131,7 @@ export function extractPatch(item: LabeledImage, x0: number, y0: number, window:
       const ny = Math.round(sy);
       if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
       mask[dst] = item.mask[ny * width + nx]!;
+      if (weights) weights[dst] = weightMap![ny * width + nx]!;
       if (step === 1) {
         const src = (ny * width + nx) * bands;
         for (let b = 0; b < bands; b++) image[dst * bands + b] = (item.image[src + b]! - norm.mean[b]!) * inv[b]!;
@@ -132,5 +155,5 @@ export function extractPatch(item: LabeledImage, x0: number, y0: number, window:
       }
     }
   }
-  return { size, bands, image, mask };
+  return { size, bands, image, mask, ...(weights ? { weights } : {}) };
 }

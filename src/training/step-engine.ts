@@ -8,7 +8,7 @@ import type { TilePredictor } from '../inference/tiler.ts';
 import type { ModelMeta } from '../models/model-dir.ts';
 import type { LossOptions } from './losses.ts';
 import { segmentationLoss } from './losses.ts';
-import type { Batch } from './sampler.ts';
+import { requiredWeights, type Batch } from './sampler.ts';
 
 export interface NamedTensor {
   name: string;
@@ -46,7 +46,8 @@ export class TfjsStepEngine implements StepEngine {
       const lossValue = tf.tidy(() => {
         const x = tf.tensor4d(batch.images, [batch.batchSize, batch.size, batch.size, batch.bands]);
         const y = tf.tensor3d(batch.masks, [batch.batchSize, batch.size, batch.size], 'int32');
-        return this.optimizer.minimize(() => segmentationLoss(this.model.apply(x, { training: true }) as tf.Tensor4D, y, this.loss), true, this.varList)!;
+        const w = this.loss.pixelWeights ? tf.tensor3d(requiredWeights(batch), [batch.batchSize, batch.size, batch.size]) : undefined;
+        return this.optimizer.minimize(() => segmentationLoss(this.model.apply(x, { training: true }) as tf.Tensor4D, y, this.loss, w), true, this.varList)!;
       });
       const value = (await lossValue.data())[0]!;
       lossValue.dispose();

@@ -1,7 +1,8 @@
 // Training from the workbench: the project's labels train a model in a worker of its own, recorded as a run whose
 // model appears in the project after the first epoch. Fine-tuning (live mode) continues a base model in place.
 import * as path from 'node:path';
-import { UserError } from '../api/errors.ts';
+import { ArgumentError, UserError } from '../api/errors.ts';
+import { foregroundClassProblem } from '../training/weight-map.ts';
 import type { StartTrainingRequest } from '../api/service.ts';
 import type { TrainOptions } from '../api/types.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../training/loop.ts';
@@ -12,7 +13,7 @@ import { TrainingRunRecord } from './training-runs.ts';
 import type { WorkbenchContext } from './workbench-context.ts';
 
 /** Request fields besides TrainOptions' own that a caller may set. */
-const EXTRA_REQUEST_FIELDS = ['stepsPerEpoch', 'timeBudgetSeconds', 'modelConfig', 'sliceContext'];
+const EXTRA_REQUEST_FIELDS = ['stepsPerEpoch', 'timeBudgetSeconds', 'modelConfig', 'sliceContext', 'elasticSigma', 'weightMap'];
 
 /**
  * The workbench's training options: quicker than the CLI's defaults (small patches, 10 epochs) because a user waits
@@ -42,6 +43,8 @@ export async function startTraining(ctx: WorkbenchContext, projectId: number, re
   const requestedPreset = base ? (base.config.preset as string | undefined) : request.preset;
   const { preset } = checkedModelChoice(architecture, requestedPreset, { inputChannels: 1, numClasses: project.classes.length }, request.modelConfig);
   const options = workbenchTrainOptions(request, images.length, architecture, preset);
+  const weightMapProblem = options.weightMap && foregroundClassProblem(options.weightMap.foregroundClass, project.classes.length);
+  if (weightMapProblem) throw new ArgumentError('startTraining', 'options.weightMap.foregroundClass', weightMapProblem);
   const name = request.name ?? `${project.name} ${options.architecture} ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
   const outDir = base?.directory ?? path.join(ws.dir, 'models', `${projectId}-${Date.now()}`);
   const initEncoderDir = base

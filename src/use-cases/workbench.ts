@@ -16,6 +16,7 @@ import { exportLabelsPayload } from './label-export.ts';
 import { SeedGrowing } from './grow-from-seeds.ts';
 import { maskPayload, saveMaskPatches } from './masks.ts';
 import { ensureDisplayOrder, upgradeMaskOrder } from './mask-order-upgrade.ts';
+import { weightMapOverlay } from './weight-map-overlay.ts';
 import { nextImageToLabel } from './next-image.ts';
 import { applyVolumeEdit, interpolationPreview } from './volume-edits.ts';
 import { cam, camLayers, evaluate, features, predict } from './predictions.ts';
@@ -91,6 +92,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     camLayers: async (modelId) => camLayers(ctx, modelId),
     features: async (request) => features(ctx, request),
     evaluate: async (modelId, projectId) => evaluate(ctx, modelId, projectId),
+    weightMap: async (request) => (await ensureDisplayOrder(ws, request.imageId), weightMapOverlay(ws, request)),
     listRuns: async (projectId) => ws.runs.list(projectId),
 
     segmentFolder: async (modelId, inputDir, outputDir) => batches.start(modelId, inputDir, outputDir),

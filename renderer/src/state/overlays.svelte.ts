@@ -1,7 +1,7 @@
 // What is laid over the labels: the model's prediction (mask, one class's probability, uncertainty), its Grad-CAM,
-// and every class's probability under the pointer. Results are shown only on the view they were asked for, and a
+// the separation weight map training would use for the labels, and every class's probability under the pointer. Results are shown only on the view they were asked for, and a
 // slow prediction never replaces a newer one.
-import type { CamStage, DecodedPrediction, PredictionPayload } from '../../../src/api/service.ts';
+import type { CamStage, DecodedPrediction, PredictionPayload, WeightMapPayload } from '../../../src/api/service.ts';
 import type { VolumeAxis } from '../../../src/api/types.ts';
 import { base64ToBytes, type Point, type Rect } from '../../../src/labels/index.ts';
 import type { ApiClient } from '../api-client/index.ts';
@@ -11,7 +11,7 @@ import { colourMapLut } from '../canvas/colors.ts';
 /** Previews are drawn lighter than labels and predictions, so strokes and proposed pixels tell apart. */
 const PREVIEW_OPACITY = 0.45;
 
-export type OverlayKind = 'none' | 'mask' | 'probability' | 'uncertainty' | 'cam';
+export type OverlayKind = 'none' | 'mask' | 'probability' | 'uncertainty' | 'cam' | 'weight-map';
 
 /** Which plane is shown: an image, a slice of it, along an axis. */
 export interface ViewKey {
@@ -54,6 +54,10 @@ export class OverlayState {
   camStages = $state.raw<CamStage[]>([]);
   camLayer = $state('');
   camBusy = $state(false);
+  /** The separation weight map of the open slice's labels (no model needed), scaled to 0..255. */
+  weightMap = $state.raw<(Omit<WeightMapPayload, 'heatmap'> & { heatmap: Uint8Array }) | null>(null);
+  /** The class whose objects the weight map keeps apart. */
+  weightMapClass = $state(1);
   private camModelId: number | null = null;
   /** Counts prediction requests: a slow answer to an older one never replaces a newer one. */
   private predictRequest = 0;
@@ -64,6 +68,7 @@ export class OverlayState {
   clear(): void {
     this.prediction = null;
     this.cam = null;
+    this.weightMap = null;
     this.hover = null;
     this.preview = null;
     this.kind = 'none';
@@ -120,6 +125,17 @@ export class OverlayState {
     }
   }
 
+  /** The weight map of the open slice's saved labels, shown as the overlay. */
+  async computeWeightMap(): Promise<void> {
+    const view = this.context.view();
+    if (view.imageId === null) return;
+    const payload = await this.api.weightMap({ imageId: view.imageId, slice: view.slice, foregroundClass: this.weightMapClass });
+    if (!this.showing(view)) return;
+    this.weightMap = { ...payload, heatmap: base64ToBytes(payload.heatmap) };
+    this.kind = 'weight-map';
+    this.show();
+  }
+
   private showing(view: ViewKey): boolean {
     const now = this.context.view();
     return view.imageId === now.imageId && view.slice === now.slice && view.axis === now.axis;
@@ -150,6 +166,9 @@ export class OverlayState {
     if (this.preview) return stage.setOverlay(this.preview.values, this.preview.width, lut, PREVIEW_OPACITY);
     if (this.kind === 'cam') {
       return this.cam ? stage.setOverlay(this.cam.heatmap, this.cam.width, colourMapLut(true), this.opacity) : stage.setOverlay(null, 1, lut, 0);
+    }
+    if (this.kind === 'weight-map') {
+      return this.weightMap ? stage.setOverlay(this.weightMap.heatmap, this.weightMap.width, colourMapLut(true), this.opacity) : stage.setOverlay(null, 1, lut, 0);
     }
     if (!p || this.kind === 'none') return stage.setOverlay(null, 1, lut, 0);
     if (this.kind === 'mask') return stage.setOverlay(p.mask, p.width, lut, this.opacity);

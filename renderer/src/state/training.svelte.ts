@@ -43,6 +43,10 @@ export class TrainingState {
   epochs = $state(5);
   /** 2.5D for volumes: neighbour slices on each side given to the model as extra bands (0: plain 2D). */
   sliceContext = $state(0);
+  /** U-Net's elastic deformation, displacement σ in pixels (0: off). */
+  elasticSigma = $state(0);
+  /** U-Net's separation weight map: the class whose objects it keeps apart (−1: off). */
+  weightMapClass = $state(-1);
   live = $state(false);
   /** What live mode is doing, in words. */
   liveStatus = $state('');
@@ -132,7 +136,8 @@ export class TrainingState {
     this.speed = '';
     this.runId = null;
     this.totalEpochs = epochs;
-    const fresh = { architecture: this.architecture, ...(this.preset ? { preset: this.preset } : {}), epochs, sliceContext: this.sliceContext };
+    const recipe = { ...(this.elasticSigma > 0 ? { elasticSigma: this.elasticSigma } : {}), ...(this.weightMapClass >= 0 ? { weightMap: { foregroundClass: this.weightMapClass } } : {}) };
+    const fresh = { architecture: this.architecture, ...(this.preset ? { preset: this.preset } : {}), epochs, sliceContext: this.sliceContext, ...recipe };
     const options = baseModelId === undefined ? fresh : { baseModelId, epochs };
     await this.job.start(async () => {
       const { job, initEncoderDir } = await this.deps.api.startTraining(projectId, options);

@@ -88,6 +88,9 @@ test('a wrong or missing argument is a 400 that names the method and the argumen
     ['listImages', [{ projectId: 1, sort: 'size' }], 'listImages: argument query.sort must be one of "name", "labeledFraction", "uncertainty", "addedAt", got "size"'],
     ['saveMaskPatches', [1, 0, [{ x: 0, y: 0, width: 1, height: '1', data: '' }]], 'saveMaskPatches: argument patches[0].height must be an integer, got "1"'],
     ['labeledSlices', [1, 2], 'labeledSlices(imageId) was called with 2 arguments'],
+    ['startTraining', [1, { weightMap: { foregroundClass: 1, w0: 10, sigma: -5 } }], 'startTraining: argument options.weightMap.sigma must be a number in [0.1, 100], got -5'],
+    ['startTraining', [1, { elasticSigma: -1 }], 'startTraining: argument options.elasticSigma must be a number in [0, 100], got -1'],
+    ['weightMap', [{ imageId: 1, foregroundClass: 1, w0: -10 }], 'weightMap: argument request.w0 must be a number in [0, 1000], got -10'],
   ];
   for (const [method, args, message] of cases) {
     const reply = await call(method, JSON.stringify(args));

@@ -1,6 +1,6 @@
 // Training steps compiled to ONNX graphs (src/models/onnx/training) against tfjs's autodiff and Adam: the same
 // weights and batch give the same loss and gradients, for every architecture, at several batch and patch sizes,
-// with class weights and Dice, and with nothing labeled; Adam's step and its saved state match tfjs's.
+// with class weights and Dice, with per-pixel weights (the separation weight map), and with nothing labeled; Adam's step and its saved state match tfjs's.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -33,9 +33,10 @@ async function model(name: string, preset: string, bands: number, overrides: Rec
 function tfjsStep(m: tf.LayersModel, batch: Batch, loss: LossOptions): { loss: number; grads: Map<string, Float32Array> } {
   const x = tf.tensor4d(batch.images, [batch.batchSize, batch.size, batch.size, batch.bands]);
   const y = tf.tensor3d(batch.masks, [batch.batchSize, batch.size, batch.size], 'int32');
-  const { value, grads } = tf.variableGrads(() => segmentationLoss(m.apply(x, { training: true }) as tf.Tensor4D, y, loss), m.trainableWeights.map((w) => w.read() as tf.Variable));
+  const w = batch.weights ? tf.tensor3d(batch.weights, [batch.batchSize, batch.size, batch.size]) : undefined;
+  const { value, grads } = tf.variableGrads(() => segmentationLoss(m.apply(x, { training: true }) as tf.Tensor4D, y, loss, w), m.trainableWeights.map((w) => w.read() as tf.Variable));
   const result = { loss: value.dataSync()[0]!, grads: new Map(Object.entries(grads).map(([k, g]) => [k, g.dataSync() as Float32Array])) };
-  tf.dispose([x, y, value, ...Object.values(grads)]);
+  tf.dispose([x, y, value, ...(w ? [w] : []), ...Object.values(grads)]);
   return result;
 }
 
@@ -59,6 +60,8 @@ function gradientErrors(ours: Map<string, Float32Array>, theirs: Map<string, Flo
 
 const cases: Array<{ name: string; preset: string; overrides?: Record<string, unknown>; batch: number; size: number; bands: number; loss: Partial<LossOptions>; strict: boolean }> = [
   { name: 'unet', preset: 'tiny', batch: 2, size: 36, bands: 1, loss: { diceWeight: 0.5, classWeights: [1, 2, 0.5] }, strict: true },
+  // U-Net's separation weight map: weights from 1 to 11 per pixel (the batch's, not the class list's).
+  { name: 'unet', preset: 'tiny', batch: 2, size: 32, bands: 1, loss: { diceWeight: 0.5, classWeights: [9, 9, 9], pixelWeights: true }, strict: true },
   { name: 'unet', preset: 'small', overrides: { dropout: 0, batchNorm: true, upsampling: 'bilinear' }, batch: 1, size: 40, bands: 3, loss: { diceWeight: 0 }, strict: false },
   { name: 'segnet-basic', preset: 'small', batch: 3, size: 48, bands: 4, loss: { diceWeight: 0.5 }, strict: true },
   // VGG SegNet (26 batch-normed convs, argmax unpooling) agrees less closely; see the note in the test below.
@@ -76,6 +79,7 @@ for (const c of cases) {
     const m = await model(c.name, c.preset, c.bands, c.overrides);
     const loss: LossOptions = { numClasses: CLASSES, diceWeight: 0, ...c.loss };
     const batch = batchOf(c.batch, c.size, c.bands, scribbles);
+    if (c.loss.pixelWeights) batch.weights = Float32Array.from(batch.masks, (v, i) => (v === 255 ? 0 : 1 + ((i * 7919) % 11)));
     const trainer = await OnnxTrainer.create(m, { batchSize: c.batch, patchSize: c.size, bands: c.bands, learningRate: 1e-3, loss, gradients: true });
     const expected = tfjsStep(m, batch, loss);
     const actual = await trainer.step(batch);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { createWorkbench } from '../../../src/use-cases/workbench.ts';
-import type { JobEvent } from '../../../src/api/service.ts';
+import { untilTrainingEnds } from '../../helpers/job-events.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 test('the workbench loop on the bundled sample: labels → train in a worker → predict, CAM, evaluate, runs', async (t) => {
@@ -14,14 +14,7 @@ test('the workbench loop on the bundled sample: labels → train in a worker →
   assert.equal(total, 6);
   assert.equal(images.filter((i) => i.labelStatus === 'partial').length, 5);
 
-  const events: JobEvent[] = [];
-  const ended = new Promise<void>((resolve, reject) =>
-    wb.onJobEvent((e) => {
-      events.push(e);
-      if (e.kind === 'error') reject(new Error(e.message));
-      if (e.kind === 'train' && e.event.type === 'end') resolve();
-    }),
-  );
+  const { events, ended } = untilTrainingEnds(wb);
   const { job } = await wb.startTraining(project!.id, { epochs: 2, stepsPerEpoch: 3 });
   await ended;
   assert.ok(events.every((e) => e.job === job));

@@ -1,5 +1,6 @@
 // The loss of src/training/losses.ts on the logits, with its gradient in closed form: class-weighted
-// cross-entropy over labeled pixels (255 = unlabeled) plus soft Dice over the classes present in the batch.
+// cross-entropy over labeled pixels (255 = unlabeled) plus soft Dice over the classes present in the batch; with
+// `pixelWeights`, the cross-entropy weighted by a per-pixel input (the separation weight map) instead of by class.
 // Also the batch's confusion counts (truth × prediction, labeled pixels only).
 import type { OnnxGraphBuilder } from '../graph-builder.ts';
 import { TRAINING_INPUTS, TRAINING_OUTPUTS } from './names.ts';
@@ -11,6 +12,8 @@ export interface LossSpec {
   numClasses: number;
   classWeights?: number[];
   diceWeight: number;
+  /** The graph takes `pixel_weights` [N,H,W] and weights the cross-entropy by them instead of classWeights. */
+  pixelWeights?: boolean;
 }
 
 /** losses.ts's epsilon: probabilities are clipped to [EPS, 1] before the log, and it guards every division. */
@@ -35,9 +38,11 @@ export function emitLoss(graph: TrainingGraphBuilder, logits: string, spec: Loss
   const safe = one('Where', [unlabeled, graph.int64s('loss_zero', [0]), labels], 'loss_safe_labels');
   const onehotValues = graph.floats('loss_onehot_values', [2], new Float32Array([0, 1]));
   const onehot = mul(one('OneHot', [safe, graph.int64s('loss_depth', [K]), onehotValues], 'loss_onehot_all', { axis: 1 }), valid4, 'loss_onehot');
-  const weights = graph.floats('loss_class_weights', [1, K, 1, 1], Float32Array.from(spec.classWeights ?? new Array(K).fill(1)));
+  const weights = spec.pixelWeights
+    ? mul(one('Unsqueeze', [TRAINING_INPUTS.pixelWeights, graph.int64s('loss_pixel_weights_axes', [1])], 'loss_pixel_weights4'), valid4, 'loss_pixel_weights_valid')
+    : graph.floats('loss_class_weights', [1, K, 1, 1], Float32Array.from(spec.classWeights ?? new Array(K).fill(1)));
   const weightedOnehot = mul(onehot, weights, 'loss_weighted_onehot');
-  const pixelWeight = sum(weightedOnehot, [1], 'loss_pixel_weight', 1); // [N,1,H,W]: the label's weight, 0 unlabeled
+  const pixelWeight = sum(weightedOnehot, [1], 'loss_pixel_weight', 1); // [N,1,H,W]: the pixel's weight, 0 unlabeled
   const totalWeight = add(sum(pixelWeight, ALL, 'loss_total_weight'), graph.scalar(EPS), 'loss_total_weight_eps');
   const logp = one('Log', [one('Clip', [p, graph.scalar(EPS), graph.scalar(1)], 'loss_clipped')], 'loss_logp');
   const ceSum = sum(mul(weightedOnehot, logp, 'loss_w_t_logp'), ALL, 'loss_ce_sum');

@@ -172,6 +172,7 @@ export function buildTrainingGraph(model: tf.LayersModel, shape: TrainingShape, 
     scalarInput(TRAINING_INPUTS.learningRate),
     scalarInput(TRAINING_INPUTS.oneMinusBeta1Power),
     scalarInput(TRAINING_INPUTS.oneMinusBeta2Power),
+    ...(loss.pixelWeights ? [{ name: TRAINING_INPUTS.pixelWeights, dims: [shape.batch, shape.height, shape.width] }] : []),
     ...trainable.flatMap((p) => [p.name, momentNames(p.name).m, momentNames(p.name).v].map((name) => ({ name, dims: p.dims }))),
     ...states.map((p) => ({ name: p.name, dims: p.dims })),
   ];
