@@ -10,10 +10,11 @@ import { BatchSegmentation } from './batch-segmentation.ts';
 import { catalogue } from './catalogue.ts';
 import { DisplayImages } from './display-images.ts';
 import { addImages, importUpload } from './importing.ts';
-import { IntensityPlanes } from './intensity-plane.ts';
+import { intensityPlane } from './intensity-plane.ts';
 import { labelExportFormats } from './export-formats.ts';
 import { exportLabelsPayload } from './label-export.ts';
-import { SeedGrowing } from './grow-from-seeds.ts';
+import { growFromSeeds } from './grow-from-seeds.ts';
+import { RawPlanes } from './raw-planes.ts';
 import { maskPayload, saveMaskPatches } from './masks.ts';
 import { ensureDisplayOrder, upgradeMaskOrder } from './mask-order-upgrade.ts';
 import { weightMapOverlay } from './weight-map-overlay.ts';
@@ -50,9 +51,8 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
   const listeners = new Set<(event: JobEvent) => void>();
   const ctx = new WorkbenchContext(ws, (event) => listeners.forEach((l) => l(event)), options.backend);
   const displayImages = new DisplayImages();
-  const intensityPlanes = new IntensityPlanes();
+  const rawPlanes = new RawPlanes();
   const batches = new BatchSegmentation(ctx);
-  const seedGrowing = new SeedGrowing();
 
   return {
     workspace: ws,
@@ -71,8 +71,8 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
 
     getMask: async (imageId, slice, axis) => (await ensureDisplayOrder(ws, imageId), maskPayload(ws, imageId, slice, axis)),
     saveMaskPatches: async (imageId, baseRevision, patches, slice, axis) => (await ensureDisplayOrder(ws, imageId), saveMaskPatches(ws, imageId, baseRevision, patches, slice, axis)),
-    intensityPlane: async (imageId, planeOptions) => (await ensureDisplayOrder(ws, imageId), intensityPlanes.payload(ws.images.require(imageId), planeOptions)),
-    growFromSeeds: async (request) => seedGrowing.grow(ws.images.require(request.imageId), request),
+    intensityPlane: async (imageId, planeOptions) => (await ensureDisplayOrder(ws, imageId), intensityPlane(rawPlanes, ws.images.require(imageId), planeOptions)),
+    growFromSeeds: async (request) => growFromSeeds(rawPlanes, ws.images.require(request.imageId), request),
     labeledSlices: async (imageId) => ws.masks.labeledSlices(ws.images.require(imageId).id),
     interpolateSlices: async (imageId, axis) => (await ensureDisplayOrder(ws, imageId), interpolationPreview(ws, imageId, axis)),
     applyVolumeEdit: async (imageId, edit) => (await ensureDisplayOrder(ws, imageId), applyVolumeEdit(ws, imageId, edit)),

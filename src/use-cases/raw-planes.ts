@@ -1,0 +1,48 @@
+// The raw values of one plane of an image (every band; Hounsfield units as stored, not the 8-bit display image),
+// read the way displayImage and getMask read a plane (a volume along any axis), so its pixels lie under the mask's
+// one for one. Threshold painting and grow from seeds both work on them; one size-bounded cache serves both, so a
+// preview refined stroke after stroke, or a band chosen again, reads the file once.
+import { ArgumentError } from '../api/errors.ts';
+import type { VolumeAxis } from '../api/types.ts';
+import { openRaster } from '../io/index.ts';
+import { resliced } from '../io/reslice.ts';
+import type { ImageRecord } from '../store/images.ts';
+import { LruCache } from './lru-cache.ts';
+
+const CACHE_BYTES = 256 * 1024 * 1024;
+
+export interface RawPlane {
+  /** Band-interleaved, width × height × bands. */
+  values: Float32Array;
+  width: number;
+  height: number;
+  bands: number;
+  nodata: number | null;
+}
+
+/** Which API argument names the slice, for the error when the image has no such plane. */
+export interface SliceArgument {
+  method: string;
+  argument: string;
+}
+
+export class RawPlanes {
+  private readonly cache = new LruCache<string, RawPlane>(CACHE_BYTES, (p) => p.values.byteLength);
+
+  async read(image: ImageRecord, slice: number, axis: VolumeAxis, named: SliceArgument): Promise<RawPlane> {
+    // The content hash keys the cache too, so an image whose file changed is read again.
+    const key = `${image.id}:${image.contentHash}:${axis}:${slice}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const raster = resliced(await openRaster(image.path), axis);
+    try {
+      const { width, height, bands, slices, nodata } = raster;
+      if (slice >= slices) throw new ArgumentError(named.method, named.argument, `${slice} does not exist: ${image.name} has ${slices} plane${slices === 1 ? '' : 's'} along axis ${axis}`);
+      const plane = { values: await raster.readWindow(0, 0, width, height, slice), width, height, bands, nodata };
+      this.cache.set(key, plane);
+      return plane;
+    } finally {
+      await raster.close();
+    }
+  }
+}
