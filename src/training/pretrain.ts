@@ -38,7 +38,7 @@ export interface PretrainJob {
 export interface PretrainResult {
   steps: number;
   seconds: number;
-  /** The objective's mean loss over the first and the last 10 steps (of the last stage when stacked). */
+  /** The objective's mean loss over the first and the last steps, up to 10 each (of the last stage when stacked). */
   firstLoss: number;
   lastLoss: number;
   endReason: 'time budget' | 'max steps' | 'cancelled';
@@ -141,7 +141,9 @@ export async function pretrainEncoder(job: PretrainJob): Promise<PretrainResult>
         optimizer.dispose();
         disposeAutoencoderParts(parts);
       }
-      if (losses.length > 0) results.push({ lastLayer: parts.encoder.outputs[0]!.sourceLayer.name, steps: losses.length, firstLoss: meanOf(losses.slice(0, 10)), lastLoss: meanOf(losses.slice(-10)) });
+      // Up to 10 steps at each end, never the same steps at both (a short stacked stage).
+      const window = Math.max(1, Math.min(10, Math.floor(losses.length / 2)));
+      if (losses.length > 0) results.push({ lastLayer: parts.encoder.outputs[0]!.sourceLayer.name, steps: losses.length, firstLoss: meanOf(losses.slice(0, window)), lastLoss: meanOf(losses.slice(-window)) });
     }
   } finally {
     // The saved model must train as a whole when it is fine-tuned.
