@@ -10,6 +10,7 @@ import type {
   MetricsReport,
   ModelChoice,
   ModelInfo,
+  PretrainObjective,
   ProjectInfo,
   RunInfo,
   TrainEvent,
@@ -242,6 +243,10 @@ export interface PretrainOptions {
   architecture: string;
   preset: string;
   timeBudgetSeconds: number;
+  /** What the autoencoder learns from (default denoising). */
+  objective?: PretrainObjective;
+  /** Greedy layer-wise, one encoder stage at a time. */
+  stacked?: boolean;
 }
 
 /** A pre-trained encoder recorded for a project, used by the next Train of the same architecture and preset. */

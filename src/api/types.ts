@@ -80,6 +80,10 @@ export interface Catalogue {
 
 export const CLASS_WEIGHTINGS = ['none', 'median-frequency'] as const;
 
+/** What encoder pre-training teaches the autoencoder (src/training/pretrain-objectives.ts). */
+export const PRETRAIN_OBJECTIVES = ['denoising', 'context', 'sparse', 'contractive', 'variational'] as const;
+export type PretrainObjective = (typeof PRETRAIN_OBJECTIVES)[number];
+
 export interface TrainOptions {
   architecture: string;
   preset?: string;

@@ -4,12 +4,15 @@ import { InputError } from '../io/raster.ts';
 import { intOption, numberOption, parse, required } from './args.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
 import { formatSeconds, toJson } from './progress.ts';
+import { PRETRAIN_OBJECTIVES, type PretrainObjective } from '../api/types.ts';
+import { DEFAULT_CONTEXT_BLOCK, DEFAULT_WEIGHT, describeObjective, OBJECTIVE_RANGES, type ObjectiveSettings } from '../training/pretrain-objectives.ts';
 
 export const pretrainCommand: Command = {
   usage: `Usage: segwork pretrain --images DIR [--images DIR …] --model NAME --out ENCODER_DIR [options]
 
 Trains a convolutional autoencoder whose encoder is exactly the chosen model's encoder, on random patches of
-every image in the folders (no labels needed; a volume gives 16 slices spread through its depth).
+every image in the folders (no labels needed; a volume gives 16 slices spread through its depth), with one of
+the autoencoder family's objectives.
 Then: segwork train … --model NAME --init-encoder ENCODER_DIR.
 Use the same --model and --preset in both commands.
 
@@ -17,8 +20,14 @@ Use the same --model and --preset in both commands.
   --model NAME        architecture (segwork models lists them)
   --preset NAME       architecture preset (default small)
   --out ENCODER_DIR   model directory holding the pre-trained encoder
-  --denoise SIGMA     add Gaussian noise of this standard deviation (normalised units): denoising autoencoder
-  --mask-ratio R      blank this fraction of 8×8 cells and reconstruct them: context encoder (inpainting)
+  --objective NAME    denoising (default) | context | sparse | contractive | variational
+  --denoise SIGMA     denoising: add Gaussian noise of this standard deviation (normalised units, 0–10)
+  --mask-ratio R      denoising: blank this fraction of 8×8 cells and reconstruct them (0–0.95);
+                      context: the share of the patch one masked block covers, inpainted (default 0.25)
+  --weight W          sparse: L1 weight on the code (default 0.01); contractive: the penalty weight (default
+                      0.1); variational: β, the KL weight (default 0.1); 0–1000
+  --stacked           greedy layer-wise: train the first encoder stage, freeze it, add the next, … (steps and
+                      time shared evenly between the stages)
   --time-budget S     stop after S seconds (default 300)
   --steps N           stop after N steps (default 100000)
   --size PATCH        patch edge in pixels (default 128)
@@ -34,7 +43,10 @@ Use the same --model and --preset in both commands.
       model: { type: 'string' },
       preset: { type: 'string' },
       out: { type: 'string' },
+      objective: { type: 'string' },
       denoise: { type: 'string' },
+      weight: { type: 'string' },
+      stacked: { type: 'boolean' },
       'mask-ratio': { type: 'string' },
       'time-budget': { type: 'string' },
       steps: { type: 'string' },
@@ -49,6 +61,9 @@ Use the same --model and --preset in both commands.
     if (dirs.length === 0) throw new UsageError('--images is required');
     const architecture = required(values, 'model');
     // TensorFlow.js and the readers load only when a run starts, so --help answers at once.
+    const objective = (values.objective ?? 'denoising') as PretrainObjective;
+    if (!PRETRAIN_OBJECTIVES.includes(objective)) throw new UsageError(`--objective must be one of ${PRETRAIN_OBJECTIVES.join(', ')}, got "${objective}"`);
+    const settings = objectiveOptions(values, objective);
     const [{ initBackend }, { architectureNames }, { pretrainEncoder }, { listImageSources }, { readUnlabeledImages }] = await Promise.all([
       import('../compute/backends.ts'),
       import('../models/index.ts'),
@@ -58,8 +73,6 @@ Use the same --model and --preset in both commands.
     ]);
     if (!architectureNames().includes(architecture)) throw new UsageError(`--model must be one of ${architectureNames().join(', ')}, got "${architecture}"`);
     const outDir = required(values, 'out');
-    const denoiseSigma = numberOption(values, 'denoise', 0, 0, 10)!;
-    const maskRatio = numberOption(values, 'mask-ratio', 0, 0, 0.95)!;
     const timeBudgetSeconds = numberOption(values, 'time-budget', 300, 1, 1e7)!;
     const maxSteps = intOption(values, 'steps', 100_000, 1);
     const patchSize = intOption(values, 'size', 128, 8);
@@ -76,7 +89,7 @@ Use the same --model and --preset in both commands.
     const images = await readUnlabeledImages(files);
     const backend = await initBackend(values.backend);
     const say = (line: string) => io.stderr.write(line + '\n');
-    if (!values.json) say(`Pre-training the ${architecture} encoder on ${images.length} image(s), backend ${backend}`);
+    if (!values.json) say(`Pre-training the ${architecture} encoder (${describeObjective(settings)}${values.stacked ? ', stacked' : ''}) on ${images.length} image(s), backend ${backend}`);
     let lastReport = 0;
     const result = await pretrainEncoder({
       images,
@@ -84,7 +97,8 @@ Use the same --model and --preset in both commands.
       preset: values.preset ?? 'small',
       outDir,
       backend,
-      corruption: { denoiseSigma, maskRatio, maskCell: 8 },
+      objective: settings,
+      stacked: values.stacked ?? false,
       patchSize,
       batchSize,
       learningRate,
@@ -102,9 +116,26 @@ Use the same --model and --preset in both commands.
     });
     if (values.json) io.stdout.write(toJson({ type: 'end', ...result, outDir: path.resolve(outDir) }) + '\n');
     else {
-      say(`Done (${result.endReason}): ${result.steps} steps in ${formatSeconds(result.seconds)}, reconstruction loss ${result.firstLoss.toFixed(4)} → ${result.lastLoss.toFixed(4)}`);
+      say(`Done (${result.endReason}): ${result.steps} steps in ${formatSeconds(result.seconds)}, ${objective} loss ${result.firstLoss.toFixed(4)} → ${result.lastLoss.toFixed(4)}${result.stages.length > 1 ? ` (last of ${result.stages.length} stages)` : ''}`);
       say(`Encoder saved to ${outDir}; use: segwork train --model ${architecture} --init-encoder ${outDir} …`);
     }
     return EXIT_OK;
   },
 };
+
+/** The objective's settings from the flags, each checked against its range; a flag the objective does not use is refused. */
+function objectiveOptions(values: Record<string, unknown>, objective: PretrainObjective): ObjectiveSettings {
+  const uses: Record<string, PretrainObjective[]> = { denoise: ['denoising'], 'mask-ratio': ['denoising', 'context'], weight: ['sparse', 'contractive', 'variational'] };
+  for (const [flag, objectives] of Object.entries(uses)) {
+    if (values[flag] !== undefined && !objectives.includes(objective)) throw new UsageError(`--${flag} applies to --objective ${objectives.join(' or ')}, not ${objective}`);
+  }
+  const [maskMin, maskMax] = OBJECTIVE_RANGES.maskRatio;
+  const maskRatio = numberOption(values, 'mask-ratio', objective === 'context' ? DEFAULT_CONTEXT_BLOCK : 0, maskMin, maskMax)!;
+  if (objective === 'context' && maskRatio === 0) throw new UsageError(`--mask-ratio must be in (0, ${maskMax}] for --objective context, got "0"`);
+  return {
+    objective,
+    denoiseSigma: numberOption(values, 'denoise', 0, ...OBJECTIVE_RANGES.denoiseSigma)!,
+    maskRatio,
+    weight: numberOption(values, 'weight', DEFAULT_WEIGHT[objective], ...OBJECTIVE_RANGES.weight)!,
+  };
+}

@@ -2,7 +2,7 @@
 // and its replies carry it, so several requests can be in flight and a cancel names what it stops.
 import type { ErrorPayload } from '../api/errors.ts';
 import type { CamStage, DecodedPrediction } from '../api/service.ts';
-import type { BatchEvent, BatchSummary, ClassDef, MetricsReport, TrainEvent, TrainOptions } from '../api/types.ts';
+import type { BatchEvent, BatchSummary, ClassDef, MetricsReport, PretrainObjective, TrainEvent, TrainOptions } from '../api/types.ts';
 
 /** A labeled image as the worker receives it: pixels are read from the path, the mask comes from the store. */
 export interface JobImage {
@@ -104,6 +104,8 @@ export interface PretrainRequest {
   outDir: string;
   patchSize: number;
   timeBudgetSeconds: number;
+  objective?: PretrainObjective;
+  stacked?: boolean;
 }
 
 export interface PretrainProgress {

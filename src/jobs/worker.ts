@@ -20,6 +20,7 @@ import { loadModelDir, WEIGHTS, type LoadedModel } from '../models/model-dir.ts'
 import { train } from '../training/loop.ts';
 import { splitTrainVal } from '../training/split.ts';
 import { pretrainEncoder } from '../training/pretrain.ts';
+import { defaultObjectiveSettings } from '../training/pretrain-objectives.ts';
 import { readUnlabeledImages } from '../training/unlabeled-images.ts';
 import type { LabeledImage } from '../training/dataset.ts';
 import type { CamJobRequest, CamLayersRequest, CamResult, EvaluateRequest, FeaturesJobRequest, FeaturesResult, FromWorker, JobImage, PredictRequest, PredictResult, PretrainRequest, ToWorker, TrainRequest } from './protocol.ts';
@@ -164,14 +165,14 @@ async function runFeatures(request: FeaturesJobRequest): Promise<FeaturesResult>
 
 async function runPretrain(id: number, request: PretrainRequest, backend: string, signal: AbortSignal) {
   const images = await readUnlabeledImages(request.imagePaths);
-  // Both corruptions at once: light denoising plus masked cells (context encoder).
   return pretrainEncoder({
     images,
     architecture: request.architecture,
     preset: request.preset,
     outDir: request.outDir,
     backend: backend as never,
-    corruption: { denoiseSigma: 0.1, maskRatio: 0.25, maskCell: 8 },
+    objective: defaultObjectiveSettings(request.objective ?? 'denoising'),
+    stacked: request.stacked ?? false,
     patchSize: request.patchSize,
     batchSize: 4,
     learningRate: 1e-3,

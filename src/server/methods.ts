@@ -3,7 +3,7 @@
 // fail here when the SegworkService interface gains or loses a method or a parameter changes type.
 import { ArgumentError, NotFoundError, UserError } from '../api/errors.ts';
 import { LABEL_EXPORT_FORMATS, type SegworkService } from '../api/service.ts';
-import { CLASS_WEIGHTINGS, IMAGE_SORTS, LABEL_STATUSES } from '../api/types.ts';
+import { CLASS_WEIGHTINGS, IMAGE_SORTS, LABEL_STATUSES, PRETRAIN_OBJECTIVES } from '../api/types.ts';
 import { ELASTIC_SIGMA_RANGE } from '../training/elastic.ts';
 import { WEIGHT_MAP_RANGES } from '../training/weight-map.ts';
 import { anyObject, array, boolean, integer, nonNegativeInteger, number, numberIn, object, oneOf, optional, positiveInteger, string, type Check } from './argument-checks.ts';
@@ -106,7 +106,7 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
       }),
     ],
   ],
-  startPretraining: [['projectId', id], ['options', object({ architecture: string, preset: string, timeBudgetSeconds: number })]],
+  startPretraining: [['projectId', id], ['options', object({ architecture: string, preset: string, timeBudgetSeconds: number, objective: optional(oneOf(PRETRAIN_OBJECTIVES)), stacked: optional(boolean) })]],
   listEncoders: [['projectId', id]],
   cancelJob: [['job', id]],
   predict: [['modelId', id], ['imageId', id], ['slice', slice]],

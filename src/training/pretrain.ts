@@ -1,16 +1,18 @@
-// Encoder pre-training on unlabeled images: random patches → corrupt (noise and/or masked cells) → the
-// architecture's own encoder + a light decoder reconstructs the clean patch. The result is saved as an ordinary
+// Encoder pre-training on unlabeled images: random patches → the architecture's own encoder + a light decoder,
+// trained with one of the autoencoder family's objectives (pretrain-objectives.ts); stacked, one encoder stage at a
+// time with the earlier ones frozen (greedy layer-wise, Bengio et al. 2007). The result is saved as an ordinary
 // model directory of the segmentation architecture whose encoder layers hold the pre-trained weights, so
 // `segwork train --init-encoder DIR` copies them by layer name (decoder and head stay untrained there).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../api/types.ts';
 import { checkedStep } from '../compute/wasm-threads.ts';
 import type { ImageData2D } from '../io/raster.ts';
-import { buildAutoencoder, corrupt, reconstructionLoss, type Corruption } from '../models/autoencoder.ts';
+import { buildAutoencoderParts, disposeAutoencoderParts, encoderStages } from '../models/autoencoder.ts';
 import { getArchitecture, resolveConfig } from '../models/index.ts';
 import { MODEL_FORMAT, saveModelDir, type ModelMeta, type Normalisation } from '../models/model-dir.ts';
 import { computeNormalisation } from './dataset.ts';
-import { Rng } from './rng.ts';
+import { checkObjectiveSettings, describeObjective, objectiveLoss, type ObjectiveSettings } from './pretrain-objectives.ts';
+import { Rng, withSeededMathRandom } from './rng.ts';
 
 export interface PretrainJob {
   images: (ImageData2D & { name: string })[];
@@ -19,7 +21,9 @@ export interface PretrainJob {
   modelConfig?: Record<string, unknown>;
   outDir: string;
   backend: BackendName;
-  corruption: Corruption;
+  objective: ObjectiveSettings;
+  /** Greedy layer-wise: each encoder stage in turn, the earlier ones frozen, the steps and time shared evenly. */
+  stacked?: boolean;
   patchSize: number;
   batchSize: number;
   learningRate: number;
@@ -34,10 +38,19 @@ export interface PretrainJob {
 export interface PretrainResult {
   steps: number;
   seconds: number;
-  /** Mean reconstruction loss over the last 10 steps (and over the first 10, to see that it fell). */
+  /** The objective's mean loss over the first and the last steps, up to 10 each (of the last stage when stacked). */
   firstLoss: number;
   lastLoss: number;
   endReason: 'time budget' | 'max steps' | 'cancelled';
+  /** One entry per trained stage (one in all unless stacked): its deepest layer and its own loss. */
+  stages: StageResult[];
+}
+
+export interface StageResult {
+  lastLayer: string;
+  steps: number;
+  firstLoss: number;
+  lastLoss: number;
 }
 
 /** Normalised patchSize² crops, one per batch slot, from random images at random places. */
@@ -73,56 +86,73 @@ function checkImages(job: PretrainJob, sizeMultiple: number): void {
 }
 
 export async function pretrainEncoder(job: PretrainJob): Promise<PretrainResult> {
+  checkObjectiveSettings(job.objective);
   const bands = job.images[0]?.bands ?? 0;
   // The encoder does not depend on the class count; 2 makes the saved directory a valid model of the architecture.
   const config = resolveConfig(job.architecture, { inputChannels: bands, numClasses: 2 }, job.preset, job.modelConfig);
   const arch = getArchitecture(job.architecture);
   checkImages(job, arch.sizeMultiple(config));
   const normalisation = computeNormalisation(job.images.map((i) => ({ bands: i.bands, image: i.data })));
-  const segmentation = arch.build(config);
-  const autoencoder = buildAutoencoder(segmentation, job.architecture, config);
-  const optimizer = tf.train.adam(job.learningRate);
+  // Weight init is seeded too, so a --seed repeats a run.
+  const segmentation = await withSeededMathRandom(job.seed, async () => arch.build(config));
+  const encoderLayers = arch.encoderLayers(segmentation, config);
+  const stages = job.stacked ? encoderStages(segmentation, encoderLayers) : [encoderLayers];
   const rng = new Rng(job.seed);
   const started = Date.now();
-  const losses: number[] = [];
+  const results: StageResult[] = [];
   let endReason: PretrainResult['endReason'] = 'max steps';
-  for (let step = 1; step <= job.maxSteps; step++) {
-    if (job.signal?.aborted) {
-      endReason = 'cancelled';
-      break;
+  let step = 0;
+  try {
+    for (const [index, stage] of stages.entries()) {
+      if (endReason !== 'max steps') break;
+      // Earlier stages keep what they learnt; this stage and its fresh decoder learn.
+      for (const name of stages.slice(0, index).flat()) segmentation.getLayer(name).trainable = false;
+      const stageSteps = Math.round((job.maxSteps * (index + 1)) / stages.length) - Math.round((job.maxSteps * index) / stages.length);
+      const stageDeadline = (job.timeBudgetSeconds * (index + 1)) / stages.length;
+      const parts = await withSeededMathRandom(job.seed + index + 1, async () =>
+        buildAutoencoderParts(segmentation, job.architecture, config, { lastLayer: stage.at(-1)!, variational: job.objective.objective === 'variational' }),
+      );
+      const optimizer = tf.train.adam(job.learningRate);
+      const losses: number[] = [];
+      try {
+        for (let i = 0; i < stageSteps; i++) {
+          if (job.signal?.aborted) {
+            endReason = 'cancelled';
+            break;
+          }
+          step++;
+          const clean = sampleBatch(job, normalisation, rng);
+          const loss = await checkedStep(`pre-training step ${step} (batch ${job.batchSize} of ${job.patchSize}² patches)`, async () => {
+            const value = optimizer.minimize(() => objectiveLoss(parts, clean, job.objective, job.seed * 100003 + step, rng), true)!;
+            const [first] = await value.data();
+            value.dispose();
+            return first!;
+          });
+          clean.dispose();
+          losses.push(loss);
+          const seconds = (Date.now() - started) / 1000;
+          job.onProgress?.({ step, loss, seconds });
+          if (seconds >= job.timeBudgetSeconds) endReason = 'time budget';
+          if (seconds >= stageDeadline) break;
+          // Let an abort signal (Ctrl-C) be delivered between steps.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      } finally {
+        optimizer.dispose();
+        disposeAutoencoderParts(parts);
+      }
+      // Up to 10 steps at each end, never the same steps at both (a short stacked stage).
+      const window = Math.max(1, Math.min(10, Math.floor(losses.length / 2)));
+      if (losses.length > 0) results.push({ lastLayer: parts.encoder.outputs[0]!.sourceLayer.name, steps: losses.length, firstLoss: meanOf(losses.slice(0, window)), lastLoss: meanOf(losses.slice(-window)) });
     }
-    const clean = sampleBatch(job, normalisation, rng);
-    const { input, weights } = corrupt(clean, job.corruption, job.seed * 100003 + step);
-    const loss = await checkedStep(`pre-training step ${step} (batch ${job.batchSize} of ${job.patchSize}² patches)`, async () => {
-      const value = optimizer.minimize(() => reconstructionLoss(autoencoder.apply(input, { training: true }) as tf.Tensor, clean, weights), true)!;
-      const [first] = await value.data();
-      value.dispose();
-      return first!;
-    });
-    losses.push(loss);
-    tf.dispose([clean, input, weights]);
-    const seconds = (Date.now() - started) / 1000;
-    job.onProgress?.({ step, loss: losses[losses.length - 1], seconds });
-    if (seconds >= job.timeBudgetSeconds) {
-      endReason = 'time budget';
-      break;
-    }
-    // Let an abort signal (Ctrl-C) be delivered between steps.
-    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    // The saved model must train as a whole when it is fine-tuned.
+    for (const name of encoderLayers) segmentation.getLayer(name).trainable = true;
   }
   const seconds = (Date.now() - started) / 1000;
-  const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
-  const result: PretrainResult = {
-    steps: losses.length,
-    seconds,
-    firstLoss: meanOf(losses.slice(0, 10)),
-    lastLoss: meanOf(losses.slice(-10)),
-    endReason,
-  };
-  const corruption = [
-    job.corruption.denoiseSigma > 0 ? `denoising σ=${job.corruption.denoiseSigma}` : '',
-    job.corruption.maskRatio > 0 ? `masked cells ${job.corruption.maskRatio}` : '',
-  ].filter(Boolean).join(', ') || 'plain reconstruction';
+  const last = results.at(-1);
+  const result: PretrainResult = { steps: step, seconds, firstLoss: last?.firstLoss ?? NaN, lastLoss: last?.lastLoss ?? NaN, endReason, stages: results };
+  const how = `${describeObjective(job.objective)}${job.stacked ? `, stacked in ${results.length} stage(s)` : ''}`;
   const meta: ModelMeta = {
     format: MODEL_FORMAT,
     formatVersion: 1,
@@ -140,16 +170,18 @@ export async function pretrainEncoder(job: PretrainJob): Promise<PretrainResult>
       seconds,
       backend: job.backend,
       patchSize: job.patchSize,
-      endReason: `encoder pre-training (${corruption}), ${result.steps} steps, ${endReason}; reconstruction loss ${result.firstLoss.toFixed(4)} → ${result.lastLoss.toFixed(4)}`,
+      endReason: `encoder pre-training (${how}), ${result.steps} steps, ${endReason}; ${job.objective.objective} loss ${result.firstLoss.toFixed(4)} → ${result.lastLoss.toFixed(4)}`,
       trainedAt: new Date().toISOString(),
       trainImages: job.images.length,
       valImages: 0,
     },
   };
-  await saveModelDir(job.outDir, segmentation, meta);
-  optimizer.dispose();
-  // The encoder layers belong to both models: dispose them once, with the segmentation model, then the rest.
-  segmentation.dispose();
-  for (const layer of autoencoder.layers) if (layer.name.startsWith('ae_')) layer.dispose();
+  try {
+    await saveModelDir(job.outDir, segmentation, meta);
+  } finally {
+    segmentation.dispose();
+  }
   return result;
 }
+
+const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);

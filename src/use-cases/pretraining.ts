@@ -47,7 +47,7 @@ export async function startPretraining(ctx: WorkbenchContext, projectId: number,
   const outDir = path.join(encodersDir(ws, projectId), `${architecture}__${preset}__${Date.now()}`);
   await fs.mkdir(path.dirname(outDir), { recursive: true });
   const job = ctx.jobs.start(
-    { kind: 'pretrain', imagePaths: usable.map((i) => i.path), architecture, preset, outDir, patchSize, timeBudgetSeconds },
+    { kind: 'pretrain', imagePaths: usable.map((i) => i.path), architecture, preset, outDir, patchSize, timeBudgetSeconds, objective: request.objective ?? 'denoising', stacked: request.stacked ?? false },
     (job) => ({ onPretrainEvent: (event) => ctx.publish({ job, kind: 'pretrain', event: { type: 'step', ...event } }) }),
     (end, job) => {
       if (end.status !== 'failed' && end.result) ctx.publish({ job, kind: 'pretrain', event: { type: 'end', ...end.result, encoderDir: outDir } });

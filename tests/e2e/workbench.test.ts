@@ -4,7 +4,7 @@
 // encoder on the unlabeled images and train from it. Screenshots of the key screens go to tests/e2e/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { CamPayload, EncoderInfo, MaskPayload, PredictionPayload } from '../../src/api/service.ts';
@@ -281,11 +281,14 @@ test('pre-train an encoder on the unlabeled images; the next Train starts from i
   await page.getByLabel('Architecture').selectOption('unet');
   await page.getByLabel('Preset').selectOption('tiny');
   await page.getByLabel('Pre-training seconds').fill('3');
+  await page.getByLabel('Pre-training objective').selectOption('context');
   await page.getByRole('button', { name: 'Pre-train on unlabeled images' }).click();
   await page.getByLabel('Pre-training status').filter({ hasText: /^Pre-trained/ }).waitFor({ timeout: 120_000 });
   const [project] = await served.call<ProjectInfo[]>('listProjects');
   const encoders = await served.call<EncoderInfo[]>('listEncoders', project.id);
   assert.deepEqual(encoders.map((e) => `${e.architecture}/${e.preset}`), ['unet/tiny']);
+  const record = JSON.parse(readFileSync(path.join(encoders[0]!.directory, 'segwork.json'), 'utf8'));
+  assert.match(record.training.endReason, /encoder pre-training \(context encoder, block 0.25 of the patch\)/);
 
   await page.getByLabel('Epochs').fill('1');
   await page.getByRole('button', { name: 'Train', exact: true }).click();

@@ -2,7 +2,7 @@
 // Live mode keeps the prediction of the open image fresh while the user paints: after each epoch of a run it shows
 // the model being trained, and when the user pauses painting it fine-tunes the editor's model on the new strokes.
 import type { EncoderInfo, PretrainEvent } from '../../../src/api/service.ts';
-import type { ArchitectureInfo, EpochMetrics, ModelInfo, ProjectInfo, TrainEvent } from '../../../src/api/types.ts';
+import type { ArchitectureInfo, EpochMetrics, ModelInfo, PretrainObjective, ProjectInfo, TrainEvent } from '../../../src/api/types.ts';
 import type { ApiClient } from '../api-client/index.ts';
 import { JobState } from './job.svelte.ts';
 
@@ -57,6 +57,8 @@ export class TrainingState {
   /** The encoder the running (or last) training started from, if pre-trained. */
   initEncoderDir = $state<string | null>(null);
   pretrainSeconds = $state(30);
+  pretrainObjective = $state<PretrainObjective>('denoising');
+  pretrainStacked = $state(false);
   encoders = $state.raw<EncoderInfo[]>([]);
 
   readonly job: JobState<'train'>;
@@ -155,17 +157,17 @@ export class TrainingState {
   async pretrain(): Promise<void> {
     const projectId = this.deps.project()?.id;
     if (projectId === undefined) return;
-    const options = { architecture: this.architecture, preset: this.preset, timeBudgetSeconds: this.pretrainSeconds };
+    const options = { architecture: this.architecture, preset: this.preset, timeBudgetSeconds: this.pretrainSeconds, objective: this.pretrainObjective, stacked: this.pretrainStacked };
     await this.pretrainJob.start(async () => (await this.deps.api.startPretraining(projectId, options)).job, projectId);
   }
 
   private onPretrainEvent(event: PretrainEvent): void {
     if (event.type === 'step') {
-      this.pretrainJob.status = `Pre-training: step ${event.step}, reconstruction loss ${event.loss.toFixed(4)}, ${Math.round(event.seconds)} s`;
+      this.pretrainJob.status = `Pre-training: step ${event.step}, ${this.pretrainObjective} loss ${event.loss.toFixed(4)}, ${Math.round(event.seconds)} s`;
       this.pretrainJob.progress = { done: Math.min(event.seconds, this.pretrainSeconds), total: this.pretrainSeconds };
       return;
     }
-    this.pretrainJob.status = `Pre-trained (${event.endReason}): ${event.steps} steps, reconstruction loss ${event.firstLoss.toFixed(3)} → ${event.lastLoss.toFixed(3)}`;
+    this.pretrainJob.status = `Pre-trained (${event.endReason}): ${event.steps} steps, ${this.pretrainObjective} loss ${event.firstLoss.toFixed(3)} → ${event.lastLoss.toFixed(3)}`;
     this.refreshEncoders().catch((e) => this.deps.error(String(e)));
   }
 
