@@ -17,7 +17,7 @@ import { getArchitecture } from '../src/models/index.ts';
 import { loadLabeledImages, pairImagesWithLabels } from '../src/training/dataset.ts';
 import { DEFAULT_TRAIN_OPTIONS, train } from '../src/training/loop.ts';
 import { pretrainEncoder } from '../src/training/pretrain.ts';
-import { defaultObjectiveSettings } from '../src/training/pretrain-objectives.ts';
+import { defaultObjectiveSettings } from '../src/training/pretrain-settings.ts';
 import { readUnlabeledImages } from '../src/training/unlabeled-images.ts';
 
 const { values: args } = parseArgs({

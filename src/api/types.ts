@@ -80,7 +80,7 @@ export interface Catalogue {
 
 export const CLASS_WEIGHTINGS = ['none', 'median-frequency'] as const;
 
-/** What encoder pre-training teaches the autoencoder (src/training/pretrain-objectives.ts). */
+/** What encoder pre-training teaches the autoencoder (src/training/pretrain-settings.ts, pretrain-objectives.ts). */
 export const PRETRAIN_OBJECTIVES = ['denoising', 'context', 'sparse', 'contractive', 'variational'] as const;
 export type PretrainObjective = (typeof PRETRAIN_OBJECTIVES)[number];
 

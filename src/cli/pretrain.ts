@@ -5,7 +5,7 @@ import { intOption, numberOption, parse, required } from './args.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
 import { formatSeconds, toJson } from './progress.ts';
 import { PRETRAIN_OBJECTIVES, type PretrainObjective } from '../api/types.ts';
-import { DEFAULT_CONTEXT_BLOCK, DEFAULT_WEIGHT, describeObjective, OBJECTIVE_RANGES, type ObjectiveSettings } from '../training/pretrain-objectives.ts';
+import { DEFAULT_CONTEXT_BLOCK, DEFAULT_WEIGHT, describeObjective, OBJECTIVE_RANGES, type ObjectiveSettings } from '../training/pretrain-settings.ts';
 
 export const pretrainCommand: Command = {
   usage: `Usage: segwork pretrain --images DIR [--images DIR …] --model NAME --out ENCODER_DIR [options]

@@ -20,7 +20,7 @@ import { loadModelDir, WEIGHTS, type LoadedModel } from '../models/model-dir.ts'
 import { train } from '../training/loop.ts';
 import { splitTrainVal } from '../training/split.ts';
 import { pretrainEncoder } from '../training/pretrain.ts';
-import { defaultObjectiveSettings } from '../training/pretrain-objectives.ts';
+import { defaultObjectiveSettings } from '../training/pretrain-settings.ts';
 import { readUnlabeledImages } from '../training/unlabeled-images.ts';
 import type { LabeledImage } from '../training/dataset.ts';
 import type { CamJobRequest, CamLayersRequest, CamResult, EvaluateRequest, FeaturesJobRequest, FeaturesResult, FromWorker, JobImage, PredictRequest, PredictResult, PretrainRequest, ToWorker, TrainRequest } from './protocol.ts';

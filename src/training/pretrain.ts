@@ -11,7 +11,8 @@ import { buildAutoencoderParts, disposeAutoencoderParts, encoderStages } from '.
 import { getArchitecture, resolveConfig } from '../models/index.ts';
 import { MODEL_FORMAT, saveModelDir, type ModelMeta, type Normalisation } from '../models/model-dir.ts';
 import { computeNormalisation } from './dataset.ts';
-import { checkObjectiveSettings, describeObjective, objectiveLoss, type ObjectiveSettings } from './pretrain-objectives.ts';
+import { objectiveLoss } from './pretrain-objectives.ts';
+import { checkObjectiveSettings, describeObjective, type ObjectiveSettings } from './pretrain-settings.ts';
 import { Rng, withSeededMathRandom } from './rng.ts';
 
 export interface PretrainJob {

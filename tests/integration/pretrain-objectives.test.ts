@@ -12,7 +12,7 @@ import { loadModelDir } from '../../src/models/model-dir.ts';
 import { loadLabeledImages, pairImagesWithLabels } from '../../src/training/dataset.ts';
 import { DEFAULT_TRAIN_OPTIONS, train } from '../../src/training/loop.ts';
 import { pretrainEncoder } from '../../src/training/pretrain.ts';
-import { defaultObjectiveSettings } from '../../src/training/pretrain-objectives.ts';
+import { defaultObjectiveSettings } from '../../src/training/pretrain-settings.ts';
 import { readUnlabeledImages } from '../../src/training/unlabeled-images.ts';
 import { sharedData, tempDir } from '../helpers/tmp.ts';
 

@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { buildAutoencoderParts, corrupt, encoderStages } from '../../../src/models/autoencoder.ts';
 import { loadModelDir } from '../../../src/models/model-dir.ts';
 import { pretrainEncoder } from '../../../src/training/pretrain.ts';
-import { checkObjectiveSettings, maskBlock } from '../../../src/training/pretrain-objectives.ts';
+import { maskBlock } from '../../../src/training/pretrain-objectives.ts';
+import { checkObjectiveSettings } from '../../../src/training/pretrain-settings.ts';
 import { Rng } from '../../../src/training/rng.ts';
 import { buildPreset, useTestBackend } from './model-helpers.ts';
 
