@@ -56,7 +56,7 @@ test('growFromSeeds refuses one class, a label plane of the wrong size and a bad
   const one = seeds().map((v) => (v === 1 ? 0 : v));
   await assert.rejects(wb.growFromSeeds({ imageId: image.id, labels: b64(one) }), (e: unknown) => e instanceof UserError && /at least two classes/.test(e.message));
   await assert.rejects(wb.growFromSeeds({ imageId: image.id, labels: b64(new Uint8Array(10)) }), (e: unknown) => e instanceof ArgumentError && /labels has 10 bytes; the plane is 40×30/.test(e.message));
-  await assert.rejects(wb.growFromSeeds({ imageId: image.id, labels: b64(seeds()), slice: 3 }), (e: unknown) => e instanceof ArgumentError && /slice is 3/.test(e.message));
+  await assert.rejects(wb.growFromSeeds({ imageId: image.id, labels: b64(seeds()), slice: 3 }), (e: unknown) => e instanceof ArgumentError && /argument slice 3 does not exist: a\.png has 1 plane/.test(e.message));
   await assert.rejects(
     callServiceMethod(wb, 'growFromSeeds', [{ imageId: image.id, labels: b64(seeds()), neighbours: 6 }]),
     (e: unknown) => e instanceof ArgumentError && /growFromSeeds: argument request\.neighbours/.test(e.message),
