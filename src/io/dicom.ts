@@ -69,7 +69,11 @@ function readHeader(file: string, ds: DataSet): DicomHeader {
   const samplesPerPixel = ds.uint16('x00280002') ?? 1;
   checkDecodedSize(file, 'DICOM frame', columns, rows, samplesPerPixel);
   // Every frame takes at least one byte of pixel data, so a frame count past that is damage (and would be allocated).
-  const frames = Math.max(1, ds.intString('x00280008') ?? 1);
+  const declared = ds.intString('x00280008');
+  if (declared !== undefined && !(Number.isSafeInteger(declared) && declared >= 0)) {
+    throw new InputError(file, `NumberOfFrames (0028,0008) is "${(ds.string('x00280008') ?? '').slice(0, 40)}", not a whole number`);
+  }
+  const frames = Math.max(1, declared ?? 1);
   if (frames > Math.max(1, ds.elements.x7fe00010.length)) {
     throw new InputError(file, `DICOM header declares ${frames} frames, more than its ${ds.elements.x7fe00010.length} bytes of pixel data can hold`);
   }

@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 import type Database from 'better-sqlite3';
 import { UNLABELED, type LabelStatus } from '../api/types.ts';
 import { nowIso } from './columns.ts';
-import { NotFoundError, StaleRevisionError, UserError } from '../api/errors.ts';
+import { InputError, NotFoundError, StaleRevisionError, UserError } from '../api/errors.ts';
 
 export interface StoredMask {
   revision: number;
@@ -146,7 +146,7 @@ export class MaskRepository {
     if (row.masks_in_file_order) throw fileOrderError(imageId, row.path);
     const data = new Uint8Array(zlib.inflateSync(row.data));
     if (data.length !== row.width * row.height) {
-      throw new Error(`mask revision ${row.revision} of image ${imageId} holds ${data.length} bytes, expected ${row.width}×${row.height}`);
+      throw new InputError(this.db.name, `the workspace file is damaged: mask revision ${row.revision} of image ${imageId} holds ${data.length} bytes, expected ${row.width}×${row.height}`);
     }
     return { revision: row.revision, width: row.width, height: row.height, data };
   }

@@ -98,11 +98,14 @@ const STORAGE_PROBLEMS: [RegExp, string][] = [
   [/^SQLITE_IOERR/, 'the disk reported an I/O error, so this change was not saved'],
   [/^SQLITE_READONLY/, 'the workspace cannot be written (read-only file or disk), so this change was not saved'],
   [/^SQLITE_(CORRUPT|NOTADB)/, 'the workspace file is damaged; restore it from a backup (a copy taken while no Segwork process runs)'],
+  // A schema that names a collation SQLite lacks, a foreign key to a column that is no key, a table made twice:
+  // the schema text itself was damaged, since the migrations write none of these.
+  [/^SQLITE_ERROR\w*: (no such collation sequence|foreign key mismatch|table \S+ already exists|malformed)/, 'the workspace file is damaged (its schema); restore it from a backup'],
 ];
 
 export function storageError(file: string, error: unknown): unknown {
   if (!(error instanceof Database.SqliteError)) return error;
-  const problem = STORAGE_PROBLEMS.find(([code]) => code.test(error.code))?.[1];
+  const problem = STORAGE_PROBLEMS.find(([pattern]) => pattern.test(`${error.code}: ${error.message}`))?.[1];
   return problem ? new InputError(file, `${problem} (${error.code}: ${error.message})`) : error;
 }
 
@@ -125,7 +128,15 @@ function withStorageErrors(db: Database.Database, file: string): Database.Databa
     });
   return new Proxy(db, {
     get(target, property) {
-      if (property === 'prepare') return (sql: string) => guard(target.prepare(sql));
+      if (property === 'prepare') {
+        return (sql: string) => {
+          try {
+            return guard(target.prepare(sql));
+          } catch (error) {
+            throw storageError(file, error);
+          }
+        };
+      }
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },

@@ -120,3 +120,15 @@ test('a TIFF without its BitsPerSample tag says so instead of "undefined-bit uin
   writeFileSync(file, bytes);
   await rejectsCleanly(file, /no usable BitsPerSample tag/);
 });
+
+test('a DICOM whose NumberOfFrames holds text says so instead of "NaN frames"', async (t) => {
+  const bytes = new Uint8Array(readFileSync(path.join(repoRoot, 'tests/fixtures/dicom/mr12-jpeg-extended.dcmdjpeg.dcm')));
+  // Image Type (0008,0008) retagged as Number of Frames (0028,0008), as a flipped bit in the campaign's mutant did.
+  const at = bytes.findIndex((b, i) => b === 0x08 && bytes[i + 1] === 0 && bytes[i + 2] === 0x08 && bytes[i + 3] === 0 && bytes[i + 4] === 0x43 && bytes[i + 5] === 0x53);
+  assert.ok(at > 0, 'the fixture has an Image Type element');
+  const damaged = bytes.slice();
+  damaged[at] = 0x28;
+  const file = path.join(tempDir(t), 'frames.dcm');
+  writeFileSync(file, damaged);
+  await rejectsCleanly(file, /NumberOfFrames \(0028,0008\) is ".+", not a whole number/);
+});
