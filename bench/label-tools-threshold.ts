@@ -4,18 +4,17 @@
 // share (paintableMask alone in Node) and what opening the plane costs (intensityPlane: read and encode).
 // Usage: node bin/run-ts.js bench/label-tools-threshold.ts [--json] [--runs N]
 // The seeds bench may call thresholdPreviewCase with a page that has the image open.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { ImageInfo } from '../src/api/types.ts';
 import { paintableMask } from '../src/labels/index.ts';
-import { startServer } from '../src/server/server.ts';
-import { createWorkbench, type Workbench } from '../src/use-cases/workbench.ts';
+import type { Workbench } from '../src/use-cases/workbench.ts';
+import { median, openBrowserBench, ROOT } from './browser-bench.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SERIES = path.resolve(ROOT, '../shared/data/totalsegmentator-ct-mr/example_ct_dicom');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 9;
@@ -23,12 +22,6 @@ const quiet = process.argv.includes('--json');
 const progress = (line: string) => {
   if (!quiet) process.stderr.write(`${line}\n`);
 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** A smooth 4096² grey gradient with texture: every value 0..255 is present over large areas. */
 function writeLargeBand(file: string, side: number): void {
@@ -108,13 +101,8 @@ async function measure(workbench: Workbench, page: Page, image: ImageInfo, slice
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'segwork-bench-threshold-'));
-  const workbench = await createWorkbench({ workspaceDir: path.join(dir, 'ws') });
-  const server = await startServer({ service: workbench, staticDir: path.join(ROOT, 'renderer', 'dist'), port: 0 });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  const bench = await openBrowserBench('segwork-bench-threshold-');
+  const { dir, workbench, browser } = bench;
   try {
     const project = await workbench.createProject('Bench', [{ name: 'object', color: '#e91e63' }]);
     mkdirSync(path.join(dir, 'images'));
@@ -124,7 +112,7 @@ async function main(): Promise<void> {
     const ct = existsSync(SERIES) ? ((await workbench.addImages(project.id, [SERIES])).added[0] as ImageInfo) : null;
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
-    await page.goto(server.url);
+    await page.goto(bench.url);
     await page.getByRole('button', { name: band!.name, exact: true }).waitFor();
     const cases = [];
     if (ct) {
@@ -145,10 +133,7 @@ async function main(): Promise<void> {
     mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(path.join(ROOT, 'bench', 'results', `label-tools-threshold-${result.when.replace(/[:.]/g, '-')}.json`), json + '\n');
   } finally {
-    await browser.close();
-    await server.close();
-    await workbench.close();
-    rmSync(dir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 
