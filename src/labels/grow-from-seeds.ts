@@ -46,8 +46,6 @@ const STEP_COST = 1e-3;
 
 /** Weight of the likelihood term (−log P(class | intensity) per step) against the intensity difference. */
 const LIKELIHOOD_WEIGHT = 1;
-/** The least probability the likelihood term takes, so one odd voxel costs a bounded amount (−log 0.001 ≈ 6.9). */
-const LEAST_PROBABILITY = 1e-3;
 
 /**
  * Grids of more voxels than this grow coarse to fine: first on a grid halved in x and y (volumes keep their slices),
@@ -87,7 +85,7 @@ export function growFromSeeds(image: GrowImage, labels: Uint8Array, options: Gro
   const intensity = normalised(cropped(image.values, bands, width, height, box), bands);
   const likelihood = seedLikelihoods(intensity, bands, seeds);
   const grid: Grid = {
-    values: interleaved(intensity, bands, likelihood.probabilities, likelihood.classes.length),
+    values: interleaved(intensity, bands, likelihood.unlikeliness, likelihood.classes.length),
     bands,
     classes: likelihood.classes.length,
     slotOf: likelihood.slotOf,
@@ -294,16 +292,17 @@ function paste(target: Uint8Array, width: number, height: number, box: Required<
 }
 
 /**
- * Intensities and each class's unlikeliness (−weight · log P) side by side per voxel, so coarsening and the inner
- * loop read one array and the loop takes no logarithm.
+ * Intensities and each class's weighted unlikeliness (−weight · log P) side by side per voxel, so coarsening and the
+ * inner loop read one array.
  */
-function interleaved(intensity: Float32Array, bands: number, probabilities: Float32Array, classes: number): Float32Array {
+function interleaved(intensity: Float32Array, bands: number, unlikeliness: Float32Array, classes: number): Float32Array {
   const count = intensity.length / bands;
   const stride = bands + classes;
   const out = new Float32Array(count * stride);
+  // Plain index loops: a subarray per voxel would allocate millions of views on a 2048² plane.
   for (let i = 0; i < count; i++) {
-    out.set(intensity.subarray(i * bands, (i + 1) * bands), i * stride);
-    for (let c = 0; c < classes; c++) out[i * stride + bands + c] = -LIKELIHOOD_WEIGHT * Math.log(Math.max(LEAST_PROBABILITY, probabilities[i * classes + c]));
+    for (let b = 0; b < bands; b++) out[i * stride + b] = intensity[i * bands + b];
+    for (let c = 0; c < classes; c++) out[i * stride + bands + c] = LIKELIHOOD_WEIGHT * unlikeliness[i * classes + c];
   }
   return out;
 }
