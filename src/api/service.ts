@@ -218,7 +218,7 @@ export interface GrowRequest {
   /** Slice of a volume (0 for plain images), along `axis` (default 2). */
   slice?: number;
   axis?: VolumeAxis;
-  /** base64 of the plane's labels, width*height bytes, 255 unlabeled. */
+  /** base64 of the plane's labels (width*height values, 255 unlabeled), run-length coded (src/labels/run-length.ts). */
   labels: string;
   /** Only this rectangle grows; the rest is returned as it was. */
   roi?: { x: number; y: number; width: number; height: number };
@@ -230,7 +230,7 @@ export interface GrowRequest {
 export interface GrownPlane {
   width: number;
   height: number;
-  /** base64 of width*height bytes. */
+  /** base64 of the width*height grown labels, run-length coded like the request's. */
   data: string;
 }
 

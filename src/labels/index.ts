@@ -9,6 +9,7 @@ export { applyMorphology, checkMorphologyRequest, MORPHOLOGY_OPERATIONS, RADIUS_
 export { LabelHistory, type LabelDiff } from './history.ts';
 export { LabelEditor, TOOLS, type ToolName, type EditorState, type EditorListener } from './editor.ts';
 export { bytesToBase64, base64ToBytes } from './base64.ts';
+export { encodeRuns, decodeRuns } from './run-length.ts';
 export { patchFromMap, applyPatch } from './patch.ts';
 export { type IntensityRange, type HuPreset, HU_PRESETS, checkedRange, inRange, paintableMask } from './intensity-range.ts';
 export { growFromSeeds, grownOntoUnlabeled, type GrowImage, type GrowBox, type GrowOptions } from './grow-from-seeds.ts';

@@ -3,7 +3,7 @@
 // pixels change) or Escape discards it. While it is shown each finished stroke asks again, and only the newest
 // answer, for the plane it was asked for, is shown.
 import type { VolumeAxis } from '../../../src/api/types.ts';
-import { base64ToBytes, bytesToBase64, grownOntoUnlabeled, UNLABELED, type LabelEditor, type LabelMap } from '../../../src/labels/index.ts';
+import { base64ToBytes, bytesToBase64, decodeRuns, encodeRuns, grownOntoUnlabeled, UNLABELED, type LabelEditor, type LabelMap } from '../../../src/labels/index.ts';
 import type { ApiClient } from '../api-client/index.ts';
 import type { ViewKey } from './overlays.svelte.ts';
 
@@ -12,7 +12,7 @@ export interface GrowContext {
   view(): ViewKey;
   map(): LabelMap | null;
   editor(): LabelEditor | null;
-  /** Shows a plane over the labels, or (null) puts back what the overlay showed before. */
+  /** Shows a plane on the shared preview layer (hatched, over the labels), or (null) clears it. */
   showPreview(preview: { values: Uint8Array; width: number } | null): void;
 }
 
@@ -36,9 +36,9 @@ export class GrowPreview {
     this.active = true;
     this.busy = true;
     try {
-      const plane = await this.api.growFromSeeds({ imageId: view.imageId, slice: view.slice, axis: view.axis as VolumeAxis, labels: bytesToBase64(map.data) });
+      const plane = await this.api.growFromSeeds({ imageId: view.imageId, slice: view.slice, axis: view.axis as VolumeAxis, labels: bytesToBase64(encodeRuns(map.data)) });
       if (request !== this.request || this.context.map() !== map) return;
-      this.grown = base64ToBytes(plane.data);
+      this.grown = decodeRuns(base64ToBytes(plane.data), map.width * map.height);
       this.grownFor = map;
       this.show();
     } catch (error) {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { ArgumentError, UserError } from '../../../src/api/errors.ts';
+import { decodeRuns, encodeRuns } from '../../../src/labels/run-length.ts';
 import { callServiceMethod } from '../../../src/server/methods.ts';
 import { createWorkbench } from '../../../src/use-cases/workbench.ts';
 import { writeGrayPng } from '../../helpers/images.ts';
@@ -33,20 +34,20 @@ function seeds(): Uint8Array {
   return labels;
 }
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const b64 = (bytes: Uint8Array) => Buffer.from(encodeRuns(bytes)).toString('base64');
 
 test('growFromSeeds grows the editor’s strokes over the image’s own pixels and saves nothing', async (t) => {
   const { wb, image } = await workbenchWithImage(t);
   const grown = await wb.growFromSeeds({ imageId: image.id, labels: b64(seeds()) });
   assert.equal(grown.width, W);
   assert.equal(grown.height, H);
-  const out = Buffer.from(grown.data, 'base64');
+  const out = decodeRuns(Buffer.from(grown.data, 'base64'), W * H);
   for (let i = 0; i < W * H; i++) assert.equal(out[i], i % W < 25 ? 0 : 1, `pixel ${i % W}, ${Math.floor(i / W)}`);
   const stored = await wb.getMask(image.id);
   assert.equal(stored.revision, 0, 'a preview is not a save');
 
   const roi = await wb.growFromSeeds({ imageId: image.id, labels: b64(seeds()), roi: { x: 0, y: 0, width: 40, height: 10 } });
-  const inRoi = Buffer.from(roi.data, 'base64');
+  const inRoi = decodeRuns(Buffer.from(roi.data, 'base64'), W * H);
   assert.equal(inRoi[20 * W + 10], 255, 'below the ROI nothing grows');
   assert.equal(inRoi[5 * W + 10], 0);
 });
@@ -55,7 +56,7 @@ test('growFromSeeds refuses one class, a label plane of the wrong size and a bad
   const { wb, image } = await workbenchWithImage(t);
   const one = seeds().map((v) => (v === 1 ? 0 : v));
   await assert.rejects(wb.growFromSeeds({ imageId: image.id, labels: b64(one) }), (e: unknown) => e instanceof UserError && /at least two classes/.test(e.message));
-  await assert.rejects(wb.growFromSeeds({ imageId: image.id, labels: b64(new Uint8Array(10)) }), (e: unknown) => e instanceof ArgumentError && /labels has 10 bytes; the plane is 40×30/.test(e.message));
+  await assert.rejects(wb.growFromSeeds({ imageId: image.id, labels: b64(new Uint8Array(10)) }), (e: unknown) => e instanceof ArgumentError && /labels does not code the 40×30 plane: run-length labels hold 10 values, expected 1200/.test(e.message));
   await assert.rejects(wb.growFromSeeds({ imageId: image.id, labels: b64(seeds()), slice: 3 }), (e: unknown) => e instanceof ArgumentError && /argument slice 3 does not exist: a\.png has 1 plane/.test(e.message));
   await assert.rejects(
     callServiceMethod(wb, 'growFromSeeds', [{ imageId: image.id, labels: b64(seeds()), neighbours: 6 }]),
