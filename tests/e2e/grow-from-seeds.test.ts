@@ -153,12 +153,15 @@ test('grow from a handful of strokes per class, refine with a stroke, accept; un
   await page.getByLabel('Grow status').filter({ hasText: /^Preview$/ }).waitFor();
   await page.waitForTimeout(300); // the stage redraws on the next frame
   await page.screenshot({ path: path.join(ARTIFACTS, 'grow-from-seeds-first-preview.png') });
-  // The preview lies over the labels in the overlay layer: at an unlabeled pixel it has a colour, the labels none.
+  // The preview lies on the shared preview layer (3, hatched like the other tools' previews): at an unlabeled pixel on
+  // a stripe it has a colour, the labels none, and the overlay layer (2) stays empty.
   const at = await imageToScreen(page, SIZE, SIZE);
   const stored = await maskOf(image.id);
-  const probe = [...Array(SIZE * SIZE).keys()].find((i) => stored[i] === UNLABELED && i % SIZE > 50 && i > 50 * SIZE)!;
+  const onStripe = (i: number) => ((i % SIZE) + Math.floor(i / SIZE)) % 6 === 1;
+  const probe = [...Array(SIZE * SIZE).keys()].find((i) => stored[i] === UNLABELED && onStripe(i) && i % SIZE > 50 && i > 50 * SIZE)!;
   const screen = at(probe % SIZE, Math.floor(probe / SIZE));
-  assert.ok((await layerPixel(page, 2, screen))[3] > 0, 'the preview shows over an unlabeled pixel');
+  assert.ok((await layerPixel(page, 3, screen))[3] > 0, 'the preview shows over an unlabeled pixel');
+  assert.equal((await layerPixel(page, 2, screen))[3], 0, 'nothing is drawn on the overlay layer');
   assert.equal((await layerPixel(page, 1, screen))[3], 0, 'the labels there are still unlabeled');
   assert.equal(stored.filter((v) => v !== UNLABELED).length > 0, true);
   assert.ok((await maskOf(image.id)).some((v) => v === UNLABELED), 'a preview is not saved');

@@ -74,7 +74,11 @@ export class EditorState {
     this.volumeEdits = new VolumeEditState(api, {
       view: () => (this.imageId !== null && this.view.volume ? { imageId: this.imageId, axis: this.view.axis, slice: this.view.slice } : null),
       flush: () => this.flush(),
-      showPreview: (values) => this.stage?.setPreview(values, this.map?.width ?? 1, this.lut, true),
+      showPreview: (values) => {
+        // One preview at a time on the shared preview layer: a volume edit's replaces the plane's grow.
+        if (values) this.grow.discard();
+        this.stage?.setPreview(values, this.map?.width ?? 1, this.lut, true);
+      },
       reload: async () => {
         if (this.imageId !== null) await this.load(this.imageId, this.view.slice, this.view.volume, this.view.axis);
       },
@@ -92,7 +96,13 @@ export class EditorState {
       view: () => this.viewKey(),
       map: () => this.map,
       editor: () => this.editor,
-      showPreview: (preview) => this.overlays.setPreview(preview),
+      showPreview: (preview) => {
+        if (preview) {
+          this.morphology.discard();
+          this.volumeEdits.discard();
+        }
+        this.stage?.setPreview(preview?.values ?? null, preview?.width ?? 1, this.lut, true);
+      },
     });
   }
 

@@ -8,9 +8,6 @@ import type { ApiClient } from '../api-client/index.ts';
 import type { LabelStage } from '../canvas/stage.ts';
 import { colourMapLut } from '../canvas/colors.ts';
 
-/** Previews are drawn lighter than labels and predictions, so strokes and proposed pixels tell apart. */
-const PREVIEW_OPACITY = 0.45;
-
 export type OverlayKind = 'none' | 'mask' | 'probability' | 'uncertainty' | 'cam' | 'weight-map';
 
 /** Which plane is shown: an image, a slice of it, along an axis. */
@@ -48,8 +45,6 @@ export class OverlayState {
   /** Every class's probability at the pixel under the pointer, when there is a prediction. */
   hover = $state.raw<{ x: number; y: number; probabilities: number[] } | null>(null);
   cam = $state.raw<DecodedCam | null>(null);
-  /** A tool's preview of a whole plane (grow from seeds), shown lighter, over whatever else is chosen, until it ends. */
-  preview = $state.raw<{ values: Uint8Array; width: number } | null>(null);
   /** The model's stages CAM offers, by name. */
   camStages = $state.raw<CamStage[]>([]);
   camLayer = $state('');
@@ -70,13 +65,7 @@ export class OverlayState {
     this.cam = null;
     this.weightMap = null;
     this.hover = null;
-    this.preview = null;
     this.kind = 'none';
-  }
-
-  setPreview(preview: { values: Uint8Array; width: number } | null): void {
-    this.preview = preview;
-    this.show();
   }
 
   setPrediction(payload: PredictionPayload | null): void {
@@ -163,7 +152,6 @@ export class OverlayState {
     const p = this.prediction;
     const lut = this.context.lut();
     if (!stage) return;
-    if (this.preview) return stage.setOverlay(this.preview.values, this.preview.width, lut, PREVIEW_OPACITY);
     if (this.kind === 'cam') {
       return this.cam ? stage.setOverlay(this.cam.heatmap, this.cam.width, colourMapLut(true), this.opacity) : stage.setOverlay(null, 1, lut, 0);
     }
