@@ -226,6 +226,17 @@ export interface GrowRequest {
   neighbours?: 4 | 8;
 }
 
+/**
+ * Grow from seeds through a volume: the saved strokes of every slice are the seeds. `roi` limits it to a rectangle
+ * of the planes along `axis` and, with `first`/`last` (plane indexes, inclusive), to a range of them.
+ */
+export interface GrowVolumeRequest {
+  imageId: number;
+  /** The axis the planes of the returned edit lie along (default 2, the volume's own slices). */
+  axis?: VolumeAxis;
+  roi?: { x: number; y: number; width: number; height: number; first?: number; last?: number };
+}
+
 /** The grown plane: every unlabeled pixel (inside the ROI) carries a class; seeds are unchanged. */
 export interface GrownPlane {
   width: number;
@@ -326,6 +337,12 @@ export interface SegworkService {
    * band); nothing is saved. Fewer than two classes seeded (inside the ROI) is a UserError saying two are needed.
    */
   growFromSeeds(request: GrowRequest): Promise<GrownPlane>;
+  /**
+   * A preview (nothing is saved) of growing the volume's saved strokes through its voxels in 3D (6 neighbours),
+   * inside the ROI when given: the planes along the axis that the growth changes, for applyVolumeEdit. Fewer than
+   * two classes seeded (inside the ROI), or an image that is not a volume, is a UserError.
+   */
+  growVolume(request: GrowVolumeRequest): Promise<VolumeEdit>;
   /** Slices of a volume that have labeled pixels, ascending. */
   labeledSlices(imageId: number): Promise<number[]>;
   /**

@@ -69,6 +69,7 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
   growFromSeeds: [
     ['request', object({ imageId: id, slice, axis: optional(axis), labels: string, roi: optional(rect), neighbours: optional(oneOf([4, 8])) })],
   ],
+  growVolume: [['request', object({ imageId: id, axis: optional(axis), roi: optional(object({ x: integer, y: integer, width: integer, height: integer, first: slice, last: slice })) })]],
   labeledSlices: [['imageId', id]],
   interpolateSlices: [['imageId', id], ['axis', optional(axis)]],
   applyVolumeEdit: [['imageId', id], ['edit', object({ axis, baseRevision: nonNegativeInteger, slices: array(object({ slice: nonNegativeInteger, after: string })) })]],

@@ -14,6 +14,7 @@ import { intensityPlane } from './intensity-plane.ts';
 import { labelExportFormats } from './export-formats.ts';
 import { exportLabelsPayload } from './label-export.ts';
 import { growFromSeeds } from './grow-from-seeds.ts';
+import { growVolumePreview } from './grow-volume.ts';
 import { RawPlanes } from './raw-planes.ts';
 import { maskPayload, saveMaskPatches } from './masks.ts';
 import { ensureDisplayOrder, upgradeMaskOrder } from './mask-order-upgrade.ts';
@@ -73,6 +74,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     saveMaskPatches: async (imageId, baseRevision, patches, slice, axis) => (await ensureDisplayOrder(ws, imageId), saveMaskPatches(ws, imageId, baseRevision, patches, slice, axis)),
     intensityPlane: async (imageId, planeOptions) => (await ensureDisplayOrder(ws, imageId), intensityPlane(rawPlanes, ws.images.require(imageId), planeOptions)),
     growFromSeeds: async (request) => growFromSeeds(rawPlanes, ws.images.require(request.imageId), request),
+    growVolume: async (request) => (await ensureDisplayOrder(ws, request.imageId), growVolumePreview(ws, rawPlanes, request)),
     labeledSlices: async (imageId) => ws.masks.labeledSlices(ws.images.require(imageId).id),
     interpolateSlices: async (imageId, axis) => (await ensureDisplayOrder(ws, imageId), interpolationPreview(ws, imageId, axis)),
     applyVolumeEdit: async (imageId, edit) => (await ensureDisplayOrder(ws, imageId), applyVolumeEdit(ws, imageId, edit)),

@@ -1,0 +1,45 @@
+// Grow from seeds through a volume, as a volume edit: the saved strokes of every slice grow in 3D over the volume's
+// raw values (all bands), inside a box when one is given, and the planes that change come back as a preview for
+// applyVolumeEdit (one transaction, one undo step). Nothing is saved here.
+import { UserError } from '../api/errors.ts';
+import type { GrowVolumeRequest, VolumeEdit } from '../api/service.ts';
+import { UNLABELED } from '../api/types.ts';
+import { growFromSeeds, type GrowBox } from '../labels/grow-from-seeds.ts';
+import type { Workspace } from '../store/workspace.ts';
+import { toBase64 } from './payload-bytes.ts';
+import type { RawPlanes } from './raw-planes.ts';
+import { labeledPlanesAlong } from './volume-masks.ts';
+
+export async function growVolumePreview(ws: Workspace, rawPlanes: RawPlanes, request: GrowVolumeRequest): Promise<VolumeEdit> {
+  const image = ws.images.require(request.imageId);
+  if (image.slices < 2) throw new UserError(`${image.name} is not a volume: grow it from seeds plane by plane (G)`);
+  const axis = request.axis ?? 2;
+  const baseRevision = ws.masks.latestRevision(image.id);
+  const { width, height, planes } = labeledPlanesAlong(ws, image, axis);
+  const raw = await rawPlanes.volume(image, axis);
+  const plane = width * height;
+  const labels = new Uint8Array(plane * planes.length).fill(UNLABELED);
+  planes.forEach((p, k) => p && labels.set(p, k * plane));
+  const roi = request.roi && boxOf(request.roi, planes.length, image.name);
+  const grown = growFromSeeds(raw, labels, roi ? { roi } : {});
+  const slices: VolumeEdit['slices'] = [];
+  for (let k = 0; k < planes.length; k++) {
+    const after = grown.subarray(k * plane, (k + 1) * plane);
+    if (!sameBytes(after, labels.subarray(k * plane, (k + 1) * plane))) slices.push({ slice: k, after: toBase64(after) });
+  }
+  if (slices.length === 0) throw new UserError(`Grow from seeds found nothing to fill in ${image.name}: every voxel ${roi ? 'in the region ' : ''}is labeled already`);
+  return { axis, baseRevision, slices };
+}
+
+/** The request's rectangle and plane range as a box of the stacked planes; planes default to all of them. */
+function boxOf(roi: NonNullable<GrowVolumeRequest['roi']>, count: number, name: string): GrowBox {
+  const first = roi.first ?? 0;
+  const last = roi.last ?? count - 1;
+  if (first > last || first >= count) throw new UserError(`${name}: the region's planes ${first + 1}–${last + 1} are not within 1–${count}`);
+  return { x: roi.x, y: roi.y, z: first, width: roi.width, height: roi.height, depth: last - first + 1 };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
