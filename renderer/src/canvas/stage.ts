@@ -35,6 +35,8 @@ export class LabelStage {
   private readonly overlayNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
   private readonly polygonNode = new Konva.Line({ points: [], stroke: '#ffeb3b', strokeWidth: 1, dash: [4, 3], closed: false });
   private readonly cursorNode = new Konva.Circle({ radius: 5, stroke: '#ffffff', strokeWidth: 1, visible: false });
+  /** Grow from seeds' region of interest. */
+  private readonly roiNode = new Konva.Rect({ stroke: '#00e5ff', strokeWidth: 1, dash: [6, 3], visible: false });
   private labelTiles: LabelTile[] = [];
   private imageWidth = 0;
   private imageHeight = 0;
@@ -44,7 +46,7 @@ export class LabelStage {
     this.imageLayer.add(this.imageNode);
     this.overlayLayer.add(this.overlayNode);
     this.previewLayer.add(this.previewNode);
-    this.toolLayer.add(this.polygonNode, this.cursorNode);
+    this.toolLayer.add(this.polygonNode, this.cursorNode, this.roiNode);
     this.thresholdLayer.add(this.thresholdNode);
     this.stage.add(this.imageLayer, this.labelLayer, this.overlayLayer, this.previewLayer, this.toolLayer, this.thresholdLayer);
   }
@@ -169,6 +171,13 @@ export class LabelStage {
     this.toolLayer.batchDraw();
   }
 
+  /** Outlines a rectangle of image pixels (a region of interest), or none. */
+  setRoi(rect: Rect | null): void {
+    this.roiNode.visible(rect !== null);
+    if (rect) this.roiNode.setAttrs({ ...rect, strokeWidth: 1 / this.scale });
+    this.toolLayer.batchDraw();
+  }
+
   setCursor(p: Point | null, diameter: number): void {
     this.cursorNode.visible(p !== null);
     if (p) this.cursorNode.setAttrs({ x: p.x, y: p.y, radius: Math.max(diameter, 1) / 2, strokeWidth: 1 / this.scale });
@@ -217,6 +226,7 @@ export class LabelStage {
   private afterViewChange(): void {
     this.polygonNode.strokeWidth(1 / this.scale);
     this.cursorNode.strokeWidth(1 / this.scale);
+    this.roiNode.strokeWidth(1 / this.scale);
     this.stage.batchDraw();
   }
 }

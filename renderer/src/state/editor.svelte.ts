@@ -103,6 +103,7 @@ export class EditorState {
         }
         this.stage?.setPreview(preview?.values ?? null, preview?.width ?? 1, this.lut, true);
       },
+      showRoi: (rect) => this.stage?.setRoi(rect),
     });
   }
 
@@ -164,6 +165,7 @@ export class EditorState {
       this.volumeEdits.show();
       this.showThreshold();
       if (!sameImage || axis !== previousAxis) this.stage?.fit();
+      if (!sameImage || axis !== previousAxis) this.grow.roi.clear();
       this.updateUndo();
       this.version++;
     } finally {
@@ -184,6 +186,7 @@ export class EditorState {
       if (token !== this.loadToken) return;
       this.imageId = null;
       this.grow.discard();
+      this.grow.roi.clear();
       this.map = null;
       this.editor = null;
       this.view.reset();
@@ -212,6 +215,7 @@ export class EditorState {
 
   pointerDown(p: Point): void {
     if (!this.editor || this.loading) return;
+    if (this.grow.roi.drawing) return this.grow.roi.pointerDown(p);
     if (this.tool === 'region' && !this.overlays.prediction) return this.onError('Predict first: the region tool takes a connected region of the prediction');
     this.syncEditorSettings();
     if (!this.applyThreshold(this.editor)) return;
@@ -221,12 +225,17 @@ export class EditorState {
 
   pointerMove(p: Point): void {
     if (!this.editor) return;
+    if (this.grow.roi.drawing) return this.grow.roi.pointerMove(p);
     this.editor.pointerMove(p);
     if (this.editor.state === 'polygon') this.stage?.setPolygon(this.editor.polygonPoints);
   }
 
   pointerUp(p: Point): void {
     if (!this.editor) return;
+    if (this.grow.roi.drawing) {
+      this.grow.roi.pointerUp(p);
+      return this.growAgain();
+    }
     this.editor.pointerUp(p);
     this.afterTool();
   }
@@ -278,6 +287,12 @@ export class EditorState {
       this.onError(e instanceof Error ? e.message : String(e));
       return false;
     }
+  }
+
+  /** Shift+G on a volume: grows the saved strokes of every slice through it, inside the ROI, as a volume-edit preview. */
+  async growVolume(): Promise<void> {
+    this.grow.discard();
+    await this.volumeEdits.growVolume(this.grow.roi.volumeRoi());
   }
 
   /** Enter while the grow preview is shown: accepts it as one undo step. */

@@ -1,10 +1,11 @@
 // Grow from seeds as a preview: the open plane's labels go to the core, which grows them over the image's raw
 // intensities; the grown plane is shown over the labels until Enter accepts it (one undo step, only unlabeled
 // pixels change) or Escape discards it. While it is shown each finished stroke asks again, and only the newest
-// answer, for the plane it was asked for, is shown.
+// answer, for the plane it was asked for, is shown. A region of interest (grow-roi.svelte.ts) limits where it grows.
 import type { VolumeAxis } from '../../../src/api/types.ts';
-import { base64ToBytes, bytesToBase64, decodeRuns, encodeRuns, grownOntoUnlabeled, UNLABELED, type LabelEditor, type LabelMap } from '../../../src/labels/index.ts';
+import { base64ToBytes, bytesToBase64, decodeRuns, encodeRuns, grownOntoUnlabeled, UNLABELED, type LabelEditor, type LabelMap, type Rect } from '../../../src/labels/index.ts';
 import type { ApiClient } from '../api-client/index.ts';
+import { GrowRoi } from './grow-roi.svelte.ts';
 import type { ViewKey } from './overlays.svelte.ts';
 
 /** What the preview reads from the editor around it. */
@@ -14,6 +15,8 @@ export interface GrowContext {
   editor(): LabelEditor | null;
   /** Shows a plane on the shared preview layer (hatched, over the labels), or (null) clears it. */
   showPreview(preview: { values: Uint8Array; width: number } | null): void;
+  /** Draws the region of interest's rectangle over the image, or none. */
+  showRoi(rect: Rect | null): void;
 }
 
 export class GrowPreview {
@@ -24,8 +27,12 @@ export class GrowPreview {
   private grownFor: LabelMap | null = null;
   /** Counts requests: a slow answer to an older one never replaces a newer one. */
   private request = 0;
+  /** Where it grows: a rectangle of the plane and, on a volume, a range of planes. */
+  readonly roi: GrowRoi;
 
-  constructor(private readonly api: ApiClient, private readonly context: GrowContext) {}
+  constructor(private readonly api: ApiClient, private readonly context: GrowContext) {
+    this.roi = new GrowRoi({ show: (rect) => context.showRoi(rect), plane: () => context.map() });
+  }
 
   /** G: grows the open plane's labels and shows the result (again, after each stroke, while active). */
   async grow(): Promise<void> {
@@ -36,7 +43,8 @@ export class GrowPreview {
     this.active = true;
     this.busy = true;
     try {
-      const plane = await this.api.growFromSeeds({ imageId: view.imageId, slice: view.slice, axis: view.axis as VolumeAxis, labels: bytesToBase64(encodeRuns(map.data)) });
+      const roi = this.roi.rect;
+      const plane = await this.api.growFromSeeds({ imageId: view.imageId, slice: view.slice, axis: view.axis as VolumeAxis, labels: bytesToBase64(encodeRuns(map.data)), ...(roi ? { roi } : {}) });
       if (request !== this.request || this.context.map() !== map) return;
       this.grown = decodeRuns(base64ToBytes(plane.data), map.width * map.height);
       this.grownFor = map;

@@ -1,7 +1,7 @@
-// Edits of many slices of the open volume at once (interpolation between slices): a preview the user browses slice
+// Edits of many slices of the open volume at once (interpolation between slices, grow from seeds through the volume): a preview the user browses slice
 // by slice, accepted in one save or discarded, and a one-step volume-level undo for Ctrl+Z right after accepting.
 // States: idle, computing, previewing, applying. Nothing is saved until accept; a refused edit changes nothing.
-import type { VolumeEdit } from '../../../src/api/service.ts';
+import type { GrowVolumeRequest, VolumeEdit } from '../../../src/api/service.ts';
 import type { VolumeAxis } from '../../../src/api/types.ts';
 import { base64ToBytes } from '../../../src/labels/index.ts';
 import { StaleRevisionError } from '../../../src/api/errors.ts';
@@ -41,14 +41,28 @@ export class VolumeEditState {
 
   /** `I`: the interpolation preview of the open volume along the shown axis. A refusal leaves everything as it was. */
   async interpolate(): Promise<void> {
+    await this.previewEdit('Interpolating…', 'Interpolation fills slices between labeled slices of a volume: open a volume first', (view) => this.api.interpolateSlices(view.imageId, view.axis));
+  }
+
+  /** Shift+G: grow from seeds through the open volume from the strokes of every slice, inside `roi` when given. */
+  async growVolume(roi: GrowVolumeRequest['roi']): Promise<void> {
+    await this.previewEdit('Growing through the volume…', 'Grow from seeds through a volume needs a volume: open one, or press G to grow this image', (view) =>
+      this.api.growVolume({ imageId: view.imageId, axis: view.axis, ...(roi ? { roi } : {}) }),
+    );
+  }
+
+  /** Computes an edit of the open volume from its saved labels and shows it as the preview; a refusal changes nothing. */
+  private async previewEdit(busy: string, noVolume: string, compute: (view: { imageId: number; axis: VolumeAxis }) => Promise<VolumeEdit>): Promise<void> {
     const view = this.context.view();
-    if (!view) return this.context.error('Interpolation fills slices between labeled slices of a volume: open a volume first');
+    if (!view) return this.context.error(noVolume);
     if (this.state !== 'idle' && this.state !== 'previewing') return;
     const previous = this.state;
+    const note = this.note;
     this.state = 'computing';
+    this.note = busy;
     try {
       await this.context.flush();
-      const edit = await this.api.interpolateSlices(view.imageId, view.axis);
+      const edit = await compute(view);
       this.preview = { imageId: view.imageId, edit, planes: new Map(edit.slices.map((s) => [s.slice, base64ToBytes(s.after)])) };
       this.previewSlices = edit.slices.map((s) => s.slice);
       this.state = 'previewing';
@@ -56,6 +70,7 @@ export class VolumeEditState {
       this.show();
     } catch (e) {
       this.state = previous;
+      this.note = note;
       throw e;
     }
   }
