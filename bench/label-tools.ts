@@ -1,7 +1,8 @@
 // The model-free labelling tools' speed, driven through the real browser like bench/ui.ts (headless Chromium against
 // a real server and workbench in this process). Grow from seeds: from the G key to the frame after the preview shows,
-// on a 512² and a 2048² plane (and the core's part of it, called directly), and the core function on the 20-slice
-// CT series in ../shared/data (the workbench's volume path comes with the volume-edit work).
+// on a 512² and a 2048² plane, split into the server's part (the use case inside the request) and the rest
+// (transport, decoding, drawing); the core's call alone; and on the 20-slice CT series in ../shared/data, from
+// Shift+G to the frame after the volume preview shows, beside the core function on the same volume.
 // Usage: node bin/run-ts.js bench/label-tools.ts [--json] [--runs N]   (writes bench/results/label-tools-<time>.json)
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,6 +24,24 @@ const RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 5;
 const progress = (line: string) => {
   if (!quiet) process.stderr.write(`${line}\n`);
 };
+
+/** Milliseconds the server spent in each grow request's use case, in the order they came (see timeServerGrows). */
+const serverTimes: number[] = [];
+
+/** Records how long the workbench the server calls spends in each grow, to split a preview's time into phases. */
+function timeServerGrows(workbench: Workbench): void {
+  for (const method of ['growFromSeeds', 'growVolume'] as const) {
+    const call = workbench[method].bind(workbench) as (request: never) => Promise<unknown>;
+    (workbench as unknown as Record<string, unknown>)[method] = async (request: never) => {
+      const t0 = performance.now();
+      try {
+        return await call(request);
+      } finally {
+        serverTimes.push(performance.now() - t0);
+      }
+    };
+  }
+}
 
 /** CPU milliseconds (user + system) of this process since `start`: what a run costs, whatever else shares the machine. */
 function cpuMs(start: NodeJS.CpuUsage): number {
@@ -90,13 +109,16 @@ async function growCase(page: Page, workbench: Workbench, image: ImageInfo, side
 
   progress(`grow from seeds at ${side}²…`);
   const browser: number[] = [];
+  const inServer: number[] = [];
   await page.evaluate(NOTE_G);
   await page.getByLabel('Image canvas').focus();
   for (let i = 0; i < RUNS + 1; i++) {
     await page.keyboard.press('Escape');
     await page.waitForFunction(`document.querySelector('[aria-label="Grow status"]').textContent === ''`);
+    const served = serverTimes.length;
     await page.keyboard.press('g');
     browser.push((await page.evaluate(PREVIEW_SHOWN)) as number);
+    inServer.push(serverTimes.slice(served).reduce((a, b) => a + b, 0));
   }
   const labels = (await workbench.getMask(image.id)).data;
   const server: number[] = [];
@@ -114,13 +136,78 @@ async function growCase(page: Page, workbench: Workbench, image: ImageInfo, side
     // The first grow reads the image's pixels from its file; later ones (strokes refining a preview) find them cached.
     firstPreviewMs: Math.round(browser[0]!),
     previewMs: { median: Math.round(median(browser.slice(1))), samples: browser.slice(1).map(Math.round) },
+    // Of each preview: the use case inside the server's request, and everything else (transport, decoding, drawing).
+    phasesMs: {
+      serverMedian: Math.round(median(inServer.slice(1))),
+      restMedian: Math.round(median(browser.slice(1).map((t, i) => t - inServer[i + 1]!))),
+    },
     coreCallMs: { median: Math.round(median(server)), samples: server.map(Math.round), cpuMedian: Math.round(median(serverCpu)) },
   };
 }
 
+/** The note beside the slice bar says the preview is shown: milliseconds from Shift+G to the frame after. */
+const VOLUME_PREVIEW_SHOWN = `(async () => {
+  const note = document.querySelector('[aria-label="Volume edit"]');
+  await new Promise((resolve) => {
+    const check = () => (note.textContent.startsWith('Preview on') ? resolve() : requestAnimationFrame(check));
+    requestAnimationFrame(check);
+  });
+  await new Promise((r) => requestAnimationFrame(r));
+  return performance.now() - window.__growStart;
+})()`;
+
+/**
+ * Grow from seeds through the CT series in the browser: air and soft-tissue seeds (by Hounsfield range, on a sparse
+ * grid, as a few strokes give) saved on slices 8 and 12, then Shift+G to the preview of every slice.
+ */
+async function volumeInBrowser(page: Page, workbench: Workbench, ct: ImageInfo) {
+  const raster = await openRaster(CT_SERIES);
+  try {
+    for (const k of [8, 12]) {
+      const hu = await raster.readWindow(0, 0, ct.width, ct.height, k);
+      const labels = new Uint8Array(ct.width * ct.height).fill(UNLABELED);
+      for (let y = 8; y < ct.height; y += 16) for (let x = 8; x < ct.width; x += 16) {
+        const v = hu[y * ct.width + x]!;
+        if (v < -900) labels[y * ct.width + x] = 0;
+        else if (v > 20 && v < 80) labels[y * ct.width + x] = 1;
+      }
+      await workbench.saveMaskPatches(ct.id, 0, [{ x: 0, y: 0, width: ct.width, height: ct.height, data: bytesToBase64(labels) }], k);
+    }
+  } finally {
+    await raster.close();
+  }
+  await page.getByRole('button', { name: 'Images', exact: true }).click();
+  await page.getByRole('button', { name: ct.name, exact: true }).click();
+  await page.getByLabel('Slice number').waitFor();
+  await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor({ timeout: 60_000 });
+  progress(`grow from seeds through the ${ct.width}×${ct.height}×${ct.slices} CT volume in the browser…`);
+  await page.evaluate(`window.addEventListener('keydown', (e) => { if (e.key === 'G') window.__growStart = performance.now(); }, true)`);
+  await page.getByLabel('Image canvas').focus();
+  const browser: number[] = [];
+  const inServer: number[] = [];
+  for (let i = 0; i < RUNS + 1; i++) {
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(`!document.querySelector('[aria-label="Volume edit"]').textContent.startsWith('Preview on')`);
+    const served = serverTimes.length;
+    await page.keyboard.press('Shift+G');
+    browser.push((await page.evaluate(VOLUME_PREVIEW_SHOWN)) as number);
+    inServer.push(serverTimes.slice(served).reduce((a, b) => a + b, 0));
+  }
+  await page.keyboard.press('Escape');
+  return {
+    volume: `${ct.width}x${ct.height}x${ct.slices} CT (HU), seeds on 2 slices, 2 classes`,
+    // The first reads the series from its files; later ones find its values cached.
+    firstPreviewMs: Math.round(browser[0]!),
+    previewMs: { median: Math.round(median(browser.slice(1))), samples: browser.slice(1).map(Math.round) },
+    phasesMs: {
+      serverMedian: Math.round(median(inServer.slice(1))),
+      restMedian: Math.round(median(browser.slice(1).map((t, i) => t - inServer[i + 1]!))),
+    },
+  };
+}
+
 /** The core function on the CT series as a volume (6 neighbours), seeded by Hounsfield ranges on its middle slice. */
-async function volumeCase() {
-  if (!existsSync(CT_SERIES)) return { skipped: `${CT_SERIES} is missing (../shared/data not present)` };
+async function volumeCore() {
   const raster = await openRaster(CT_SERIES);
   try {
     const { width, height, slices } = raster;
@@ -149,7 +236,7 @@ async function volumeCase() {
       cpu.push(cpuMs(cpu0));
     }
     return {
-      volume: `${width}x${height}x${slices} CT (HU), 6 neighbours, 3 classes`,
+      volume: `${width}x${height}x${slices} CT (HU), 6 neighbours, 3 classes on the middle slice`,
       coreMs: { median: Math.round(median(samples)), samples: samples.map(Math.round), cpuMedian: Math.round(median(cpu)) },
     };
   } finally {
@@ -166,19 +253,25 @@ async function main(): Promise<void> {
     for (const side of SIDES) writeBlobImage(path.join(dir, 'images', `blob-${side}.png`), side);
     const project = await workbench.createProject('Bench', [{ name: 'background', color: '#4caf50' }, { name: 'object', color: '#e91e63' }]);
     const { added } = await workbench.addImages(project.id, [path.join(dir, 'images')]);
+    timeServerGrows(workbench);
+    // Added before the page opens, so its image list shows it.
+    const ct = existsSync(CT_SERIES) ? (await workbench.addImages(project.id, [CT_SERIES])).added[0]! : null;
     const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
     page.on('crash', () => progress('the page crashed'));
     page.on('pageerror', (e) => progress(`page error: ${e.message}`));
     await page.goto(bench.url);
     const grow: Record<string, unknown> = {};
     for (const side of SIDES) grow[`${side}`] = await growCase(page, workbench, added.find((i) => i.name === `blob-${side}.png`)!, side);
+    const volume = ct
+      ? { browser: await volumeInBrowser(page, workbench, ct), core: await volumeCore() }
+      : { skipped: `${CT_SERIES} is missing (../shared/data not present)` };
     const result = {
       benchmark: 'label-tools',
       when: new Date().toISOString(),
       device: `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, headless Chromium --disable-gpu`,
       runs: RUNS,
       loadAverage: os.loadavg().map((v) => Number(v.toFixed(1))),
-      growFromSeeds: { plane: grow, volume: await volumeCase() },
+      growFromSeeds: { plane: grow, volume },
       targets: { growPreviewMs512: 1000, growPreviewMs2048: 'interactive (a few seconds at most)' },
     };
     const json = JSON.stringify(result, null, 2);
