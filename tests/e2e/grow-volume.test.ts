@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { MaskPayload } from '../../src/api/service.ts';
 import type { ImageInfo } from '../../src/api/types.ts';
 import { UNLABELED } from '../../src/labels/index.ts';
-import { ARTIFACTS, closeWorkbench, ctSeriesMissing, ctSeriesInWorkbench, imageToScreen, layerPixel, type Served } from './harness.ts';
+import { ARTIFACTS, closeWorkbench, ctSeriesMissing, ctSeriesInWorkbench, drawnNear as drawnNearOf, imageToScreen, pollUntil, showSlice as showSliceOf, type Served } from './harness.ts';
 
 const skipReason = ctSeriesMissing();
 const SLICES = 20;
@@ -31,21 +31,7 @@ const maskOf = async (slice: number) => Buffer.from((await served.call<MaskPaylo
 const allMasks = async () => Promise.all(Array.from({ length: SLICES }, (_, k) => maskOf(k)));
 const labeledSlices = () => served.call<number[]>('labeledSlices', ct.id);
 
-/** Polls the store until `read` gives what `done` accepts (or 20 s pass), and returns the last reading. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    value = await read();
-  }
-  return value;
-}
-
-async function showSlice(number: number): Promise<void> {
-  await page.getByLabel('Slice number').filter({ hasText: `${number} / ${SLICES}` }).waitFor();
-  await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
-}
+const showSlice = (number: number) => showSliceOf(page, number, SLICES);
 
 /** A brush stroke of a class from (x0, y) to (x1, y) in image pixels. */
 async function stroke(className: string, x0: number, x1: number, y: number): Promise<void> {
@@ -72,15 +58,10 @@ async function paintSeeds(): Promise<void> {
     await page.waitForTimeout(300);
     await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
   }
-  assert.deepEqual(await until(labeledSlices, (s) => s.length === 2), [8, 12]);
+  assert.deepEqual(await pollUntil(labeledSlices, (s) => s.length === 2, 20_000), [8, 12]);
 }
 
-/** Whether any of 6 neighbouring image pixels (one period of the preview's stripes) is drawn on a layer. */
-async function drawnNear(layer: number, x: number, y: number): Promise<boolean> {
-  const at = await imageToScreen(page, ct.width, ct.height);
-  for (let dx = 0; dx < 6; dx++) if ((await layerPixel(page, layer, at(x + dx, y)))[3] > 0) return true;
-  return false;
-}
+const drawnNear = (layer: number, x: number, y: number) => drawnNearOf(page, layer, ct, x, y);
 
 test('CT series: strokes on two slices grow through the volume; accepted as one edit and undone in one step', { skip: skipReason ?? false }, async () => {
   await paintSeeds();

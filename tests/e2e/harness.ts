@@ -190,6 +190,30 @@ export async function layerPixel(page: Page, layer: number, at: { x: number; y: 
   );
 }
 
+/** Polls until `read` gives what `done` accepts (or `timeoutMs` pass), and returns the last reading. */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await read();
+  }
+  return value;
+}
+
+/** Waits until the slice bar shows slice `number` of `count` and its labels are stored. */
+export async function showSlice(page: Page, number: number, count: number): Promise<void> {
+  await page.getByLabel('Slice number').filter({ hasText: `${number} / ${count}` }).waitFor();
+  await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
+}
+
+/** Whether any of 6 neighbouring pixels of a width × height image (one period of a preview's stripes) is drawn on a layer. */
+export async function drawnNear(page: Page, layer: number, image: { width: number; height: number }, x: number, y: number): Promise<boolean> {
+  const at = await imageToScreen(page, image.width, image.height);
+  for (let dx = 0; dx < 6; dx++) if ((await layerPixel(page, layer, at(x + dx, y)))[3] > 0) return true;
+  return false;
+}
+
 export interface DiscWorkbench {
   dir: string;
   served: Served;

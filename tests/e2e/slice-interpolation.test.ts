@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { MaskPayload } from '../../src/api/service.ts';
 import type { ImageInfo } from '../../src/api/types.ts';
-import { ARTIFACTS, closeWorkbench, ctSeriesMissing, ctSeriesInWorkbench, imageToScreen, layerPixel, type Served } from './harness.ts';
+import { ARTIFACTS, closeWorkbench, ctSeriesMissing, ctSeriesInWorkbench, drawnNear as drawnNearOf, imageToScreen, pollUntil, showSlice as showSliceOf, type Served } from './harness.ts';
 
 const skipReason = ctSeriesMissing();
 let dir: string;
@@ -28,21 +28,8 @@ after(() => closeWorkbench(browser, served, dir));
 
 const liverPixels = async (slice: number) => Buffer.from((await served.call<MaskPayload>('getMask', ct.id, slice)).data, 'base64').filter((v) => v === 1).length;
 
-async function showSlice(number: number): Promise<void> {
-  await page.getByLabel('Slice number').filter({ hasText: `${number} / 20` }).waitFor();
-  await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
-}
-
-/** Polls the store until `read` gives what `done` accepts (or 10 s pass), and returns the last reading. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await read();
-  }
-  return value;
-}
+const showSlice = (number: number) => showSliceOf(page, number, 20);
+const until = <T>(read: () => Promise<T>, done: (value: T) => boolean) => pollUntil(read, done);
 
 /** A square of liver drawn with the polygon tool on slice index `slice`, centred at (256, 300); its saved area. */
 async function drawSquare(slice: number, side: number): Promise<number> {
@@ -56,12 +43,7 @@ async function drawSquare(slice: number, side: number): Promise<number> {
   return until(() => liverPixels(slice), (area) => area > 0);
 }
 
-/** Whether any of 6 neighbouring image pixels (one period of the preview's stripes) is drawn on a layer. */
-async function drawnNear(layer: number, x: number, y: number): Promise<boolean> {
-  const at = await imageToScreen(page, ct.width, ct.height);
-  for (let dx = 0; dx < 6; dx++) if ((await layerPixel(page, layer, at(x + dx, y)))[3] > 0) return true;
-  return false;
-}
+const drawnNear = (layer: number, x: number, y: number) => drawnNearOf(page, layer, ct, x, y);
 
 async function waitForLabeledSlices(expected: number[]): Promise<void> {
   assert.deepEqual(await until(() => served.call<number[]>('labeledSlices', ct.id), (slices) => JSON.stringify(slices) === JSON.stringify(expected)), expected);
