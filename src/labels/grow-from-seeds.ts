@@ -81,7 +81,7 @@ export function growFromSeeds(image: GrowImage, labels: Uint8Array, options: Gro
   if (image.values.length !== count * bands) throw new RangeError(`image has ${image.values.length} values, expected ${count * bands}`);
   const box = clipBox(options.roi, width, height, depth);
   const seeds = cropped(labels, 1, width, height, box);
-  requireTwoClasses(seeds);
+  requireTwoClasses(seeds, options.roi !== undefined);
   const intensity = normalised(cropped(image.values, bands, width, height, box), bands);
   const likelihood = seedLikelihoods(intensity, bands, seeds);
   const grid: Grid = {
@@ -245,8 +245,8 @@ function boundaryBand(labels: Uint8Array, grid: Grid, radius: number): Uint8Arra
   return band;
 }
 
-/** The classes seeded, or a UserError that says two are needed. */
-function requireTwoClasses(seeds: Uint8Array): void {
+/** The classes seeded, or a UserError that says two are needed (inside the region, when one limits the growth). */
+function requireTwoClasses(seeds: Uint8Array, inRegion: boolean): void {
   const seen = new Set<number>();
   for (let i = 0; i < seeds.length; i++) {
     if (seeds[i] === UNLABELED) continue;
@@ -254,7 +254,8 @@ function requireTwoClasses(seeds: Uint8Array): void {
     if (seen.size >= 2) return;
   }
   const found = seen.size === 0 ? 'none' : 'only one';
-  throw new UserError(`Grow from seeds needs strokes of at least two classes; found ${found}. Paint a few strokes of each class first.`);
+  const where = inRegion ? ' inside the region of interest' : '';
+  throw new UserError(`Grow from seeds needs strokes of at least two classes${where}; found ${found}. Paint a few strokes of each class${where} first.`);
 }
 
 function clipBox(roi: GrowBox | undefined, width: number, height: number, depth: number): Required<GrowBox> {

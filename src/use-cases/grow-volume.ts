@@ -7,20 +7,32 @@ import { UNLABELED } from '../api/types.ts';
 import { growFromSeeds, type GrowBox } from '../labels/grow-from-seeds.ts';
 import type { Workspace } from '../store/workspace.ts';
 import { toBase64 } from './payload-bytes.ts';
+import { planeAlong } from '../io/reslice.ts';
 import type { RawPlanes } from './raw-planes.ts';
 import { labeledPlanesAlong } from './volume-masks.ts';
+
+/**
+ * The most voxels grown at once: growing keeps about 20 bytes per voxel (values, costs, distances, heap), so this
+ * bounds it near 1 GB; a larger volume needs a region of interest.
+ */
+export const MAX_GROW_VOXELS = 50_000_000;
 
 export async function growVolumePreview(ws: Workspace, rawPlanes: RawPlanes, request: GrowVolumeRequest): Promise<VolumeEdit> {
   const image = ws.images.require(request.imageId);
   if (image.slices < 2) throw new UserError(`${image.name} is not a volume: grow it from seeds plane by plane (G)`);
   const axis = request.axis ?? 2;
+  const along = planeAlong(axis, image.width, image.height, image.slices);
+  const roi = request.roi && boxOf(request.roi, along.count, image.name);
+  const voxels = roi ? roi.width * roi.height * (roi.depth ?? 1) : along.width * along.height * along.count;
+  if (voxels > MAX_GROW_VOXELS) {
+    throw new UserError(`${image.name}: growing ${voxels.toLocaleString('en')} voxels at once is more than the ${MAX_GROW_VOXELS.toLocaleString('en')} allowed; draw a region of interest or choose fewer slices`);
+  }
   const baseRevision = ws.masks.latestRevision(image.id);
   const { width, height, planes } = labeledPlanesAlong(ws, image, axis);
   const raw = await rawPlanes.volume(image, axis);
   const plane = width * height;
   const labels = new Uint8Array(plane * planes.length).fill(UNLABELED);
   planes.forEach((p, k) => p && labels.set(p, k * plane));
-  const roi = request.roi && boxOf(request.roi, planes.length, image.name);
   const grown = growFromSeeds(raw, labels, roi ? { roi } : {});
   const slices: VolumeEdit['slices'] = [];
   for (let k = 0; k < planes.length; k++) {

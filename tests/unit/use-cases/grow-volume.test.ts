@@ -8,7 +8,10 @@ import { UserError } from '../../../src/api/errors.ts';
 import { UNLABELED } from '../../../src/api/types.ts';
 import { writeNiftiLabels } from '../../../src/io/index.ts';
 import { fromBase64 } from '../../../src/use-cases/payload-bytes.ts';
+import { growVolumePreview, MAX_GROW_VOXELS } from '../../../src/use-cases/grow-volume.ts';
+import { RawPlanes } from '../../../src/use-cases/raw-planes.ts';
 import { createWorkbench } from '../../../src/use-cases/workbench.ts';
+import { tempWorkspace } from '../store/temp-workspace.ts';
 import { writeGrayPng } from '../../helpers/images.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
@@ -87,8 +90,17 @@ test('a box limits the growth to its rectangle and its planes', async (t) => {
 
 test('one class seeded, a plain image, or planes outside the volume are refused in one message', async (t) => {
   const { wb, volume, flat } = await volumeWorkbench(t);
-  await assert.rejects(wb.growVolume({ imageId: volume.id, roi: { x: 8, y: 0, width: 16, height: H } }), (e: unknown) => e instanceof UserError && /at least two classes; found only one/.test(e.message));
+  await assert.rejects(wb.growVolume({ imageId: volume.id, roi: { x: 8, y: 0, width: 16, height: H } }), (e: unknown) => e instanceof UserError && /at least two classes inside the region of interest; found only one/.test(e.message));
   await assert.rejects(wb.growVolume({ imageId: flat.id }), (e: unknown) => e instanceof UserError && /flat\.png is not a volume/.test(e.message));
   await assert.rejects(wb.growVolume({ imageId: volume.id, roi: { x: 0, y: 0, width: W, height: H, first: 9, last: 12 } }), (e: unknown) => e instanceof UserError && /planes 10–13 are not within 1–8/.test(e.message));
   assert.deepEqual(await wb.labeledSlices(volume.id), [3, 4]);
+});
+
+test('a volume too large to grow at once is refused before it is read, naming what to do', async (t) => {
+  const ws = tempWorkspace(t);
+  const project = ws.projects.create('ct', [{ name: 'background', color: '#000000' }, { name: 'liver', color: '#ff0000' }]);
+  // 1024 × 1024 × 64 voxels, more than MAX_GROW_VOXELS; the file is never opened.
+  const image = ws.images.add({ projectId: project.id, path: '/nowhere/big.nii.gz', name: 'big.nii.gz', contentHash: 'h', width: 1024, height: 1024, channels: 1, slices: 64, modality: 'CT' });
+  assert.ok(1024 * 1024 * 64 > MAX_GROW_VOXELS);
+  await assert.rejects(growVolumePreview(ws, new RawPlanes(), { imageId: image.id }), (e: unknown) => e instanceof UserError && /big\.nii\.gz: growing 67,108,864 voxels at once is more than the 50,000,000 allowed; draw a region of interest or choose fewer slices/.test(e.message));
 });
