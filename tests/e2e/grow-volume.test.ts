@@ -66,9 +66,22 @@ const drawnNear = (layer: number, x: number, y: number) => drawnNearOf(page, lay
 test('CT series: strokes on two slices grow through the volume; accepted as one edit and undone in one step', { skip: skipReason ?? false }, async () => {
   await paintSeeds();
   const strokes = await allMasks();
+  // Every note the slice bar shows from here on, in order.
+  await page.evaluate(() => {
+    const note = document.querySelector('[aria-label="Volume edit"]')!;
+    const notes: string[] = ((window as unknown as { notes: string[] }).notes = []);
+    new MutationObserver(() => notes.push(note.textContent ?? '')).observe(note, { childList: true, characterData: true, subtree: true });
+  });
   await page.getByLabel('Image canvas').focus();
+  // Escape while it is computed cancels it: its answer never shows.
+  await page.keyboard.press('Shift+G');
+  await page.getByLabel('Volume edit').filter({ hasText: 'Growing through the volume…' }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByLabel('Volume edit').filter({ hasText: 'Cancelled' }).waitFor();
   await page.keyboard.press('Shift+G');
   await page.getByLabel('Volume edit').filter({ hasText: `Preview on ${SLICES} slices (1–${SLICES})` }).waitFor({ timeout: 60_000 });
+  const notes = await page.evaluate(() => (window as unknown as { notes: string[] }).notes.filter((n, i, all) => n !== all[i - 1]));
+  assert.deepEqual(notes.map((n) => n.split(' (')[0]), ['Growing through the volume…', 'Cancelled', 'Growing through the volume…', `Preview on ${SLICES} slices`], 'the cancelled grow never showed');
   assert.deepEqual(await labeledSlices(), [8, 12], 'a preview saves nothing');
   // Slice 13 shows it (the preview layer, 3), over labels that are still only the strokes.
   assert.ok(await drawnNear(3, 400, 400), 'the grown volume is previewed on the slice shown');

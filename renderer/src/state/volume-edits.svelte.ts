@@ -35,6 +35,8 @@ export class VolumeEditState {
   /** What the last volume edit did or offers, shown beside the slice bar. */
   note = $state('');
   private preview: Preview | null = null;
+  /** Counts computations: one cancelled (Escape) or overtaken never shows its answer. */
+  private computation = 0;
   private undoable: { imageId: number; undo: VolumeEdit } | null = null;
 
   constructor(private readonly api: ApiClient, private readonly context: VolumeEditContext) {}
@@ -58,21 +60,32 @@ export class VolumeEditState {
     if (this.state !== 'idle' && this.state !== 'previewing') return;
     const previous = this.state;
     const note = this.note;
+    const computation = ++this.computation;
     this.state = 'computing';
     this.note = busy;
     try {
       await this.context.flush();
       const edit = await compute(view);
+      if (computation !== this.computation) return;
       this.preview = { imageId: view.imageId, edit, planes: new Map(edit.slices.map((s) => [s.slice, base64ToBytes(s.after)])) };
       this.previewSlices = edit.slices.map((s) => s.slice);
       this.state = 'previewing';
       this.note = `Preview on ${edit.slices.length} slice${edit.slices.length === 1 ? '' : 's'} (${rangeText(this.previewSlices)}): Enter accepts, Escape discards`;
       this.show();
     } catch (e) {
+      if (computation !== this.computation) return;
       this.state = previous;
       this.note = note;
       throw e;
     }
+  }
+
+  /** Escape while an edit is computed: its answer will be dropped (the core finishes it unseen); nothing changes. */
+  cancel(): void {
+    if (this.state !== 'computing') return;
+    this.computation++;
+    this.state = this.preview ? 'previewing' : 'idle';
+    this.note = 'Cancelled';
   }
 
   /** Lays the preview over the shown plane when it fills that plane; called after every load. */
