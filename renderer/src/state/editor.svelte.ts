@@ -164,8 +164,10 @@ export class EditorState {
       if (!sameImage) this.volumeEdits.forgetUndo();
       this.volumeEdits.show();
       this.showThreshold();
-      if (!sameImage || axis !== previousAxis) this.stage?.fit();
-      if (!sameImage || axis !== previousAxis) this.grow.roi.clear();
+      if (!sameImage || axis !== previousAxis) {
+        this.stage?.fit();
+        this.grow.roi.clear();
+      }
       this.updateUndo();
       this.version++;
     } finally {
