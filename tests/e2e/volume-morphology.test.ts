@@ -150,3 +150,36 @@ test('CT series: remove islands on the whole volume, refusals change nothing, on
   assert.deepEqual(await until(storedVolume, (v) => liverRegions(v).length === 6), painted, 'every slice is as it was');
   assert.deepEqual(errors, []);
 });
+
+test('CT series: interpolation and volume morphology share the preview; starting one drops the other\'s', { skip: skipReason ?? false, timeout: 120_000 }, async () => {
+  const before = await storedVolume();
+  const note = page.getByLabel('Volume edit');
+  // The labeled slices leave two gaps (slices 5 and 16): the interpolation previews them.
+  await page.getByLabel('Image canvas').focus();
+  await page.keyboard.press('i');
+  await note.filter({ hasText: 'Preview on 2 slices (5–16)' }).waitFor();
+
+  // M opens the menu on liver (still on the whole volume, remove islands under 50): its preview replaces the
+  // interpolation's.
+  await page.getByRole('button', { name: 'liver', exact: true }).click();
+  await page.getByLabel('Image canvas').focus();
+  await page.keyboard.press('m');
+  await volumeSummary().filter({ hasText: '0 voxels added, 59 removed on 5 slices' }).waitFor();
+  await note.filter({ hasText: 'Preview on 5 slices (4–17)' }).waitFor();
+
+  // I again: the menu closes with its preview, and Enter accepts the interpolation, not the morphology.
+  await page.getByLabel('Image canvas').focus();
+  await page.keyboard.press('i');
+  await note.filter({ hasText: 'Preview on 2 slices (5–16)' }).waitFor();
+  assert.equal(await page.getByLabel('Morphology', { exact: true }).count(), 0, 'the morphology menu closed');
+  await page.keyboard.press('Enter');
+  await note.filter({ hasText: 'Filled 2 slices; Ctrl+Z takes them all back' }).waitFor();
+  const filled = await storedVolume();
+  for (const [x, y, , first] of ISLANDS) assert.equal(filled[first * SIDE * SIDE + y * SIDE + x], LIVER, `the island on slice ${first + 1} was not removed`);
+
+  await page.getByLabel('Image canvas').focus();
+  await page.keyboard.press('Control+z');
+  await note.filter({ hasText: 'Took back the 2 filled slices' }).waitFor();
+  assert.deepEqual(await until(storedVolume, (v) => liverRegions(v).length === 6), before);
+  assert.deepEqual(errors, []);
+});

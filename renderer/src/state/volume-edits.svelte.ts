@@ -70,8 +70,9 @@ export class VolumeEditState {
   async propose<E extends VolumeEdit>(tool: VolumeEditTool, compute: (view: { imageId: number; axis: VolumeAxis }) => Promise<E>): Promise<E | null> {
     const view = this.context.view();
     if (!view || this.state === 'applying') return null;
-    const request = ++this.request;
+    // The other tools close first (their discard counts a request too), then this request becomes the newest.
     this.context.starting?.(tool);
+    const request = ++this.request;
     this.clearPreview();
     this.state = 'computing';
     this.tool = tool;
