@@ -90,6 +90,7 @@ export class EditorState {
       lut: () => this.lut,
       classCount: () => this.classCount,
       applied: () => this.afterTool(),
+      labelsVersion: () => this.version,
       volumeEdits: () => (this.imageId !== null && this.view.volume ? this.volumeEdits : null),
       morphVolume: (request, view) => api.morphVolume(view.imageId, request, view.axis),
     });

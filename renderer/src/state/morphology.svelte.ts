@@ -28,6 +28,8 @@ export interface MorphologyContext {
   classCount(): number;
   /** After applying: refresh undo buttons and the like. */
   applied(): void;
+  /** Counts changes of the open plane's labels (strokes, undo, loads). */
+  labelsVersion(): number;
   /** The open volume's edits, or null when a plain image is open. */
   volumeEdits(): VolumeEditState | null;
   /** The core's preview of the request on the whole open volume, along the shown axis. */
@@ -57,6 +59,8 @@ export class MorphologyState {
   private volumeRequest = '';
   /** The volume preview this menu showed, until accepted or dropped. */
   private volumeEdit: VolumeMorphologyEdit | null = null;
+  /** The plane's last result, which Apply reuses while the labels and the request are those it was computed for. */
+  private computed: { editor: LabelEditor; version: number; request: string; result: MorphologyResult } | null = null;
 
   constructor(private readonly context: MorphologyContext) {}
 
@@ -128,6 +132,7 @@ export class MorphologyState {
   /** Escape or Cancel: closes the menu and its preview, changing nothing. */
   discard(): void {
     this.open = false;
+    this.computed = null;
     this.summary = '';
     this.refused = false;
     this.dropVolumePreview();
@@ -186,7 +191,14 @@ export class MorphologyState {
     const editor = this.context.editor();
     if (!editor) return null;
     try {
-      const result = applyMorphology(editor.map.data, editor.map, this.context.classCount(), this.request());
+      const request = this.request();
+      const key = { editor, version: this.context.labelsVersion(), request: JSON.stringify(request) };
+      const cached = this.computed;
+      const result =
+        cached && cached.editor === key.editor && cached.version === key.version && cached.request === key.request
+          ? cached.result
+          : applyMorphology(editor.map.data, editor.map, this.context.classCount(), request);
+      this.computed = { ...key, result };
       this.refused = false;
       this.summary = result.added + result.removed === 0 ? 'No pixel changes' : `${result.added} pixels added, ${result.removed} removed`;
       return result;
