@@ -24,7 +24,7 @@ const progress = (line: string) => {
 };
 
 /** A smooth 4096² grey gradient with texture: every value 0..255 is present over large areas. */
-function writeLargeBand(file: string, side: number): void {
+export function writeLargeBand(file: string, side: number): void {
   const png = new PNG({ width: side, height: side, colorType: 0, inputColorType: 0, bitDepth: 8 });
   const grey = Buffer.alloc(side * side);
   for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) grey[y * side + x] = 128 + 100 * Math.sin(x / 97) * Math.cos(y / 131);
