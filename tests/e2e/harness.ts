@@ -190,6 +190,24 @@ export async function layerPixel(page: Page, layer: number, at: { x: number; y: 
   );
 }
 
+/** Whether any of 6 neighbouring image pixels (one period of a volume preview's stripes) is drawn on a layer. */
+export async function drawnNear(page: Page, image: { width: number; height: number }, layer: number, x: number, y: number): Promise<boolean> {
+  const at = await imageToScreen(page, image.width, image.height);
+  for (let dx = 0; dx < 6; dx++) if ((await layerPixel(page, layer, at(x + dx, y)))[3] > 0) return true;
+  return false;
+}
+
+/** Polls (the store, say) until `read` gives what `done` accepts (or 10 s pass), and returns the last reading. */
+export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await read();
+  }
+  return value;
+}
+
 export interface DiscWorkbench {
   dir: string;
   served: Served;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { MaskPayload } from '../../src/api/service.ts';
 import type { ImageInfo } from '../../src/api/types.ts';
-import { ARTIFACTS, closeWorkbench, ctSeriesMissing, ctSeriesInWorkbench, imageToScreen, layerPixel, type Served } from './harness.ts';
+import { ARTIFACTS, closeWorkbench, ctSeriesMissing, ctSeriesInWorkbench, drawnNear, imageToScreen, until, type Served } from './harness.ts';
 
 const skipReason = ctSeriesMissing();
 let dir: string;
@@ -33,16 +33,6 @@ async function showSlice(number: number): Promise<void> {
   await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
 }
 
-/** Polls the store until `read` gives what `done` accepts (or 10 s pass), and returns the last reading. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await read();
-  }
-  return value;
-}
 
 /** A square of liver drawn with the polygon tool on slice index `slice`, centred at (256, 300); its saved area. */
 async function drawSquare(slice: number, side: number): Promise<number> {
@@ -54,13 +44,6 @@ async function drawSquare(slice: number, side: number): Promise<number> {
   for (const [x, y] of [[x0, y0], [x1, y0], [x1, y1], [x0, y1]] as const) await page.mouse.click(at(x, y).x, at(x, y).y);
   await page.keyboard.press('Enter');
   return until(() => liverPixels(slice), (area) => area > 0);
-}
-
-/** Whether any of 6 neighbouring image pixels (one period of the preview's stripes) is drawn on a layer. */
-async function drawnNear(layer: number, x: number, y: number): Promise<boolean> {
-  const at = await imageToScreen(page, ct.width, ct.height);
-  for (let dx = 0; dx < 6; dx++) if ((await layerPixel(page, layer, at(x + dx, y)))[3] > 0) return true;
-  return false;
 }
 
 async function waitForLabeledSlices(expected: number[]): Promise<void> {
@@ -97,12 +80,12 @@ test('CT series: interpolation between two labeled slices, refused with one, acc
   await page.getByLabel('Volume edit').filter({ hasText: 'Preview on 9 slices (6–14)' }).waitFor();
   for (let n = 0; n < 5; n++) await page.keyboard.press('ArrowDown');
   await showSlice(10);
-  assert.ok(await drawnNear(3, 256, 300), 'the preview is drawn on slice 10');
-  assert.equal(await drawnNear(1, 256, 300), false, 'slice 10 has no labels yet');
+  assert.ok(await drawnNear(page, ct, 3, 256, 300), 'the preview is drawn on slice 10');
+  assert.equal(await drawnNear(page, ct, 1, 256, 300), false, 'slice 10 has no labels yet');
   assert.deepEqual(await served.call<number[]>('labeledSlices', ct.id), [4, 14], 'a preview saves nothing');
   await page.screenshot({ path: path.join(ARTIFACTS, '30-interpolation-preview.png') });
   await page.keyboard.press('Escape');
-  assert.equal(await drawnNear(3, 256, 300), false, 'Escape discards the preview');
+  assert.equal(await drawnNear(page, ct, 3, 256, 300), false, 'Escape discards the preview');
   assert.deepEqual(await served.call<number[]>('labeledSlices', ct.id), [4, 14]);
 
   // Accept: all nine slices at once, each between the keys, close to squares of interpolated side.
@@ -122,8 +105,8 @@ test('CT series: interpolation between two labeled slices, refused with one, acc
   assert.equal(await liverPixels(4), small, 'keys are never written');
   assert.equal(await liverPixels(14), large);
   await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
-  assert.ok(await drawnNear(1, 256, 300), 'slice 10 now shows its labels');
-  assert.equal(await drawnNear(3, 256, 300), false, 'and no preview');
+  assert.ok(await drawnNear(page, ct, 1, 256, 300), 'slice 10 now shows its labels');
+  assert.equal(await drawnNear(page, ct, 3, 256, 300), false, 'and no preview');
 
   // One Ctrl+Z takes all nine back.
   await page.getByLabel('Image canvas').focus();
@@ -134,6 +117,6 @@ test('CT series: interpolation between two labeled slices, refused with one, acc
   assert.equal(await liverPixels(14), large);
   await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
   await page.getByLabel('Volume edit').filter({ hasText: 'Took back the 9 filled slices' }).waitFor();
-  assert.equal(await drawnNear(1, 256, 300), false, 'slice 10 shows no labels again');
+  assert.equal(await drawnNear(page, ct, 1, 256, 300), false, 'slice 10 shows no labels again');
   assert.deepEqual(errors, []);
 });

@@ -11,7 +11,7 @@ import type { MaskPayload } from '../../src/api/service.ts';
 import type { ImageInfo } from '../../src/api/types.ts';
 import { base64ToBytes } from '../../src/labels/index.ts';
 import { forEachRegion } from '../../src/labels/components.ts';
-import { ARTIFACTS, closeWorkbench, ctSeriesMissing, ctSeriesInWorkbench, imageToScreen, layerPixel, type Served } from './harness.ts';
+import { ARTIFACTS, closeWorkbench, ctSeriesMissing, ctSeriesInWorkbench, drawnNear, imageToScreen, until, type Served } from './harness.ts';
 
 const skipReason = ctSeriesMissing();
 const [SIDE, SLICES, LIVER, MIN_SIZE] = [512, 20, 1, 50];
@@ -57,25 +57,8 @@ async function showSlice(number: number): Promise<void> {
   await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
 }
 
-/** Polls the store until `done` holds (or 10 s pass) and returns the last reading. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await read();
-  }
-  return value;
-}
 
 const volumeSummary = () => page.getByLabel('Morphology preview');
-
-/** Whether any of 6 neighbouring image pixels (one period of the preview's stripes) is drawn on a layer. */
-async function drawnNear(layer: number, x: number, y: number): Promise<boolean> {
-  const at = await imageToScreen(page, SIDE, SIDE);
-  for (let dx = 0; dx < 6; dx++) if ((await layerPixel(page, layer, at(x + dx, y)))[3] > 0) return true;
-  return false;
-}
 
 test('CT series: remove islands on the whole volume, refusals change nothing, one undo restores every slice', { skip: skipReason ?? false, timeout: 180_000 }, async () => {
   await page.getByRole('button', { name: ct.name, exact: true }).click();
@@ -126,7 +109,7 @@ test('CT series: remove islands on the whole volume, refusals change nothing, on
   await page.keyboard.press('ArrowUp');
   await showSlice(12);
   assert.equal(await page.getByLabel('Morphology', { exact: true }).count(), 1, 'the menu stays open');
-  assert.ok(await drawnNear(3, 256, 300), 'slice 12 shows the previewed organ');
+  assert.ok(await drawnNear(page, ct, 3, 256, 300), 'slice 12 shows the previewed organ');
   await page.screenshot({ path: path.join(ARTIFACTS, '31-volume-morphology-preview.png') });
   assert.deepEqual(await storedVolume(), painted, 'a preview saves nothing');
 
@@ -141,7 +124,7 @@ test('CT series: remove islands on the whole volume, refusals change nothing, on
   assert.equal(applied[10 * SIDE * SIDE + 30 * SIDE + 30], 0, 'the background stroke is kept');
   assert.equal(await page.getByLabel('Morphology', { exact: true }).count(), 0, 'the menu closed');
   await page.getByLabel('Save status').filter({ hasText: 'Saved' }).waitFor();
-  assert.equal(await drawnNear(3, 256, 300), false, 'no preview is left');
+  assert.equal(await drawnNear(page, ct, 3, 256, 300), false, 'no preview is left');
 
   // One Ctrl+Z takes all five slices back.
   await page.getByLabel('Image canvas').focus();
