@@ -1,17 +1,17 @@
 // Interpolation between slices and label morphology, driven through the real browser (headless Chromium against a
 // real server and workbench in this process), timed from the key press to the frame after the preview shows, and
-// from Enter to the frame after the accepted labels are shown and saved. Interpolation: two squares of class 1 ten
-// slices apart on the 20-slice CT series in ../shared/data (left out when absent), `I` then Enter, Ctrl+Z between
-// runs. Morphology: the 4096² plane bench/label-morphology.ts times the core on, `M` (the menu opens on the last operation chosen) then Enter, for fill
-// holes, opening and grow (radius 3, as bench/label-morphology.ts times the core), Ctrl+Z between runs.
+// from Enter to the frame after the accepted labels are shown and saved (medians; Ctrl+Z between runs).
+// Interpolation: two squares of class 1 ten slices apart on the 20-slice CT series in ../shared/data (left out when
+// absent), `I` then Enter; then grow by 3 voxels on that whole volume (`M`, scope "Whole volume"). Morphology at
+// 4096²: the plane bench/label-morphology.ts times the core on, `M` (the menu opens on the last operation chosen)
+// then Enter, for fill holes, opening and grow (radius 3, as that bench).
 // Usage: node bin/run-ts.js bench/label-tools-edits.ts [--json] [--runs N]   (writes bench/results/label-tools-edits-<time>.json)
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ImageInfo, MorphologyOperation } from '../src/api/types.ts';
 import type { Workbench } from '../src/use-cases/workbench.ts';
-import { median, openBrowserBench, ROOT } from './browser-bench.ts';
+import { median, openBrowserBench, reportBrowserBench, ROOT } from './browser-bench.ts';
 import { writeLargeBand } from './label-tools-threshold.ts';
 import { paintedPlane } from './painted-labels.ts';
 
@@ -30,23 +30,28 @@ const progress = (line: string) => {
 /** Notes when any key goes down (capture phase, before the editor's handler), so a time includes the whole action. */
 const NOTE_KEYS = `window.addEventListener('keydown', () => { window.__keyAt = performance.now(); }, true)`;
 
-/** Milliseconds from the last key press to the frame after `condition` (page source) holds. */
-const sinceKey = (condition: string) => `(async () => {
+/** Milliseconds from the last key press to the frame after each of `conditions` (page source) holds, in turn. */
+const sinceKey = (conditions: string[]) => `(async () => {
   const text = (label) => document.querySelector('[aria-label="' + label + '"]')?.textContent ?? '';
   const deadline = performance.now() + 300000;
-  while (!(${condition})) {
-    if (performance.now() > deadline) throw new Error('timed out waiting for: ' + ${JSON.stringify(condition)});
+  const times = [];
+  for (const condition of [${conditions.map((c) => `() => (${c})`).join(', ')}]) {
+    while (!condition()) {
+      if (performance.now() > deadline) throw new Error('timed out waiting for: ' + condition);
+      await new Promise((r) => requestAnimationFrame(r));
+    }
     await new Promise((r) => requestAnimationFrame(r));
+    times.push(performance.now() - window.__keyAt);
   }
-  await new Promise((r) => requestAnimationFrame(r));
-  return performance.now() - window.__keyAt;
+  return times;
 })()`;
 const SAVED = `text('Save status') === 'Saved'`;
 
-async function press(page: Page, key: string, condition: string): Promise<number> {
+/** Presses `key` on the canvas; the milliseconds until each condition held. */
+async function press(page: Page, key: string, ...conditions: string[]): Promise<number[]> {
   await page.getByLabel('Image canvas').focus();
   await page.keyboard.press(key);
-  return (await page.evaluate(sinceKey(condition))) as number;
+  return (await page.evaluate(sinceKey(conditions))) as number[];
 }
 
 function summary(samples: number[]) {
@@ -81,11 +86,35 @@ async function interpolationCase(page: Page, workbench: Workbench, ct: ImageInfo
   const accept: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     progress(`interpolation run ${i + 1}/${RUNS}…`);
-    preview.push(await press(page, 'i', `text('Volume edit').startsWith('Preview on 9 slices')`));
-    accept.push(await press(page, 'Enter', `text('Volume edit').startsWith('Filled 9 slices') && ${SAVED}`));
+    preview.push(...(await press(page, 'i', `text('Volume edit').startsWith('Preview on 9 slices')`)));
+    accept.push(...(await press(page, 'Enter', `text('Volume edit').startsWith('Filled 9 slices') && ${SAVED}`)));
     await press(page, 'Control+z', `text('Volume edit').startsWith('Took back') && ${SAVED}`);
   }
   return { image: `CT series ${ct.width}×${ct.height}×${ct.slices}, 9 slices filled between slices 5 and 15`, previewMs: summary(preview), acceptMs: summary(accept) };
+}
+
+/** Grow by 3 voxels on the whole CT volume (the interpolation's two squares): `M` to the preview, Enter to saved. */
+async function volumeMorphologyCase(page: Page) {
+  await page.getByRole('button', { name: 'object', exact: true }).click();
+  await page.getByRole('button', { name: 'Morphology', exact: true }).click();
+  await page.getByLabel('Morphology scope').selectOption('volume');
+  await page.getByLabel('Morphology operation').selectOption('grow');
+  await page.getByLabel('Morphology radius').fill(String(RADIUS));
+  await page.getByLabel('Morphology preview').filter({ hasText: /voxels added/ }).waitFor({ timeout: 300_000 });
+  await press(page, 'Escape', `!document.querySelector('[aria-label="Morphology"]')`);
+  const preview: number[] = [];
+  const accept: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    progress(`volume morphology run ${i + 1}/${RUNS}…`);
+    preview.push(...(await press(page, 'm', `/voxels added/.test(text('Morphology preview')) && text('Volume edit').startsWith('Preview on')`)));
+    accept.push(...(await press(page, 'Enter', `text('Volume edit').startsWith('Changed') && ${SAVED}`)));
+    await press(page, 'Control+z', `text('Volume edit').startsWith('Took back') && ${SAVED}`);
+  }
+  // Back to the plane for the next image.
+  await page.getByRole('button', { name: 'Morphology', exact: true }).click();
+  await page.getByLabel('Morphology scope').selectOption('plane');
+  await press(page, 'Escape', `!document.querySelector('[aria-label="Morphology"]')`);
+  return { image: 'the same CT series and squares, whole volume in 3D', operation: 'grow', radius: RADIUS, previewMs: summary(preview), acceptMs: summary(accept) };
 }
 
 /** Per operation: `M` to the preview's summary, Enter to the menu closed and the labels saved; Ctrl+Z undoes. */
@@ -101,14 +130,18 @@ async function morphologyCase(page: Page, image: ImageInfo) {
     await page.getByLabel('Morphology preview').filter({ hasText: /pixels added/ }).waitFor({ timeout: 300_000 });
     await press(page, 'Escape', `!document.querySelector('[aria-label="Morphology"]')`);
     const preview: number[] = [];
-    const accept: number[] = [];
+    const shown: number[] = [];
+    const saved: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       progress(`morphology ${operation} run ${i + 1}/${RUNS}…`);
-      preview.push(await press(page, 'm', `/pixels added/.test(text('Morphology preview'))`));
-      accept.push(await press(page, 'Enter', `!document.querySelector('[aria-label="Morphology"]') && ${SAVED}`));
+      preview.push(...(await press(page, 'm', `/pixels added/.test(text('Morphology preview'))`)));
+      // Applied on screen (the menu closes in the same handler), then stored by the autosave.
+      const [onScreen, stored] = await press(page, 'Enter', `!document.querySelector('[aria-label="Morphology"]')`, SAVED);
+      shown.push(onScreen!);
+      saved.push(stored!);
       await press(page, 'Control+z', SAVED);
     }
-    cases.push({ operation, radius: operation === 'fill-holes' ? undefined : RADIUS, previewMs: summary(preview), acceptMs: summary(accept) });
+    cases.push({ operation, radius: operation === 'fill-holes' ? undefined : RADIUS, previewMs: summary(preview), acceptShownMs: summary(shown), acceptSavedMs: summary(saved) });
   }
   return { image: `${SIDE}×${SIDE} grey PNG, the painted plane of bench/label-morphology.ts, class 1`, operations: cases };
 }
@@ -131,20 +164,11 @@ async function main(): Promise<void> {
     await page.goto(bench.url);
     await page.getByRole('button', { name: large!.name, exact: true }).waitFor();
     await page.evaluate(NOTE_KEYS);
-    const interpolation = ct ? await interpolationCase(page, workbench, ct) : { skipped: `${CT_SERIES} is missing (../shared/data not present)` };
+    const skipped = { skipped: `${CT_SERIES} is missing (../shared/data not present)` };
+    const interpolation = ct ? await interpolationCase(page, workbench, ct) : skipped;
+    const volumeMorphology = ct ? await volumeMorphologyCase(page) : skipped;
     const morphology = await morphologyCase(page, large!);
-    const result = {
-      benchmark: 'label-tools-edits',
-      when: new Date().toISOString(),
-      device: `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, headless Chromium --disable-gpu`,
-      runs: RUNS,
-      interpolation,
-      morphology,
-    };
-    const json = JSON.stringify(result, null, 2);
-    process.stdout.write(json + '\n');
-    mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(path.join(ROOT, 'bench', 'results', `label-tools-edits-${result.when.replace(/[:.]/g, '-')}.json`), json + '\n');
+    reportBrowserBench('label-tools-edits', RUNS, { interpolation, volumeMorphology, morphology });
   } finally {
     await bench.close();
   }
