@@ -55,7 +55,7 @@ export class VolumeEditState {
 
   constructor(private readonly api: ApiClient, private readonly context: VolumeEditContext) {}
 
-  /** `I`: the interpolation preview of the open volume along the shown axis. A refusal leaves everything as it was. */
+  /** `I`: the interpolation preview of the open volume along the shown axis. A refusal saves nothing and keeps the undo history. */
   async interpolate(): Promise<void> {
     if (!this.context.view()) return this.context.error('Interpolation fills slices between labeled slices of a volume: open a volume first');
     if (this.state === 'computing' && this.tool === 'interpolation') return;
