@@ -1,6 +1,6 @@
 // What the benches that drive the real browser share: a workbench and its server in this process on a temporary
 // workspace, headless Chromium on the built renderer, and medians of their samples.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,4 +44,17 @@ export async function openBrowserBench(prefix: string): Promise<BrowserBench> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Prints a browser bench's result as JSON, with when and where it ran, and keeps it as
+ * bench/results/<benchmark>-<time>.json.
+ */
+export function reportBrowserBench(benchmark: string, runs: number, figures: Record<string, unknown>): void {
+  const when = new Date().toISOString();
+  const device = `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, headless Chromium --disable-gpu`;
+  const json = JSON.stringify({ benchmark, when, device, runs, ...figures }, null, 2);
+  process.stdout.write(json + '\n');
+  mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'bench', 'results', `${benchmark}-${when.replace(/[:.]/g, '-')}.json`), json + '\n');
 }

@@ -8,6 +8,7 @@ import { UNLABELED } from '../src/api/types.ts';
 import { LabelMap } from '../src/labels/label-map.ts';
 import { applyMorphology, MORPHOLOGY_OPERATIONS, type MorphologyRequest } from '../src/labels/morphology.ts';
 import { predictedRegion } from '../src/labels/prediction.ts';
+import { paintedPlane } from './painted-labels.ts';
 
 const { values: args } = parseArgs({
   options: { size: { type: 'string', default: '4096' }, runs: { type: 'string', default: '5' }, radius: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } },
@@ -18,35 +19,6 @@ const radius = Number(args.radius);
 const progress = (line: string) => {
   if (!args.json) process.stderr.write(`${line}\n`);
 };
-
-let seed = 1;
-function random(): number {
-  seed = (seed * 1103515245 + 12345) >>> 0;
-  return seed / 2 ** 32;
-}
-
-/**
- * Labels as people paint them: unlabeled ground with discs of three classes, some with holes, and specks of each
- * class scattered as islands.
- */
-function paintedPlane(side: number): Uint8Array {
-  const labels = new Uint8Array(side * side).fill(UNLABELED);
-  const disc = (cx: number, cy: number, r: number, value: number) => {
-    for (let y = Math.max(0, Math.floor(cy - r)); y <= Math.min(side - 1, Math.ceil(cy + r)); y++) {
-      for (let x = Math.max(0, Math.floor(cx - r)); x <= Math.min(side - 1, Math.ceil(cx + r)); x++) {
-        if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) labels[y * side + x] = value;
-      }
-    }
-  };
-  const discs = Math.round((side * side) / 40_000);
-  for (let i = 0; i < discs; i++) {
-    const cx = random() * side, cy = random() * side, r = 10 + random() * 60;
-    disc(cx, cy, r, i % 3);
-    if (i % 4 === 0) disc(cx, cy, r / 3, UNLABELED);
-  }
-  for (let i = 0; i < discs * 5; i++) disc(random() * side, random() * side, 1 + random() * 3, i % 3);
-  return labels;
-}
 
 function median(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);

@@ -5,7 +5,6 @@
 // Usage: node bin/run-ts.js bench/label-tools-threshold.ts [--json] [--runs N]
 // The seeds bench may call thresholdPreviewCase with a page that has the image open.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
@@ -13,7 +12,7 @@ import type { Page } from 'playwright-core';
 import type { ImageInfo } from '../src/api/types.ts';
 import { paintableMask } from '../src/labels/index.ts';
 import type { Workbench } from '../src/use-cases/workbench.ts';
-import { median, openBrowserBench, ROOT } from './browser-bench.ts';
+import { median, openBrowserBench, reportBrowserBench, ROOT } from './browser-bench.ts';
 
 const SERIES = path.resolve(ROOT, '../shared/data/totalsegmentator-ct-mr/example_ct_dicom');
 const runsArg = process.argv.indexOf('--runs');
@@ -24,7 +23,7 @@ const progress = (line: string) => {
 };
 
 /** A smooth 4096² grey gradient with texture: every value 0..255 is present over large areas. */
-function writeLargeBand(file: string, side: number): void {
+export function writeLargeBand(file: string, side: number): void {
   const png = new PNG({ width: side, height: side, colorType: 0, inputColorType: 0, bitDepth: 8 });
   const grey = Buffer.alloc(side * side);
   for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) grey[y * side + x] = 128 + 100 * Math.sin(x / 97) * Math.cos(y / 131);
@@ -36,7 +35,7 @@ function writeLargeBand(file: string, side: number): void {
 /** Sets the min field, then waits frame by frame until the tint at (x, y) is `tinted`; returns the milliseconds. */
 const SET_MIN_AND_WAIT = `(async ({ min, x, y, tinted }) => {
   const input = document.querySelector('[aria-label="Threshold min"]');
-  const canvas = document.querySelectorAll('[aria-label="Image canvas"] canvas')[4];
+  const canvas = document.querySelectorAll('[aria-label="Image canvas"] canvas')[5];
   const box = canvas.getBoundingClientRect();
   const ratio = canvas.width / box.width;
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
@@ -121,17 +120,7 @@ async function main(): Promise<void> {
     } else progress(`${SERIES} is missing: the CT case is left out`);
     progress('4096² band…');
     cases.push(await measure(workbench, page, band!, 0, 100, 160));
-    const result = {
-      benchmark: 'label-tools-threshold',
-      when: new Date().toISOString(),
-      device: `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, headless Chromium --disable-gpu`,
-      runs: RUNS,
-      cases,
-    };
-    const json = JSON.stringify(result, null, 2);
-    process.stdout.write(json + '\n');
-    mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(path.join(ROOT, 'bench', 'results', `label-tools-threshold-${result.when.replace(/[:.]/g, '-')}.json`), json + '\n');
+    reportBrowserBench('label-tools-threshold', RUNS, { cases });
   } finally {
     await bench.close();
   }

@@ -17,6 +17,7 @@ import type {
   TrainOptions,
   BatchEvent,
   VolumeAxis,
+  MorphologyRequest,
 } from './types.ts';
 
 /** A label mask as it travels: class index per pixel, 255 unlabeled, base64 of raw bytes (row-major). */
@@ -54,6 +55,14 @@ export interface VolumeEdit {
   /** The image's newest mask revision the edit was computed from: a plane saved after it makes the edit stale. */
   baseRevision: number;
   slices: VolumeEditSlice[];
+}
+
+/** Label morphology on a whole volume, as a volume edit of the planes it changes, with its voxel counts. */
+export interface VolumeMorphologyEdit extends VolumeEdit {
+  /** Voxels that joined the class. */
+  added: number;
+  /** Voxels that left it (now unlabeled). */
+  removed: number;
 }
 
 /** An applied volume edit: the newest revision it wrote, and the edit that puts every plane back as it was. */
@@ -350,6 +359,12 @@ export interface SegworkService {
    * class by shape-based interpolation; labeled planes are kept. Fewer than two labeled planes is a UserError.
    */
   interpolateSlices(imageId: number, axis?: VolumeAxis): Promise<VolumeEdit>;
+  /**
+   * A preview (nothing is saved) of one morphology operation on one class of the whole volume, in 3D (islands and
+   * components with 26-connectivity, holes closed in 3D, grow and shrink by a ball of voxels), as the changed planes
+   * along `axis` (default 2). A bad request, a plain image, or a class with no voxel is a UserError.
+   */
+  morphVolume(imageId: number, request: MorphologyRequest, axis?: VolumeAxis): Promise<VolumeMorphologyEdit>;
   /**
    * Saves every plane of a volume edit in one transaction; refused with StaleRevisionError, writing nothing, when
    * one of the slices it writes was saved after `edit.baseRevision`. Applying the returned `undo` reverts it.

@@ -165,6 +165,21 @@ export interface ProjectInfo {
 /** A volume's axes: 2 = its slices (k), 1 = rows (j), 0 = columns (i). */
 export type VolumeAxis = 0 | 1 | 2;
 
+/** Label morphology's operations (src/labels/morphology.ts runs them), on a plane or on a whole volume. */
+export const MORPHOLOGY_OPERATIONS = ['median', 'open', 'close', 'remove-islands', 'fill-holes', 'keep-largest', 'grow', 'shrink'] as const;
+export type MorphologyOperation = (typeof MORPHOLOGY_OPERATIONS)[number];
+
+export interface MorphologyRequest {
+  operation: MorphologyOperation;
+  classIndex: number;
+  /** median, open, close: the smoothing radius; grow, shrink: how far the border moves. Whole pixels, 1 or more. */
+  radius?: number;
+  /** remove-islands: regions of fewer pixels (voxels) than this are removed; 1 or more. */
+  minSize?: number;
+  /** Pixels joining the class may replace another class's (only unlabeled pixels otherwise). */
+  overwrite?: boolean;
+}
+
 export const LABEL_STATUSES = ['unlabeled', 'partial', 'labeled'] as const;
 export type LabelStatus = (typeof LABEL_STATUSES)[number];
 

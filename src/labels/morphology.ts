@@ -3,26 +3,15 @@
 // pixels that leave the class become unlabeled, and pixels that join it take it only where nothing was labeled,
 // unless `overwrite` allows taking another class's pixels. Pure: typed arrays in, a new array out.
 import { ArgumentError } from '../api/errors.ts';
-import { UNLABELED } from '../api/types.ts';
+import { MORPHOLOGY_OPERATIONS, UNLABELED, type MorphologyOperation, type MorphologyRequest } from '../api/types.ts';
 import { forEachRegion, gridSize, type Grid } from './components.ts';
 import { distanceToSetVolume } from './distance-transform.ts';
 
-export const MORPHOLOGY_OPERATIONS = ['median', 'open', 'close', 'remove-islands', 'fill-holes', 'keep-largest', 'grow', 'shrink'] as const;
-export type MorphologyOperation = (typeof MORPHOLOGY_OPERATIONS)[number];
+// The request is part of the API contract, so the workbench can ask the core for a volume's morphology.
+export { MORPHOLOGY_OPERATIONS, type MorphologyOperation, type MorphologyRequest };
 
 /** Operations that take a radius in pixels (voxels). */
 export const RADIUS_OPERATIONS: readonly MorphologyOperation[] = ['median', 'open', 'close', 'grow', 'shrink'];
-
-export interface MorphologyRequest {
-  operation: MorphologyOperation;
-  classIndex: number;
-  /** median, open, close: the smoothing radius; grow, shrink: how far the border moves. Whole pixels, 1 or more. */
-  radius?: number;
-  /** remove-islands: regions of fewer pixels (voxels) than this are removed; 1 or more. */
-  minSize?: number;
-  /** Pixels joining the class may replace another class's (only unlabeled pixels otherwise). */
-  overwrite?: boolean;
-}
 
 export interface MorphologyResult {
   /** The new labels (a new array, same size). */

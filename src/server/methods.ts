@@ -3,7 +3,7 @@
 // fail here when the SegworkService interface gains or loses a method or a parameter changes type.
 import { ArgumentError, NotFoundError, UserError } from '../api/errors.ts';
 import { LABEL_EXPORT_FORMATS, type SegworkService } from '../api/service.ts';
-import { CLASS_WEIGHTINGS, IMAGE_SORTS, LABEL_STATUSES, PRETRAIN_OBJECTIVES } from '../api/types.ts';
+import { CLASS_WEIGHTINGS, IMAGE_SORTS, LABEL_STATUSES, MORPHOLOGY_OPERATIONS, PRETRAIN_OBJECTIVES } from '../api/types.ts';
 import { ELASTIC_SIGMA_RANGE } from '../training/elastic.ts';
 import { WEIGHT_MAP_RANGES } from '../training/weight-map.ts';
 import { anyObject, array, boolean, integer, nonNegativeInteger, number, numberIn, object, oneOf, optional, positiveInteger, string, type Check } from './argument-checks.ts';
@@ -72,6 +72,11 @@ const TABLE: { [K in ServiceMethod]: Arguments<Parameters<SegworkService[K]>> } 
   growVolume: [['request', object({ imageId: id, axis: optional(axis), roi: optional(object({ x: integer, y: integer, width: integer, height: integer, first: slice, last: slice })) })]],
   labeledSlices: [['imageId', id]],
   interpolateSlices: [['imageId', id], ['axis', optional(axis)]],
+  morphVolume: [
+    ['imageId', id],
+    ['request', object({ operation: oneOf(MORPHOLOGY_OPERATIONS), classIndex: integer, radius: optional(number), minSize: optional(number), overwrite: optional(boolean) })],
+    ['axis', optional(axis)],
+  ],
   applyVolumeEdit: [['imageId', id], ['edit', object({ axis, baseRevision: nonNegativeInteger, slices: array(object({ slice: nonNegativeInteger, after: string })) })]],
   exportLabels: [['imageId', id], ['format', oneOf(LABEL_EXPORT_FORMATS)]],
   labelExportFormats: [['imageId', id]],

@@ -16,7 +16,7 @@ export interface PlanePatch {
 }
 
 /** Position in slice `k`'s mask of plane pixel (column `c`) for the plane `index` along `axis` (1 or 0). */
-function nativeOffset(axis: VolumeAxis, width: number, index: number, c: number): number {
+export function nativeOffset(axis: VolumeAxis, width: number, index: number, c: number): number {
   return axis === 1 ? index * width + c : c * width + index;
 }
 

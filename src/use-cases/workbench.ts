@@ -21,6 +21,7 @@ import { ensureDisplayOrder, upgradeMaskOrder } from './mask-order-upgrade.ts';
 import { weightMapOverlay } from './weight-map-overlay.ts';
 import { nextImageToLabel } from './next-image.ts';
 import { applyVolumeEdit, interpolationPreview } from './volume-edits.ts';
+import { volumeMorphologyPreview } from './volume-morphology.ts';
 import { cam, camLayers, evaluate, features, predict } from './predictions.ts';
 import { recordedEncoders, startPretraining } from './pretraining.ts';
 import { seedSampleProject } from './sample.ts';
@@ -77,6 +78,7 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     growVolume: async (request) => (await ensureDisplayOrder(ws, request.imageId), growVolumePreview(ws, rawPlanes, request)),
     labeledSlices: async (imageId) => ws.masks.labeledSlices(ws.images.require(imageId).id),
     interpolateSlices: async (imageId, axis) => (await ensureDisplayOrder(ws, imageId), interpolationPreview(ws, imageId, axis)),
+    morphVolume: async (imageId, request, axis) => (await ensureDisplayOrder(ws, imageId), volumeMorphologyPreview(ws, imageId, request, axis)),
     applyVolumeEdit: async (imageId, edit) => (await ensureDisplayOrder(ws, imageId), applyVolumeEdit(ws, imageId, edit)),
     labelExportFormats: async (imageId) => labelExportFormats(ws.images.require(imageId)),
     exportLabels: async (imageId, format) => exportLabelsPayload(ws, ws.images.require(imageId), format),

@@ -40,7 +40,7 @@ export class EditorState {
   readonly display: DisplayState;
   /** Prediction, CAM and the probabilities under the pointer. */
   readonly overlays: OverlayState;
-  /** Previews and edits spanning many slices of the open volume (interpolation), with their one-step undo. */
+  /** Previews and edits spanning many slices of the open volume (interpolation, morphology, grow through the volume), with their one-step undo. */
   readonly volumeEdits: VolumeEditState;
   /** Threshold painting: the range the brush and the fill obey, and its live preview. */
   readonly threshold: ThresholdState;
@@ -83,6 +83,9 @@ export class EditorState {
         if (this.imageId !== null) await this.load(this.imageId, this.view.slice, this.view.volume, this.view.axis);
       },
       error: onError,
+      starting: (tool) => {
+        if (tool !== 'morphology') this.morphology.discard();
+      },
     });
     this.threshold = new ThresholdState(api, { stage: () => this.stage, view: () => this.viewKey() });
     this.morphology = new MorphologyState({
@@ -91,6 +94,9 @@ export class EditorState {
       lut: () => this.lut,
       classCount: () => this.classCount,
       applied: () => this.afterTool(),
+      labelsVersion: () => this.version,
+      volumeEdits: () => (this.imageId !== null && this.view.volume ? this.volumeEdits : null),
+      morphVolume: (request, view) => api.morphVolume(view.imageId, request, view.axis),
     });
     this.grow = new GrowPreview(api, {
       view: () => this.viewKey(),
@@ -157,7 +163,7 @@ export class EditorState {
       this.syncEditorSettings();
       this.imageId = imageId;
       this.overlays.clear();
-      this.morphology.discard();
+      this.morphology.viewChanged(sameImage);
       this.stage?.setImage(image);
       this.stage?.setLabels(this.map, this.lut);
       this.overlays.show();

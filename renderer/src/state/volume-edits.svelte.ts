@@ -1,6 +1,9 @@
-// Edits of many slices of the open volume at once (interpolation between slices, grow from seeds through the volume): a preview the user browses slice
-// by slice, accepted in one save or discarded, and a one-step volume-level undo for Ctrl+Z right after accepting.
-// States: idle, computing, previewing, applying. Nothing is saved until accept; a refused edit changes nothing.
+// Edits of many slices of the open volume at once (interpolation between slices, morphology on the volume, grow
+// from seeds through the volume): a
+// preview the user browses slice by slice, accepted in one save or discarded, and a one-step volume-level undo for
+// Ctrl+Z right after accepting. States: idle, computing, previewing, applying. Nothing is saved until accept; a
+// refused edit changes nothing. The tools share the one preview: the newest request wins, and starting one drops
+// the other's preview, shown or still being computed.
 import type { GrowVolumeRequest, VolumeEdit } from '../../../src/api/service.ts';
 import type { VolumeAxis } from '../../../src/api/types.ts';
 import { base64ToBytes } from '../../../src/labels/index.ts';
@@ -18,10 +21,21 @@ export interface VolumeEditContext {
   /** Reloads the shown plane's labels after an edit was saved. */
   reload(): Promise<void>;
   error(text: string): void;
+  /** A tool starts a volume preview: the other tools close theirs. */
+  starting?(tool: VolumeEditTool): void;
 }
+
+/** The tools that preview volume edits, and how their messages name what they did to the slices. */
+export type VolumeEditTool = 'interpolation' | 'morphology' | 'grow';
+const DONE: Record<VolumeEditTool, { busy: string; did: string; again: string }> = {
+  interpolation: { busy: 'Interpolating…', did: 'filled', again: 'Interpolate again.' },
+  morphology: { busy: 'Computing the morphology…', did: 'changed', again: 'Run the morphology again.' },
+  grow: { busy: 'Growing through the volume…', did: 'grown', again: 'Grow the volume again.' },
+};
 
 interface Preview {
   imageId: number;
+  tool: VolumeEditTool;
   edit: VolumeEdit;
   planes: Map<number, Uint8Array>;
 }
@@ -34,58 +48,67 @@ export class VolumeEditState {
   canUndo = $state(false);
   /** What the last volume edit did or offers, shown beside the slice bar. */
   note = $state('');
+  /** The tool whose preview is being computed or shown, or null. */
+  tool = $state<VolumeEditTool | null>(null);
   private preview: Preview | null = null;
-  /** Counts computations: one cancelled (Escape) or overtaken never shows its answer. */
-  private computation = 0;
-  private undoable: { imageId: number; undo: VolumeEdit } | null = null;
+  private undoable: { imageId: number; tool: VolumeEditTool; undo: VolumeEdit } | null = null;
+  /** Counts requests: a result arriving after a newer request or a discard is dropped. */
+  private request = 0;
 
   constructor(private readonly api: ApiClient, private readonly context: VolumeEditContext) {}
 
-  /** `I`: the interpolation preview of the open volume along the shown axis. A refusal leaves everything as it was. */
+  /** `I`: the interpolation preview of the open volume along the shown axis. A refusal saves nothing and keeps the undo history. */
   async interpolate(): Promise<void> {
-    await this.previewEdit('Interpolating…', 'Interpolation fills slices between labeled slices of a volume: open a volume first', (view) => this.api.interpolateSlices(view.imageId, view.axis));
+    if (!this.context.view()) return this.context.error('Interpolation fills slices between labeled slices of a volume: open a volume first');
+    if (this.state === 'computing' && this.tool === 'interpolation') return;
+    await this.propose('interpolation', (view) => this.api.interpolateSlices(view.imageId, view.axis));
   }
 
   /** Shift+G: grow from seeds through the open volume from the strokes of every slice, inside `roi` when given. */
   async growVolume(roi: GrowVolumeRequest['roi']): Promise<void> {
-    await this.previewEdit('Growing through the volume…', 'Grow from seeds through a volume needs a volume: open one, or press G to grow this image', (view) =>
-      this.api.growVolume({ imageId: view.imageId, axis: view.axis, ...(roi ? { roi } : {}) }),
-    );
+    if (!this.context.view()) return this.context.error('Grow from seeds through a volume needs a volume: open one, or press G to grow this image');
+    if (this.state === 'computing' && this.tool === 'grow') return;
+    await this.propose('grow', (view) => this.api.growVolume({ imageId: view.imageId, axis: view.axis, ...(roi ? { roi } : {}) }));
   }
 
-  /** Computes an edit of the open volume from its saved labels and shows it as the preview; a refusal changes nothing. */
-  private async previewEdit(busy: string, noVolume: string, compute: (view: { imageId: number; axis: VolumeAxis }) => Promise<VolumeEdit>): Promise<void> {
+  /**
+   * Computes a tool's edit of the open volume along the shown axis and shows it as the preview, in place of any
+   * other; resolves to the edit, or null when there is no volume, an accept is under way, or a newer request or a
+   * discard came first. An edit that changes no slice shows no preview. A refusal drops the old preview and throws.
+   */
+  async propose<E extends VolumeEdit>(tool: VolumeEditTool, compute: (view: { imageId: number; axis: VolumeAxis }) => Promise<E>): Promise<E | null> {
     const view = this.context.view();
-    if (!view) return this.context.error(noVolume);
-    if (this.state !== 'idle' && this.state !== 'previewing') return;
-    const previous = this.state;
-    const note = this.note;
-    const computation = ++this.computation;
+    if (!view || this.state === 'applying') return null;
+    // The other tools close first (their discard counts a request too), then this request becomes the newest.
+    this.context.starting?.(tool);
+    const request = ++this.request;
+    this.clearPreview();
     this.state = 'computing';
-    this.note = busy;
+    this.tool = tool;
+    this.note = DONE[tool].busy;
     try {
       await this.context.flush();
       const edit = await compute(view);
-      if (computation !== this.computation) return;
-      this.preview = { imageId: view.imageId, edit, planes: new Map(edit.slices.map((s) => [s.slice, base64ToBytes(s.after)])) };
+      if (request !== this.request) return null;
+      if (edit.slices.length === 0) {
+        this.end();
+        return edit;
+      }
+      // Only the edit's own fields travel back to applyVolumeEdit, which refuses any other.
+      const { axis, baseRevision, slices } = edit;
+      this.preview = { imageId: view.imageId, tool, edit: { axis, baseRevision, slices }, planes: new Map(slices.map((s) => [s.slice, base64ToBytes(s.after)])) };
       this.previewSlices = edit.slices.map((s) => s.slice);
       this.state = 'previewing';
       this.note = `Preview on ${edit.slices.length} slice${edit.slices.length === 1 ? '' : 's'} (${rangeText(this.previewSlices)}): Enter accepts, Escape discards`;
       this.show();
+      return edit;
     } catch (e) {
-      if (computation !== this.computation) return;
-      this.state = previous;
-      this.note = note;
+      if (request === this.request) {
+        this.end();
+        this.note = '';
+      }
       throw e;
     }
-  }
-
-  /** Escape while an edit is computed: its answer will be dropped (the core finishes it unseen); nothing changes. */
-  cancel(): void {
-    if (this.state !== 'computing') return;
-    this.computation++;
-    this.state = this.preview ? 'previewing' : 'idle';
-    this.note = 'Cancelled';
   }
 
   /** Lays the preview over the shown plane when it fills that plane; called after every load. */
@@ -108,25 +131,27 @@ export class VolumeEditState {
     try {
       await this.context.flush();
       const applied = await this.api.applyVolumeEdit(preview.imageId, preview.edit);
-      this.undoable = { imageId: preview.imageId, undo: applied.undo };
+      this.undoable = { imageId: preview.imageId, tool: preview.tool, undo: applied.undo };
       this.canUndo = true;
-      this.note = `Filled ${preview.edit.slices.length} slices; Ctrl+Z takes them all back`;
+      this.note = `${capitalised(DONE[preview.tool].did)} ${preview.edit.slices.length} slices; Ctrl+Z takes them all back`;
     } catch (e) {
       if (!(e instanceof StaleRevisionError)) {
         this.state = 'previewing';
         throw e;
       }
-      this.context.error(`Labels changed since the preview, so it was not saved: ${e.message}. Interpolate again.`);
+      this.context.error(`Labels changed since the preview, so it was not saved: ${e.message}. ${DONE[preview.tool].again}`);
     }
     this.end();
     await this.context.reload();
   }
 
-  /** Escape: drops the preview; nothing was saved. */
+  /** Escape: drops the preview, shown or still being computed (its answer never shows); nothing was saved. */
   discard(): void {
-    if (!this.preview) return;
+    if (this.state !== 'previewing' && this.state !== 'computing') return;
+    const cancelled = this.state === 'computing';
+    this.request++;
     this.end();
-    this.note = '';
+    this.note = cancelled ? 'Cancelled' : '';
     this.context.showPreview(null);
   }
 
@@ -138,10 +163,10 @@ export class VolumeEditState {
     await this.context.flush();
     try {
       await this.api.applyVolumeEdit(undoable.imageId, undoable.undo);
-      this.note = `Took back the ${undoable.undo.slices.length} filled slices`;
+      this.note = `Took back the ${undoable.undo.slices.length} ${DONE[undoable.tool].did} slices`;
     } catch (e) {
       if (!(e instanceof StaleRevisionError)) throw e;
-      this.context.error(`Labels changed since the interpolation, so it was not undone: ${e.message}`);
+      this.context.error(`Labels changed since the ${undoable.tool}, so it was not undone: ${e.message}`);
     }
     await this.context.reload();
   }
@@ -157,7 +182,21 @@ export class VolumeEditState {
     this.preview = null;
     this.previewSlices = [];
     this.state = 'idle';
+    this.tool = null;
   }
+
+  /** Drops a shown preview before another is computed, so no stale one lingers meanwhile. */
+  private clearPreview(): void {
+    if (!this.preview) return;
+    this.preview = null;
+    this.previewSlices = [];
+    this.note = '';
+    this.context.showPreview(null);
+  }
+}
+
+function capitalised(word: string): string {
+  return word[0]!.toUpperCase() + word.slice(1);
 }
 
 /** "6–14", numbered as the slice bar numbers them (from 1). */
