@@ -15,6 +15,8 @@ export interface Architecture<C extends BaseModelConfig = BaseModelConfig> {
   defaults: Omit<C, keyof BaseModelConfig>;
   /** Named overrides of the defaults, e.g. small / standard. */
   presets: Record<string, Partial<Omit<C, keyof BaseModelConfig>>>;
+  /** Config fields a user picks from a list (U-Net's upsampling), offered by `segwork train` and the workbench; the default first. */
+  choices?: Record<string, readonly string[]>;
   /** Checks a full config and returns it typed; throws one clear message naming the bad field. */
   validate(config: Record<string, unknown>): C;
   /** Builds an untrained model: input [null, null, null, channels] (or fixed if the arch needs), output softmax [.., numClasses]. */

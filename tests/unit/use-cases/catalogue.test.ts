@@ -16,10 +16,13 @@ test('the catalogue lists every architecture with its own presets, the first as 
   for (const arch of architectures) {
     assert.deepEqual(arch.presets, Object.keys(getArchitecture(arch.name).presets), arch.name);
     assert.equal(arch.defaultPreset, arch.presets[0], arch.name);
+    assert.deepEqual(arch.choices, { ...getArchitecture(arch.name).choices }, arch.name);
   }
   // The bug this replaces: every architecture was offered U-Net's presets and started at "tiny".
   const presetsOf = (name: string) => architectures.find((a) => a.name === name)!;
   assert.equal(presetsOf('unet').defaultPreset, 'tiny');
+  assert.deepEqual(presetsOf('unet').choices, { upsampling: ['nearest', 'bilinear', 'transpose'] });
+  assert.deepEqual(presetsOf('fcn-8s').choices, {});
   for (const name of ['segnet-basic', 'segnet', 'deeplab']) {
     assert.ok(!presetsOf(name).presets.includes('tiny'), `${name} offers no tiny preset`);
     assert.equal(presetsOf(name).defaultPreset, 'small', name);
