@@ -60,6 +60,9 @@ export function resolveConfig(
     if (!p) throw new Error(`model "${name}" has no preset "${preset}": choose one of ${Object.keys(arch.presets).join(', ')}`);
     presetValues = p;
   }
+  // validate() keeps only its own fields, so a setting another architecture has would be dropped without a word.
+  const foreign = Object.keys(overrides).find((key) => !(key in arch.defaults));
+  if (foreign) throw new Error(`model "${name}" has no setting "${foreign}": its settings are ${Object.keys(arch.defaults).join(', ')}`);
   return arch.validate({ ...arch.defaults, ...presetValues, ...overrides, ...base });
 }
 

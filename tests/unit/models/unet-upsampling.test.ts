@@ -15,6 +15,8 @@ test('the up-sampling defaults to nearest, takes nearest, bilinear or transpose,
   assert.deepEqual(getArchitecture('unet').choices?.upsampling, ['nearest', 'bilinear', 'transpose']);
   assert.throws(() => buildPreset('unet', 'tiny', { upsampling: 'cubic' }), /"upsampling" must be one of nearest, bilinear, transpose, got "cubic"/);
   assert.throws(() => buildPreset('unet', 'tiny', { upsampling: 2 }), /"upsampling" must be one of nearest, bilinear, transpose, got 2/);
+  // Not dropped without a word where the architecture has no such setting.
+  assert.throws(() => buildPreset('fcn-8s', 'small', { upsampling: 'transpose' }), /model "fcn-8s" has no setting "upsampling": its settings are baseFilters, fcFilters, dropout, batchNorm/);
 });
 
 test('transpose builds a 2×2 stride-2 transposed conv per level that halves the channels, with no resize layer', () => {

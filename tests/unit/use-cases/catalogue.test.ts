@@ -55,6 +55,12 @@ test('a preset the architecture lacks is refused as the caller’s mistake (400)
   const unknown = await call('startTraining', [project!.id, { architecture: 'resnet' }]);
   assert.equal(unknown.status, 400, unknown.body.error);
   assert.match(unknown.body.error!, /choose one of .*segnet-basic/);
+  const mode = await call('startTraining', [project!.id, { architecture: 'unet', modelConfig: { upsampling: 'cubic' } }]);
+  assert.equal(mode.status, 400, mode.body.error);
+  assert.match(mode.body.error!, /"upsampling" must be one of nearest, bilinear, transpose, got "cubic"/);
+  const foreign = await call('startTraining', [project!.id, { architecture: 'deeplab', modelConfig: { upsampling: 'transpose' } }]);
+  assert.equal(foreign.status, 400, foreign.body.error);
+  assert.match(foreign.body.error!, /model "deeplab" has no setting "upsampling"/);
   assert.deepEqual(await wb.listRuns(project!.id), [], 'a refused request records no run');
 
   // No preset: the architecture's default, recorded with the run.
