@@ -4,7 +4,8 @@
 // predicts images 15–19 whole (512², one forward pass, so no tile seam or blend touches the maps). Per run: the
 // membrane IoU and the checkerboard index of the membrane-probability maps (src/metrics/checkerboard.ts: the energy
 // of the 2×2 alternating pattern relative to the gradient energy; 1 for a pure checkerboard). JSON lines on stdout,
-// a markdown table at the end; --figure PATH writes the crops side by side (image, truth, each mode) as a PNG.
+// a markdown table at the end; --figure PATH writes the crops side by side (image, truth, each mode's probability
+// and its 2×2 pattern) as a PNG.
 //   npm run bench:upsampling -- [--seeds 1,2] [--epochs 6] [--steps 20] [--size 128] [--batch 4] [--figure PATH]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -114,28 +115,42 @@ for (const mode of UPSAMPLING_MODES) {
 }
 if (args.figure) writeFigure(args.figure);
 
-/** Image, truth and each mode's membrane probability (black = 1) over the same crop of image 15, side by side. */
+/**
+ * Top row: image, truth and each mode's membrane probability (black = 1) over the same crop of image 15; bottom row,
+ * under each mode: |D|, the 2×2 alternating pattern the index sums (black = strong), on one scale for all three.
+ */
 function writeFigure(file: string): void {
   const im = heldOut[0]!;
-  const panels: ((x: number, y: number) => number)[] = [
-    (x, y) => im.image[(y * im.width + x) * im.bands]! / 255,
-    (x, y) => (im.mask[y * im.width + x] === MEMBRANE ? 0 : 1),
-    ...UPSAMPLING_MODES.map((mode) => (x: number, y: number) => 1 - figureMaps.get(mode)![y * im.width + x]!),
-  ];
   const { side, zoom } = CROP;
+  const at = (x: number, y: number) => (CROP.y + y) * im.width + CROP.x + x;
+  const pattern = (p: Float32Array) => (x: number, y: number) => Math.abs(p[at(x, y)]! - p[at(x + 1, y)]! - p[at(x, y + 1)]! + p[at(x + 1, y + 1)]!);
+  const patterns = UPSAMPLING_MODES.map((mode) => pattern(figureMaps.get(mode)!));
+  const all = patterns.flatMap((d) => Array.from({ length: side * side }, (_, i) => d(i % side, Math.floor(i / side)))).sort((a, b) => a - b);
+  const scale = all[Math.floor(0.99 * (all.length - 1))]! || 1;
+  const blank = () => 1;
+  const rows: ((x: number, y: number) => number)[][] = [
+    [
+      (x, y) => im.image[at(x, y) * im.bands]! / 255,
+      (x, y) => (im.mask[at(x, y)] === MEMBRANE ? 0 : 1),
+      ...UPSAMPLING_MODES.map((mode) => (x: number, y: number) => 1 - figureMaps.get(mode)![at(x, y)]!),
+    ],
+    [blank, blank, ...patterns.map((d) => (x: number, y: number) => 1 - d(x, y) / scale)],
+  ];
   const gap = 4;
   const cell = side * zoom;
-  const png = new PNG({ width: panels.length * (cell + gap) - gap, height: cell });
+  const png = new PNG({ width: rows[0]!.length * (cell + gap) - gap, height: rows.length * (cell + gap) - gap });
   png.data.fill(255);
-  panels.forEach((value, k) => {
-    for (let y = 0; y < cell; y++) {
-      for (let x = 0; x < cell; x++) {
-        const v = Math.round(255 * Math.min(1, Math.max(0, value(CROP.x + Math.floor(x / zoom), CROP.y + Math.floor(y / zoom)))));
-        const at = (y * png.width + k * (cell + gap) + x) * 4;
-        png.data[at] = png.data[at + 1] = png.data[at + 2] = v;
+  rows.forEach((panels, row) =>
+    panels.forEach((value, k) => {
+      for (let y = 0; y < cell; y++) {
+        for (let x = 0; x < cell; x++) {
+          const v = Math.round(255 * Math.min(1, Math.max(0, value(Math.floor(x / zoom), Math.floor(y / zoom)))));
+          const i = ((row * (cell + gap) + y) * png.width + k * (cell + gap) + x) * 4;
+          png.data[i] = png.data[i + 1] = png.data[i + 2] = v;
+        }
       }
-    }
-  });
+    }),
+  );
   writeFileSync(file, PNG.sync.write(png, { colorType: 0 }));
-  console.error(`figure: ${file} (image, truth, ${UPSAMPLING_MODES.join(', ')}; ${side}² crop at ${CROP.x},${CROP.y} of image 15, ×${zoom})`);
+  console.error(`figure: ${file} (image, truth, ${UPSAMPLING_MODES.join(', ')}; below each mode |D| up to ${scale.toFixed(3)}; ${side}² crop at ${CROP.x},${CROP.y} of image 15, ×${zoom})`);
 }
