@@ -67,6 +67,8 @@ export interface ArchitectureInfo {
   presets: string[];
   /** The first preset (quickest to train); null when the architecture has none and trains on its defaults. */
   defaultPreset: string | null;
+  /** Config fields picked from a list, with their choices, the default first (U-Net: upsampling); {} when none. */
+  choices: Record<string, string[]>;
 }
 
 /** What the core offers to choose from; front ends show these and keep no list of their own. */

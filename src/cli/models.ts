@@ -9,14 +9,15 @@ const millions = (n: number) => (n / 1e6).toFixed(2);
 export const modelsCommand: Command = {
   usage: `Usage: segwork models [--json] [--channels N] [--classes N]
 
-Lists every architecture (for segwork train --model) and each of its presets (--preset), with the
+Lists every architecture (for segwork train --model), each of its presets (--preset) and each other choice
+on its defaults (U-Net's --upsampling), with the
 parameter count, the convolution GFLOPs of one 256×256 forward pass (2 × multiply-accumulates; element-wise
 layers not counted) and the size multiple input height and width must respect.
 
 Options:
   --channels N   input channels to count for (default 3)
   --classes N    output classes to count for (default 2)
-  --json         one JSON array: [{architecture, preset, description, parameters, flops, sizeMultiple}]`,
+  --json         one JSON array: [{architecture, preset, variant?, description, parameters, flops, sizeMultiple}]`,
   async run(argv, io) {
     const { values } = parse(argv, {
       json: { type: 'boolean' },
@@ -40,7 +41,7 @@ Options:
       if (r.architecture !== last) io.stdout.write(`\n${r.architecture}: ${r.description}\n`);
       last = r.architecture;
       io.stdout.write(
-        `${r.architecture.padEnd(14)}${r.preset.padEnd(10)}${millions(r.parameters).padStart(11)}${(r.flops / 1e9).toFixed(2).padStart(12)}${String(r.sizeMultiple).padStart(10)}\n`,
+        `${r.architecture.padEnd(14)}${r.preset.padEnd(10)}${millions(r.parameters).padStart(11)}${(r.flops / 1e9).toFixed(2).padStart(12)}${String(r.sizeMultiple).padStart(10)}${r.variant ? `  ${r.variant}` : ''}\n`,
       );
     }
     io.stdout.write(`\n(${channels} input channel(s), ${classes} classes)\n`);

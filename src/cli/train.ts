@@ -27,6 +27,15 @@ function weightMapOption(values: Record<string, unknown>): Pick<TrainOptions, 'w
   return { weightMap: { foregroundClass: intOption(values, 'weight-map', 0, 0), w0, sigma } };
 }
 
+/** --upsampling MODE, refused for an architecture whose config has no such choice (all but U-Net). */
+function upsamplingOption(value: string | undefined, architecture: string, offeredBy: (name: string) => readonly string[] | undefined, names: string[]): Pick<TrainOptions, 'modelConfig'> {
+  if (value === undefined) return {};
+  const modes = offeredBy(architecture);
+  if (!modes) throw new UsageError(`--upsampling applies to ${names.filter((n) => offeredBy(n)).join(', ')}; ${architecture} has no choice of up-sampling`);
+  if (!modes.includes(value)) throw new UsageError(`--upsampling must be one of ${modes.join(', ')}, got "${value}"`);
+  return { modelConfig: { upsampling: value } };
+}
+
 export const trainCommand: Command = {
   usage: `Usage: segwork train --images DIR --labels DIR --out MODEL_DIR [options]
 
@@ -47,6 +56,8 @@ Model:
   --model NAME           architecture (default ${d.architecture}; segwork models lists them)
   --preset NAME          architecture preset, e.g. tiny, small, standard (default ${d.preset})
   --init-encoder DIR     start the encoder from a pre-trained model directory
+  --upsampling MODE      U-Net's decoder: nearest | bilinear (resize, then a 2×2 conv) | transpose (the paper's
+                         learnt 2×2 up-convolution) (default nearest)
 Training:
   --size PATCH           patch edge in pixels (default ${d.patchSize})
   --batch N              patches per step (default ${d.batchSize})
@@ -86,6 +97,7 @@ Output:
       model: { type: 'string' },
       preset: { type: 'string' },
       'init-encoder': { type: 'string' },
+      upsampling: { type: 'string' },
       size: { type: 'string' },
       batch: { type: 'string' },
       epochs: { type: 'string' },
@@ -110,7 +122,7 @@ Output:
     const labelsDir = required(values, 'labels');
     const outDir = path.resolve(required(values, 'out'));
     // TensorFlow.js, the readers and SQLite load only when a run starts, so --help answers at once.
-    const [{ chooseEngine, initBackend }, { architectureNames }, { train }, { inferNumClasses, loadLabeledImages, pairImagesWithLabels }, { openWorkspace }] =
+    const [{ chooseEngine, initBackend }, { architectureNames, getArchitecture }, { train }, { inferNumClasses, loadLabeledImages, pairImagesWithLabels }, { openWorkspace }] =
       await Promise.all([
         import('../compute/backends.ts'),
         import('../models/index.ts'),
@@ -128,6 +140,7 @@ Output:
     const options: TrainOptions = {
       architecture,
       preset: values.preset ?? d.preset,
+      ...upsamplingOption(values.upsampling, architecture, (name) => getArchitecture(name).choices?.upsampling, architectureNames()),
       patchSize: intOption(values, 'size', d.patchSize, 16),
       batchSize: intOption(values, 'batch', d.batchSize, 1),
       epochs: intOption(values, 'epochs', timeBudget !== undefined ? 1000 : d.epochs, 1),

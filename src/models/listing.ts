@@ -10,6 +10,8 @@ export interface ModelListing {
   architecture: string;
   /** 'default' or a preset name. */
   preset: string;
+  /** A config choice other than the default, on the default preset (e.g. "upsampling=transpose"); absent otherwise. */
+  variant?: string;
   description: string;
   parameters: number;
   /** 2 × multiply-accumulates of every convolution for one 256×256 image; element-wise layers not counted. */
@@ -61,22 +63,29 @@ export function convolutionFlops(model: tf.LayersModel, height: number, width: n
   return flops;
 }
 
-/** Every architecture with its defaults and each preset. Building a model draws all its initial weights (most of
- * the time taken), so a preset whose config equals one already built (often 'default' and 'standard') reuses its counts. */
+/** Every architecture with its defaults, each preset, and each non-default choice (U-Net's up-sampling) on its
+ * defaults. Building a model draws all its initial weights (most of the time taken), so a config equal to one
+ * already built (often 'default' and 'standard') reuses its counts. */
 export function listModels(inputChannels: number, numClasses: number): ModelListing[] {
   const rows: ModelListing[] = [];
   for (const name of architectureNames()) {
     const arch = getArchitecture(name);
     const counted = new Map<string, Pick<ModelListing, 'parameters' | 'flops'>>();
-    for (const preset of [undefined, ...Object.keys(arch.presets)]) {
-      const config = resolveConfig(name, { inputChannels, numClasses }, preset);
+    const variants = Object.entries(arch.choices ?? {}).flatMap(([field, values]) => values.slice(1).map((value) => ({ [field]: value })));
+    const configs = [
+      ...[undefined, ...Object.keys(arch.presets)].map((preset) => ({ preset, overrides: {} as Record<string, string> })),
+      ...variants.map((overrides) => ({ preset: undefined, overrides })),
+    ];
+    for (const { preset, overrides } of configs) {
+      const config = resolveConfig(name, { inputChannels, numClasses }, preset, overrides);
       const key = JSON.stringify(config);
       if (!counted.has(key)) {
         const model = arch.build(config);
         counted.set(key, { parameters: model.countParams(), flops: convolutionFlops(model, FLOPS_SIZE, FLOPS_SIZE) });
         model.dispose();
       }
-      rows.push({ architecture: name, preset: preset ?? 'default', description: arch.description, ...counted.get(key)!, sizeMultiple: arch.sizeMultiple(config) });
+      const variant = Object.entries(overrides).map(([field, value]) => `${field}=${value}`).join(' ');
+      rows.push({ architecture: name, preset: preset ?? 'default', ...(variant ? { variant } : {}), description: arch.description, ...counted.get(key)!, sizeMultiple: arch.sizeMultiple(config) });
     }
   }
   return rows;

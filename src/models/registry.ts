@@ -15,6 +15,8 @@ export interface Architecture<C extends BaseModelConfig = BaseModelConfig> {
   defaults: Omit<C, keyof BaseModelConfig>;
   /** Named overrides of the defaults, e.g. small / standard. */
   presets: Record<string, Partial<Omit<C, keyof BaseModelConfig>>>;
+  /** Config fields a user picks from a list (U-Net's upsampling), offered by `segwork train` and the workbench; the default first. */
+  choices?: Record<string, readonly string[]>;
   /** Checks a full config and returns it typed; throws one clear message naming the bad field. */
   validate(config: Record<string, unknown>): C;
   /** Builds an untrained model: input [null, null, null, channels] (or fixed if the arch needs), output softmax [.., numClasses]. */
@@ -58,6 +60,9 @@ export function resolveConfig(
     if (!p) throw new Error(`model "${name}" has no preset "${preset}": choose one of ${Object.keys(arch.presets).join(', ')}`);
     presetValues = p;
   }
+  // validate() keeps only its own fields, so a setting another architecture has would be dropped without a word.
+  const foreign = Object.keys(overrides).find((key) => !(key in arch.defaults));
+  if (foreign) throw new Error(`model "${name}" has no setting "${foreign}": its settings are ${Object.keys(arch.defaults).join(', ')}`);
   return arch.validate({ ...arch.defaults, ...presetValues, ...overrides, ...base });
 }
 

@@ -1,5 +1,7 @@
-// U-Net (Ronneberger et al. 2015): 3×3 conv + ReLU pairs, 2×2 max-pooling, up-sampling + 2×2 conv,
-// concatenation skips, dropout at the bottom, 1×1 softmax head. 'same' padding so output size = input size.
+// U-Net (Ronneberger et al. 2015): 3×3 conv + ReLU pairs, 2×2 max-pooling, 2× up-sampling that halves the
+// channels, concatenation skips, dropout at the bottom, 1×1 softmax head. 'same' padding so output size = input size.
+// The up-sampling is the paper's learnt 2×2 up-convolution (a transposed conv of stride 2) or a fixed nearest or
+// bilinear resize followed by a 2×2 conv; both halve the channels and have the same weight count.
 import * as tf from '@tensorflow/tfjs';
 import { BatchNorm } from './layers/batch-norm.ts';
 import { SizeCheck } from './layers/size-check.ts';
@@ -12,7 +14,18 @@ export interface UNetConfig extends BaseModelConfig {
   baseFilters: number;
   dropout: number;
   batchNorm: boolean;
-  upsampling: 'nearest' | 'bilinear';
+  upsampling: Upsampling;
+}
+
+export const UPSAMPLING_MODES = ['nearest', 'bilinear', 'transpose'] as const;
+export type Upsampling = (typeof UPSAMPLING_MODES)[number];
+
+/** 2× up-sampling to `filters` channels, named `${name}_upconv` whichever mode (plus `${name}_up` for a resize). */
+function upsample(x: tf.SymbolicTensor, filters: number, name: string, mode: Upsampling): tf.SymbolicTensor {
+  const common = { filters, kernelSize: 2, padding: 'same' as const, activation: 'relu' as const, kernelInitializer: 'heNormal', name: `${name}_upconv` };
+  if (mode === 'transpose') return tf.layers.conv2dTranspose({ ...common, strides: 2 }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.upSampling2d({ size: [2, 2], interpolation: mode, name: `${name}_up` }).apply(x) as tf.SymbolicTensor;
+  return tf.layers.conv2d(common).apply(x) as tf.SymbolicTensor;
 }
 
 function convPair(x: tf.SymbolicTensor, filters: number, name: string, batchNorm: boolean): tf.SymbolicTensor {
@@ -40,10 +53,7 @@ export function buildUNet(config: UNetConfig): tf.LayersModel {
   for (let level = config.depth - 1; level >= 0; level--) {
     const filters = config.baseFilters * 2 ** level;
     const name = `dec${level + 1}`;
-    x = tf.layers.upSampling2d({ size: [2, 2], interpolation: config.upsampling, name: `${name}_up` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers
-      .conv2d({ filters, kernelSize: 2, padding: 'same', activation: 'relu', kernelInitializer: 'heNormal', name: `${name}_upconv` })
-      .apply(x) as tf.SymbolicTensor;
+    x = upsample(x, filters, name, config.upsampling);
     x = tf.layers.concatenate({ axis: -1, name: `${name}_concat` }).apply([skips[level]!, x]) as tf.SymbolicTensor;
     x = convPair(x, filters, name, config.batchNorm);
   }
@@ -62,6 +72,7 @@ registerArchitecture<UNetConfig>({
     small: { depth: 3, baseFilters: 16, dropout: 0.2 },
     standard: { depth: 4, baseFilters: 32, dropout: 0.5 },
   },
+  choices: { upsampling: UPSAMPLING_MODES },
   validate(c) {
     return {
       inputChannels: intField(c, 'inputChannels', 1, 64),
@@ -70,7 +81,7 @@ registerArchitecture<UNetConfig>({
       baseFilters: intField(c, 'baseFilters', 1, 256),
       dropout: numberField(c, 'dropout', 0, 0.9),
       batchNorm: boolField(c, 'batchNorm'),
-      upsampling: choiceField(c, 'upsampling', ['nearest', 'bilinear'] as const),
+      upsampling: choiceField(c, 'upsampling', UPSAMPLING_MODES),
     };
   },
   build: buildUNet,

@@ -15,7 +15,8 @@ function architectureInfo(name: string): ArchitectureInfo {
   const arch = getArchitecture(name);
   // Each registry entry lists its presets smallest first: the first trains quickest, so a fresh choice starts there.
   const presets = Object.keys(arch.presets);
-  return { name, description: arch.description, presets, defaultPreset: presets[0] ?? null };
+  const choices = Object.fromEntries(Object.entries(arch.choices ?? {}).map(([field, values]) => [field, [...values]]));
+  return { name, description: arch.description, presets, defaultPreset: presets[0] ?? null, choices };
 }
 
 /**

@@ -40,6 +40,8 @@ export class TrainingState {
   architecture = $state('');
   /** One of the chosen architecture's presets; '' when it has none. */
   preset = $state('');
+  /** U-Net's decoder up-sampling, one of the architecture's choices; '' when it offers none. */
+  upsampling = $state('');
   epochs = $state(5);
   /** 2.5D for volumes: neighbour slices on each side given to the model as extra bands (0: plain 2D). */
   sliceContext = $state(0);
@@ -79,6 +81,7 @@ export class TrainingState {
   private totalEpochs = 0;
 
   presets = $derived(this.architectures.find((a) => a.name === this.architecture)?.presets ?? []);
+  upsamplingModes = $derived(this.architectures.find((a) => a.name === this.architecture)?.choices.upsampling ?? []);
   get running(): boolean {
     return this.job.running;
   }
@@ -122,7 +125,9 @@ export class TrainingState {
   /** Presets belong to one architecture: a new architecture starts at its own default preset. */
   chooseArchitecture(name: string): void {
     this.architecture = name;
-    this.preset = this.architectures.find((a) => a.name === name)?.defaultPreset ?? '';
+    const info = this.architectures.find((a) => a.name === name);
+    this.preset = info?.defaultPreset ?? '';
+    this.upsampling = info?.choices.upsampling?.[0] ?? '';
   }
 
   async train(baseModelId?: number, epochs = this.epochs): Promise<void> {
@@ -139,7 +144,8 @@ export class TrainingState {
     this.runId = null;
     this.totalEpochs = epochs;
     const recipe = { ...(this.elasticSigma > 0 ? { elasticSigma: this.elasticSigma } : {}), ...(this.weightMapClass >= 0 ? { weightMap: { foregroundClass: this.weightMapClass } } : {}) };
-    const fresh = { architecture: this.architecture, ...(this.preset ? { preset: this.preset } : {}), epochs, sliceContext: this.sliceContext, ...recipe };
+    const modelConfig = this.upsampling ? { modelConfig: { upsampling: this.upsampling } } : {};
+    const fresh = { architecture: this.architecture, ...(this.preset ? { preset: this.preset } : {}), ...modelConfig, epochs, sliceContext: this.sliceContext, ...recipe };
     const options = baseModelId === undefined ? fresh : { baseModelId, epochs };
     await this.job.start(async () => {
       const { job, initEncoderDir } = await this.deps.api.startTraining(projectId, options);

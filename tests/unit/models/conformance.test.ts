@@ -1,12 +1,12 @@
-// One suite for every registered architecture: builds, output size = input size, forward + backward reach every
-// trainable weight, odd sizes handled or refused clearly, save/load predicts identically, parameter counts stable,
-// no tensor leaks. Overfitting a real patch runs per architecture under overfit/ (each takes tens of seconds).
+// One suite for every registered architecture and every other value of its config choices (U-Net's up-sampling):
+// builds, output size = input size, forward + backward reach every trainable weight, odd sizes handled or refused
+// clearly, save/load predicts identically, parameter counts stable, no tensor leaks. Overfitting a real patch runs per architecture under overfit/ (each takes tens of seconds).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { architectureNames } from '../../../src/models/registry.ts';
+import { architectureNames, getArchitecture } from '../../../src/models/registry.ts';
 import { BASE, buildPreset, crossEntropy, saveToMemory, trainStep, useTestBackend } from './model-helpers.ts';
 
 await useTestBackend();
@@ -14,6 +14,8 @@ await useTestBackend();
 /** countParams() of the default config with 1 input channel and 2 classes; a change here changes saved models. */
 const DEFAULT_PARAMETER_COUNTS: Record<string, number> = {
   unet: 7_759_554,
+  'unet upsampling=transpose': 7_759_554,
+  'unet upsampling=bilinear': 7_759_554,
   'segnet-basic': 1_410_242,
   segnet: 29_487_042,
   deeplab: 6_337_890,
@@ -28,18 +30,29 @@ test('the expected architectures are registered', () => {
   for (const name of ['unet', 'segnet-basic', 'segnet', 'deeplab', 'fcn-32s', 'fcn-16s', 'fcn-8s']) assert.ok(names.includes(name), `${name} is not registered`);
 });
 
-for (const name of names) {
+/** Each architecture, then each of its choices' other values on its own: every variant a user can train. */
+const variants = [
+  ...names.map((name) => ({ name, label: name, overrides: {} as Record<string, string> })),
+  ...names.flatMap((name) =>
+    Object.entries(getArchitecture(name).choices ?? {}).flatMap(([field, values]) =>
+      values.slice(1).map((value) => ({ name, label: `${name} ${field}=${value}`, overrides: { [field]: value } })),
+    ),
+  ),
+];
+
+for (const { name: architecture, label: name, overrides } of variants) {
+  const build = (preset?: string) => buildPreset(architecture, preset, overrides);
   test(`${name}: default config has the recorded parameter count`, () => {
-    const { model } = buildPreset(name);
+    const { model } = build();
     assert.ok(name in DEFAULT_PARAMETER_COUNTS, `record ${name}'s parameter count (${model.countParams()}) in DEFAULT_PARAMETER_COUNTS`);
     assert.equal(model.countParams(), DEFAULT_PARAMETER_COUNTS[name]);
     model.dispose();
   });
 
   test(`${name}: every preset validates and builds with named encoder and CAM layers`, () => {
-    const { arch } = buildPreset(name, 'small');
+    const { arch } = build('small');
     for (const preset of Object.keys(arch.presets)) {
-      const { config, model } = buildPreset(name, preset);
+      const { config, model } = build(preset);
       assert.equal(model.inputs[0].shape.length, 4);
       assert.deepEqual(model.outputs[0].shape.slice(3), [BASE.numClasses], `${preset}: softmax over the classes`);
       const layerNames = new Set(model.layers.map((l) => l.name));
@@ -52,7 +65,7 @@ for (const name of names) {
   });
 
   test(`${name}: output shape equals input shape at multiples of the size multiple`, () => {
-    const { arch, config, model } = buildPreset(name, 'small');
+    const { arch, config, model } = build('small');
     const m = arch.sizeMultiple(config);
     for (const [h, w] of [[m, m], [2 * m, m], [m, 3 * m]]) {
       const y = tf.tidy(() => model.predict(tf.randomUniform([2, h, w, 1])) as tf.Tensor);
@@ -65,7 +78,7 @@ for (const name of names) {
   });
 
   test(`${name}: a size that is not a multiple is handled or refused with a message naming the multiple`, () => {
-    const { arch, config, model } = buildPreset(name, 'small');
+    const { arch, config, model } = build('small');
     const m = arch.sizeMultiple(config);
     const [h, w] = [m + 1, 2 * m];
     let shape: number[] | null = null;
@@ -79,7 +92,7 @@ for (const name of names) {
   });
 
   test(`${name}: forward + backward reach every trainable weight`, () => {
-    const { arch, config, model } = buildPreset(name, 'small');
+    const { arch, config, model } = build('small');
     const size = 2 * arch.sizeMultiple(config);
     const x = tf.randomNormal([2, size, size, 1], 0, 1, 'float32', 1);
     const target = tf.oneHot(tf.cast(tf.greater(tf.randomUniform([2, size, size], 0, 1, 'float32', 2), 0.5), 'int32') as tf.Tensor3D, 2);
@@ -96,7 +109,7 @@ for (const name of names) {
   });
 
   test(`${name}: saved to memory and reloaded, it predicts identically (moving statistics included)`, async () => {
-    const { arch, config, model } = buildPreset(name, 'small');
+    const { arch, config, model } = build('small');
     const size = 2 * arch.sizeMultiple(config);
     const x = tf.randomNormal([1, size, size, 1], 0, 1, 'float32', 3);
     const target = tf.oneHot(tf.zeros([1, size, size], 'int32') as tf.Tensor3D, 2);
@@ -115,7 +128,7 @@ for (const name of names) {
   });
 
   test(`${name}: predicting leaks no tensors`, () => {
-    const { arch, config, model } = buildPreset(name, 'small');
+    const { arch, config, model } = build('small');
     const x = tf.zeros([1, arch.sizeMultiple(config), arch.sizeMultiple(config), 1]);
     tf.dispose(model.predict(x)); // the first call may create lazily-built state
     const count = tf.memory().numTensors;
@@ -126,7 +139,7 @@ for (const name of names) {
   });
 
   test(`${name}: has an overfit test`, () => {
-    const file = path.join(import.meta.dirname, 'overfit', `${name}.test.ts`);
+    const file = path.join(import.meta.dirname, 'overfit', `${name.replace(/[ =]/g, '-')}.test.ts`);
     assert.ok(existsSync(file), `add ${path.relative(process.cwd(), file)} (see overfit/overfit-case.ts)`);
   });
 }

@@ -41,6 +41,11 @@ test('segwork models --json lists every architecture and preset with parameters 
   const segnet = rows.find((r) => r.architecture === 'segnet' && r.preset === 'default')!;
   assert.equal(segnet.parameters, 29_487_042);
   assert.equal(segnet.sizeMultiple, 32);
+  // U-Net's learnt up-convolution: the resize's weights, on the coarse grid (a quarter of the up-sampling's FLOPs).
+  const unet = rows.find((r) => r.architecture === 'unet' && r.preset === 'default' && !r.variant)!;
+  const transpose = rows.find((r) => r.architecture === 'unet' && r.variant === 'upsampling=transpose')!;
+  assert.equal(transpose.parameters, unet.parameters);
+  assert.ok(transpose.flops < unet.flops);
   // More filters cost more: every standard preset is heavier than its small one.
   for (const name of architectureNames()) {
     const flops = (preset: string) => rows.find((r) => r.architecture === name && r.preset === preset)?.flops ?? 0;

@@ -91,6 +91,8 @@ function compare(expected: Float32Array, actual: Float32Array, classes: number):
 const cases: Array<{ name: string; preset?: string; overrides?: Record<string, unknown> }> = [
   ...architectureNames().flatMap((name) => Object.keys(getArchitecture(name).presets).map((preset) => ({ name, preset }))),
   { name: 'unet', preset: 'tiny', overrides: { batchNorm: true, upsampling: 'bilinear' } },
+  // The paper's learnt up-convolution: ConvTranspose, kernel 2, stride 2, with its ReLU.
+  { name: 'unet', preset: 'small', overrides: { upsampling: 'transpose' } },
   { name: 'deeplab', preset: 'small', overrides: { backbone: 'mobilenetv2', separable: true, outputStride: 8 } },
 ];
 

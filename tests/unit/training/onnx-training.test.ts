@@ -63,6 +63,8 @@ const cases: Array<{ name: string; preset: string; overrides?: Record<string, un
   // U-Net's separation weight map: weights from 1 to 11 per pixel (the batch's, not the class list's).
   { name: 'unet', preset: 'tiny', batch: 2, size: 32, bands: 1, loss: { diceWeight: 0.5, classWeights: [9, 9, 9], pixelWeights: true }, strict: true },
   { name: 'unet', preset: 'small', overrides: { dropout: 0, batchNorm: true, upsampling: 'bilinear' }, batch: 1, size: 40, bands: 3, loss: { diceWeight: 0 }, strict: false },
+  // The paper's up-convolution: ConvTranspose of kernel 2, stride 2 and its ReLU, backward through both.
+  { name: 'unet', preset: 'small', overrides: { dropout: 0, upsampling: 'transpose' }, batch: 2, size: 40, bands: 1, loss: { diceWeight: 0.5 }, strict: true },
   { name: 'segnet-basic', preset: 'small', batch: 3, size: 48, bands: 4, loss: { diceWeight: 0.5 }, strict: true },
   // VGG SegNet (26 batch-normed convs, argmax unpooling) agrees less closely; see the note in the test below.
   { name: 'segnet', preset: 'small', batch: 2, size: 64, bands: 3, loss: { diceWeight: 0.5 }, strict: false },

@@ -16,10 +16,13 @@ test('the catalogue lists every architecture with its own presets, the first as 
   for (const arch of architectures) {
     assert.deepEqual(arch.presets, Object.keys(getArchitecture(arch.name).presets), arch.name);
     assert.equal(arch.defaultPreset, arch.presets[0], arch.name);
+    assert.deepEqual(arch.choices, { ...getArchitecture(arch.name).choices }, arch.name);
   }
   // The bug this replaces: every architecture was offered U-Net's presets and started at "tiny".
   const presetsOf = (name: string) => architectures.find((a) => a.name === name)!;
   assert.equal(presetsOf('unet').defaultPreset, 'tiny');
+  assert.deepEqual(presetsOf('unet').choices, { upsampling: ['nearest', 'bilinear', 'transpose'] });
+  assert.deepEqual(presetsOf('fcn-8s').choices, {});
   for (const name of ['segnet-basic', 'segnet', 'deeplab']) {
     assert.ok(!presetsOf(name).presets.includes('tiny'), `${name} offers no tiny preset`);
     assert.equal(presetsOf(name).defaultPreset, 'small', name);
@@ -52,6 +55,12 @@ test('a preset the architecture lacks is refused as the caller’s mistake (400)
   const unknown = await call('startTraining', [project!.id, { architecture: 'resnet' }]);
   assert.equal(unknown.status, 400, unknown.body.error);
   assert.match(unknown.body.error!, /choose one of .*segnet-basic/);
+  const mode = await call('startTraining', [project!.id, { architecture: 'unet', modelConfig: { upsampling: 'cubic' } }]);
+  assert.equal(mode.status, 400, mode.body.error);
+  assert.match(mode.body.error!, /"upsampling" must be one of nearest, bilinear, transpose, got "cubic"/);
+  const foreign = await call('startTraining', [project!.id, { architecture: 'deeplab', modelConfig: { upsampling: 'transpose' } }]);
+  assert.equal(foreign.status, 400, foreign.body.error);
+  assert.match(foreign.body.error!, /model "deeplab" has no setting "upsampling"/);
   assert.deepEqual(await wb.listRuns(project!.id), [], 'a refused request records no run');
 
   // No preset: the architecture's default, recorded with the run.

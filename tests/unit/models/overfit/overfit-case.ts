@@ -10,15 +10,16 @@ const MAX_STEPS = 300;
 const CHECK_EVERY = 10;
 const TARGET_IOU = 0.95;
 
-export function overfitCase(name: string, learningRate = 0.01): void {
-  test(`${name}: the small preset overfits a real ${PATCH}×${PATCH} membrane patch to mean IoU ≥ ${TARGET_IOU}`, async (t) => {
+export function overfitCase(name: string, learningRate = 0.01, overrides: Record<string, unknown> = {}): void {
+  const label = [name, ...Object.entries(overrides).map(([k, v]) => `${k}=${String(v)}`)].join(' ');
+  test(`${label}: the small preset overfits a real ${PATCH}×${PATCH} membrane patch to mean IoU ≥ ${TARGET_IOU}`, async (t) => {
     await useTestBackend();
     const patch = membranePatch(PATCH);
     if (!patch) {
       t.skip(`ISBI 2012 membrane data not found under ${membraneDir}`);
       return;
     }
-    const { model } = buildPreset(name, 'small');
+    const { model } = buildPreset(name, 'small', overrides);
     const optimizer = tf.train.adam(learningRate);
     let iou = 0;
     let steps = 0;
@@ -27,8 +28,8 @@ export function overfitCase(name: string, learningRate = 0.01): void {
       steps += CHECK_EVERY;
       iou = meanIoU(model, patch.x, patch.labels, 2); // inference mode: batch-norm moving statistics
     }
-    t.diagnostic(`${name}: mean IoU ${iou.toFixed(4)} after ${steps} steps on ${tf.getBackend()}`);
-    assert.ok(iou >= TARGET_IOU, `${name}: mean IoU ${iou.toFixed(4)} after ${steps} steps`);
+    t.diagnostic(`${label}: mean IoU ${iou.toFixed(4)} after ${steps} steps on ${tf.getBackend()}`);
+    assert.ok(iou >= TARGET_IOU, `${label}: mean IoU ${iou.toFixed(4)} after ${steps} steps`);
     tf.dispose([patch.x, patch.oneHot]);
     optimizer.dispose();
     model.dispose();
