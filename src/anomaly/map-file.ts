@@ -1,20 +1,39 @@
-// One image file → its anomaly map as an 8-bit PNG on the model's normal scale, and its score.
+// An image file → its anomaly map as bytes on the model's normal scale and its score; for the CLI, written as an
+// 8-bit PNG.
 import { InputError } from '../api/errors.ts';
-import { openRaster } from '../io/index.ts';
+import { openRaster, sliceWithNeighbours } from '../io/index.ts';
 import { writeMaskPng } from '../io/mask.ts';
 import type { MapOptions } from './map.ts';
 import { anomalyMap } from './map.ts';
 import type { AnomalyModel } from './model-dir.ts';
 import { imageScore, mapToBytes } from './statistics.ts';
 
-export async function mapImageFile(model: AnomalyModel, file: string, mapFile: string, options: MapOptions = {}): Promise<{ score: number; width: number; height: number }> {
+export interface MappedImage {
+  width: number;
+  height: number;
+  /** The map, 128 at the normal scale (statistics.ts). */
+  heatmap: Uint8Array;
+  score: number;
+}
+
+/** One slice (0 for plain images) of an image file. */
+export async function mapImageSlice(model: AnomalyModel, file: string, slice: number, options: MapOptions = {}): Promise<MappedImage> {
   const raster = await openRaster(file);
   try {
-    if (raster.slices > 1) throw new InputError(file, `is a volume of ${raster.slices} slices; anomaly maps take 2D images`);
-    const map = await anomalyMap(model.reconstruction, model.meta, raster, file, options);
-    await writeMaskPng(mapFile, raster.width, raster.height, mapToBytes(map, model.meta.normalScale));
-    return { score: imageScore(map, model.meta.normalScale), width: raster.width, height: raster.height };
+    const map = await anomalyMap(model.reconstruction, model.meta, sliceWithNeighbours(raster, slice), file, options);
+    return { width: raster.width, height: raster.height, heatmap: mapToBytes(map, model.meta.normalScale), score: imageScore(map, model.meta.normalScale) };
   } finally {
     await raster.close();
   }
+}
+
+/** A 2D image's map written to `mapFile`; a volume is refused (one PNG cannot hold its slices). */
+export async function mapImageFile(model: AnomalyModel, file: string, mapFile: string, options: MapOptions = {}): Promise<MappedImage> {
+  const raster = await openRaster(file);
+  const slices = raster.slices;
+  await raster.close();
+  if (slices > 1) throw new InputError(file, `is a volume of ${slices} slices; anomaly maps take 2D images`);
+  const mapped = await mapImageSlice(model, file, 0, options);
+  await writeMaskPng(mapFile, mapped.width, mapped.height, mapped.heatmap);
+  return mapped;
 }

@@ -6,7 +6,7 @@ import { matchBands } from '../inference/segment-image.ts';
 import { modelPredictor } from '../inference/tfjs-predictor.ts';
 import { DEFAULT_TILE_OPTIONS, predictStrips, type PixelSource, type ProgressCallback, type TilePredictor } from '../inference/tiler.ts';
 import { getArchitecture } from '../models/index.ts';
-import type { AnomalyMeta } from './model-dir.ts';
+import type { AnomalyMeta } from './meta.ts';
 import { MAX_ANOMALY_PIXELS } from './settings.ts';
 import { gaussianSmooth } from './smoothing.ts';
 
