@@ -1,9 +1,9 @@
 // anomaly.json, the anomaly model's record: what the maps need (the normalisation, the smoothing σ and the normal
 // scale measured on the training images) and how it was trained. Read without TensorFlow.js, so the workbench's
 // main thread can check a folder the user picks.
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { InputError } from '../api/errors.ts';
+import { readJsonFile } from '../io/json-file.ts';
 import type { Normalisation } from '../models/model-dir.ts';
 import { ANOMALY_OBJECTIVES, type AnomalyObjective } from './settings.ts';
 
@@ -30,18 +30,7 @@ export interface AnomalyMeta {
 
 export async function readAnomalyMeta(dir: string): Promise<AnomalyMeta> {
   const file = path.join(dir, ANOMALY_META);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new InputError(dir, `not an anomaly model: ${ANOMALY_META} is missing (segwork anomaly train writes one)`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(file, `corrupt JSON (${(e as Error).message})`);
-  }
+  const raw = await readJsonFile(file, () => new InputError(dir, `not an anomaly model: ${ANOMALY_META} is missing (segwork anomaly train writes one)`));
   return checkAnomalyMeta(file, raw);
 }
 

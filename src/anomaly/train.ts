@@ -2,13 +2,11 @@
 // models/autoencoder.ts) learns to reconstruct normal images only, with pre-training's step loop and objectives;
 // then the smoothed error maps of the training images fix the normal scale, and the model directory is saved.
 import { CancelledError } from '../api/errors.ts';
-import type { BackendName } from '../api/types.ts';
-import type { ImageData2D } from '../io/raster.ts';
 import { memorySource } from '../inference/tiler.ts';
 import { buildAutoencoderParts, disposeAutoencoderParts } from '../models/autoencoder.ts';
 import { getArchitecture, resolveConfig } from '../models/index.ts';
 import { computeNormalisation } from '../training/dataset.ts';
-import { checkImages, trainAutoencoderSteps } from '../training/pretrain.ts';
+import { checkImages, trainAutoencoderSteps, type PretrainJob } from '../training/pretrain.ts';
 import type { ObjectiveSettings } from '../training/pretrain-settings.ts';
 import { Rng, withSeededMathRandom } from '../training/rng.ts';
 import { anomalyMap } from './map.ts';
@@ -18,28 +16,16 @@ import { reconstructionModel } from './reconstruction.ts';
 import { checkAnomalySettings, DEFAULT_ENCODER, SCALE_PERCENTILE, type AnomalyObjective } from './settings.ts';
 import { percentile } from './statistics.ts';
 
-export interface AnomalyTrainJob {
-  /** Normal images only, all with the same bands. */
-  images: (ImageData2D & { name: string })[];
-  outDir: string;
-  backend: BackendName;
+/** A pre-training job (normal images only, all with the same bands) with the anomaly model's own choices. */
+export type AnomalyTrainJob = Omit<PretrainJob, 'objective' | 'stacked' | 'architecture'> & {
   objective: AnomalyObjective;
   beta: number;
   sigma: number;
+  /** Default: DEFAULT_ENCODER's. */
   architecture?: string;
-  preset?: string;
-  modelConfig?: Record<string, unknown>;
-  patchSize: number;
-  batchSize: number;
-  learningRate: number;
-  timeBudgetSeconds: number;
-  maxSteps: number;
-  seed: number;
-  signal?: AbortSignal;
-  onProgress?: (p: { step: number; loss: number; seconds: number }) => void;
   /** While the normal scale is measured: images done of all. */
   onScaleProgress?: (done: number, total: number) => void;
-}
+};
 
 export interface AnomalyTrainResult {
   meta: AnomalyMeta;

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { CancelledError } from '../api/errors.ts';
 import { InputError } from '../io/raster.ts';
 import { ANOMALY_RANGES, DEFAULT_BETA, DEFAULT_ENCODER, DEFAULT_SIGMA, SCALE_PERCENTILE, SCORE_TOP_SHARE } from '../anomaly/settings.ts';
-import { intOption, numberOption, parse, required } from './args.ts';
+import { numberOption, parse, required } from './args.ts';
+import { AUTOENCODER_OPTIONS, autoencoderSteps, imageFolders, readImageFolders } from './autoencoder-options.ts';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, UsageError, type CliIO, type Command } from './command.ts';
 import { formatSeconds, ProgressBar, toJson } from './progress.ts';
 
@@ -58,60 +59,29 @@ ${MAP_USAGE}`,
 };
 
 async function trainAction(argv: string[], io: CliIO): Promise<number> {
-  const { values } = parse(argv, {
-    images: { type: 'string', multiple: true },
-    out: { type: 'string' },
-    plain: { type: 'boolean' },
-    beta: { type: 'string' },
-    sigma: { type: 'string' },
-    'time-budget': { type: 'string' },
-    steps: { type: 'string' },
-    size: { type: 'string' },
-    batch: { type: 'string' },
-    lr: { type: 'string' },
-    seed: { type: 'string' },
-    backend: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  const dirs = values.images ?? [];
-  if (dirs.length === 0) throw new UsageError('--images is required');
+  const { values } = parse(argv, { ...AUTOENCODER_OPTIONS, plain: { type: 'boolean' }, beta: { type: 'string' }, sigma: { type: 'string' } });
+  const dirs = imageFolders(values);
   const outDir = required(values, 'out');
   if (values.plain && values.beta !== undefined) throw new UsageError('--beta applies to the variational autoencoder, not --plain');
   const beta = numberOption(values, 'beta', DEFAULT_BETA, ...ANOMALY_RANGES.beta)!;
   const sigma = numberOption(values, 'sigma', DEFAULT_SIGMA, ...ANOMALY_RANGES.sigma)!;
-  const timeBudgetSeconds = numberOption(values, 'time-budget', 300, 1, 1e7)!;
-  const maxSteps = intOption(values, 'steps', 100_000, 1);
-  const patchSize = intOption(values, 'size', 64, 16);
-  if (patchSize % 16 !== 0) throw new UsageError(`--size must be a multiple of 16, got "${patchSize}"`);
-  const batchSize = intOption(values, 'batch', 8, 1);
-  const learningRate = numberOption(values, 'lr', 1e-3, 1e-6, 1)!;
-  const seed = intOption(values, 'seed', 1, 0);
+  const steps = autoencoderSteps(values, { size: 64, batch: 8 });
+  if (steps.patchSize % 16 !== 0) throw new UsageError(`--size must be a multiple of 16, got "${steps.patchSize}"`);
 
   // TensorFlow.js and the readers load only when a run starts, so --help answers at once.
-  const [{ initBackend }, { trainAnomalyModel }, { listImageSources }, { readUnlabeledImages }] = await Promise.all([
-    import('../compute/backends.ts'),
-    import('../anomaly/train.ts'),
-    import('../io/index.ts'),
-    import('../training/unlabeled-images.ts'),
-  ]);
-  const files: string[] = [];
-  for (const dir of dirs) {
-    const found = await listImageSources(dir);
-    if (found.length === 0) throw new InputError(dir, 'no images found');
-    files.push(...found);
-  }
-  const images = await readUnlabeledImages(files);
+  const [{ initBackend }, { trainAnomalyModel }] = await Promise.all([import('../compute/backends.ts'), import('../anomaly/train.ts')]);
+  const images = await readImageFolders(dirs);
   const backend = await initBackend(values.backend);
   const objective = values.plain ? 'plain' : 'variational';
   const bar = new ProgressBar(io.stderr);
   if (!values.json) bar.log(`Training a ${objective} autoencoder on ${images.length} normal image(s), backend ${backend}`);
   try {
     const { meta } = await trainAnomalyModel({
-      images, outDir, backend, objective, beta, sigma, patchSize, batchSize, learningRate, timeBudgetSeconds, maxSteps, seed,
+      images, outDir, backend, objective, beta, sigma, ...steps,
       signal: io.signal,
       onProgress: (p) => {
         if (values.json) io.stdout.write(toJson({ type: 'step', ...p }) + '\n');
-        else bar.update(Math.max(p.step / maxSteps, p.seconds / timeBudgetSeconds), `step ${p.step}  loss ${p.loss.toFixed(4)}  ${formatSeconds(p.seconds)}`);
+        else bar.update(Math.max(p.step / steps.maxSteps, p.seconds / steps.timeBudgetSeconds), `step ${p.step}  loss ${p.loss.toFixed(4)}  ${formatSeconds(p.seconds)}`);
       },
       onScaleProgress: (done, total) => {
         if (values.json) io.stdout.write(toJson({ type: 'scale', done, total }) + '\n');

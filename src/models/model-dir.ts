@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ClassDef } from '../api/types.ts';
 import { InputError } from '../io/raster.ts';
 import { causeText } from '../io/error-text.ts';
+import { readJsonFile } from '../io/json-file.ts';
 import { writeAtomic } from '../io/write-atomic.ts';
 import './index.ts';
 import { exportOnnx } from './onnx/export.ts';
@@ -125,18 +126,7 @@ function concatBuffers(buffers: ArrayBuffer[]): Uint8Array {
 
 export async function readModelMeta(dir: string): Promise<ModelMeta> {
   const file = path.join(dir, META);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new InputError(dir, existsSync(dir) ? `not a Segwork model directory: ${META} is missing` : 'model directory does not exist');
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(file, `corrupt JSON (${(e as Error).message})`);
-  }
+  const raw = await readJsonFile(file, () => new InputError(dir, existsSync(dir) ? `not a Segwork model directory: ${META} is missing` : 'model directory does not exist'));
   return checkMeta(file, raw);
 }
 
