@@ -8,7 +8,7 @@
 //    images 0–9 against the same images untouched.
 // Variational and plain autoencoders, seeds as given, fixed step counts (the machine is shared, so wall-clock budgets
 // would measure its load). One JSON line per arm and seed on stdout.
-//   npm run bench:anomaly -- [--seeds 1,2] [--steps 300] [--arms variational,plain] [--size 64] [--batch 8]
+//   npm run bench:anomaly -- [--seeds 1,2] [--steps 300] [--arms variational,plain] [--beta 0.1] [--size 64] [--batch 8]
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import * as path from 'node:path';
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     arms: { type: 'string', default: ANOMALY_OBJECTIVES.join(',') },
     size: { type: 'string', default: '64' },
     batch: { type: 'string', default: '8' },
+    beta: { type: 'string', default: String(DEFAULT_BETA) },
   },
 });
 const data = path.resolve(import.meta.dirname, '../../shared/data');
@@ -77,7 +78,7 @@ try {
       const outDir = path.join(scratch, `${objective}-${seed}`);
       const started = Date.now();
       await trainAnomalyModel({
-        images: normal, outDir, backend, objective, beta: DEFAULT_BETA, sigma: DEFAULT_SIGMA,
+        images: normal, outDir, backend, objective, beta: Number(args.beta), sigma: DEFAULT_SIGMA,
         patchSize: Number(args.size), batchSize: Number(args.batch), learningRate: 1e-3, timeBudgetSeconds: 1e9, maxSteps: Number(args.steps), seed,
       });
       const trainSeconds = (Date.now() - started) / 1000;
@@ -110,7 +111,7 @@ try {
       const imageAuroc = (positives: number[], negatives: number[]) => auroc([...positives, ...negatives], [...positives.map(() => 1), ...negatives.map(() => 0)]);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       console.log(JSON.stringify({
-        objective, seed, steps: model.meta.training.steps, loss: [model.meta.training.firstLoss, model.meta.training.lastLoss], trainSeconds,
+        objective, beta: model.meta.beta, seed, steps: model.meta.training.steps, loss: [model.meta.training.firstLoss, model.meta.training.lastLoss], trainSeconds,
         normalScale: model.meta.normalScale,
         pixelAuroc: auroc(values, truth),
         meanMapInside: inside / insideCount, meanMapOutside: outside / (pixels - insideCount),
