@@ -10,9 +10,9 @@ import { EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, UsageError, type CliIO, type C
 import { formatSeconds, ProgressBar, toJson } from './progress.ts';
 
 const TRAIN_USAGE = `  segwork anomaly train --images DIR [--images DIR …] --out MODEL_DIR [options]
-    Trains an autoencoder (a ${DEFAULT_ENCODER.architecture} encoder ${JSON.stringify(DEFAULT_ENCODER.modelConfig)} and a light decoder) to reconstruct the
-    images, which must all be normal (no anomalies), on random patches; then measures the normal scale (the
-    ${SCALE_PERCENTILE}th percentile of the training images' smoothed maps). Ctrl-C stops it without writing the model.
+    Trains an autoencoder (a U-Net encoder ${DEFAULT_ENCODER.modelConfig.depth} levels deep with ${DEFAULT_ENCODER.modelConfig.baseFilters} base filters, and a light decoder) to
+    reconstruct the images, which must all be normal (no anomalies), on random patches; then measures the normal
+    scale (the ${SCALE_PERCENTILE}th percentile of the training images' smoothed maps). Ctrl-C stops it without writing the model.
     --images DIR        folder of normal images (repeat for several folders)
     --out MODEL_DIR     the anomaly model's folder
     --plain             a plain autoencoder (default: variational, a Gaussian bottleneck with a KL term)
@@ -43,8 +43,9 @@ const MAP_USAGE = `  segwork anomaly map --model MODEL_DIR --in DIR --out DIR [o
 export const anomalyCommand: Command = {
   usage: `Usage: segwork anomaly train|map [options]
 
-Anomaly maps from an autoencoder's reconstruction error: trained on normal images only, it reconstructs what it
-has seen well and anything else badly.
+Anomaly maps from the reconstruction error of an autoencoder trained on normal images only: where it reconstructs
+an image badly, the image differs from what it learnt. The converse does not hold: a smooth foreign region can be
+easy to reconstruct (the README's "Anomaly maps" has the measurements).
 
 ${TRAIN_USAGE}
 
