@@ -7,16 +7,17 @@
 //    (480×360, whole) and 10 Dubai aerial tiles (centre 512² crops); AUROC of the image scores. Also the pasted
 //    images 0–9 against the same images untouched.
 // Variational and plain autoencoders, seeds as given, fixed step counts (the machine is shared, so wall-clock budgets
-// would measure its load). One JSON line per arm and seed on stdout.
-//   npm run bench:anomaly -- [--seeds 1,2] [--steps 300] [--arms variational,plain] [--beta 0.1] [--size 64] [--batch 8]
+// would measure its load); each model's maps under each statistic (error, deviation), drawn from the same error
+// maps. One JSON line per arm, seed and statistic on stdout.
+//   npm run bench:anomaly -- [--seeds 1,2] [--steps 300] [--arms variational,plain] [--statistics error,deviation] [--beta 0.1] [--size 64] [--batch 8]
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { anomalyMap } from '../src/anomaly/map.ts';
+import { anomalyMap, statisticMap } from '../src/anomaly/map.ts';
 import { loadAnomalyModel } from '../src/anomaly/model-dir.ts';
 import { pasteRegion } from '../src/anomaly/paste.ts';
-import { ANOMALY_OBJECTIVES, DEFAULT_BETA, DEFAULT_SIGMA, type AnomalyObjective } from '../src/anomaly/settings.ts';
+import { ANOMALY_OBJECTIVES, ANOMALY_STATISTICS, DEFAULT_BETA, DEFAULT_SIGMA, type AnomalyObjective, type AnomalyStatistic } from '../src/anomaly/settings.ts';
 import { imageScore } from '../src/anomaly/statistics.ts';
 import { trainAnomalyModel } from '../src/anomaly/train.ts';
 import { initBackend } from '../src/compute/backends.ts';
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: '64' },
     batch: { type: 'string', default: '8' },
     beta: { type: 'string', default: String(DEFAULT_BETA) },
+    statistics: { type: 'string', default: ANOMALY_STATISTICS.join(',') },
   },
 });
 const data = path.resolve(import.meta.dirname, '../../shared/data');
@@ -84,44 +86,51 @@ try {
       const trainSeconds = (Date.now() - started) / 1000;
       const model = await loadAnomalyModel(outDir);
       const mapOf = (image: ImageData2D) => anomalyMap(model.reconstruction, model.meta, memorySource(image.data, image.width, image.height, image.bands), 'bench image');
-      const scoreOf = async (image: ImageData2D) => imageScore(await mapOf(image), model.meta.normalScale);
+      // Every image's error map once; each statistic is drawn from the same maps of the same model.
+      const errorMaps = async (images: ImageData2D[]) => {
+        const maps = [];
+        for (const image of images) maps.push(await mapOf(image));
+        return maps;
+      };
+      const pastedErrors = await errorMaps(pastes.map((p) => p.image));
+      const untouchedErrors = await errorMaps(heldOut.slice(0, 10));
+      const normalErrors = await errorMaps(heldOut.slice(10));
+      const foreignErrors = await errorMaps(foreign);
+      for (const statistic of args.statistics!.split(',') as AnomalyStatistic[]) {
+        const shown = (error: Float32Array) => statisticMap(error, model.meta, statistic);
+        const scoresOf = (errors: Float32Array[]) => errors.map((e) => { const { map, scale } = shown(e); return imageScore(map, scale); });
 
-      // Pixel level: every pixel of the pasted images, pooled.
-      const pixels = pastes.reduce((n, p) => n + p.truth.length, 0);
-      const [values, truth] = [new Float32Array(pixels), new Uint8Array(pixels)];
-      const pastedScores: number[] = [];
-      let offset = 0;
-      let [inside, outside, insideCount] = [0, 0, 0];
-      for (const p of pastes) {
-        const map = await mapOf(p.image);
-        values.set(map, offset);
-        truth.set(p.truth, offset);
-        offset += map.length;
-        pastedScores.push(imageScore(map, model.meta.normalScale));
-        for (let i = 0; i < map.length; i++) {
-          if (p.truth[i]) [inside, insideCount] = [inside + map[i]!, insideCount + 1];
-          else outside += map[i]!;
+        // Pixel level: every pixel of the pasted images, pooled.
+        const pixels = pastes.reduce((n, p) => n + p.truth.length, 0);
+        const [values, truth] = [new Float32Array(pixels), new Uint8Array(pixels)];
+        let offset = 0;
+        let [inside, outside, insideCount] = [0, 0, 0];
+        for (const [k, p] of pastes.entries()) {
+          const { map, scale } = shown(pastedErrors[k]!);
+          values.set(map, offset);
+          truth.set(p.truth, offset);
+          offset += map.length;
+          for (let i = 0; i < map.length; i++) {
+            if (p.truth[i]) [inside, insideCount] = [inside + map[i]! / scale, insideCount + 1];
+            else outside += map[i]! / scale;
+          }
         }
+        const [pastedScores, untouchedScores, normalScores, foreignScores] = [pastedErrors, untouchedErrors, normalErrors, foreignErrors].map(scoresOf) as [number[], number[], number[], number[]];
+        const imageAuroc = (positives: number[], negatives: number[]) => auroc([...positives, ...negatives], [...positives.map(() => 1), ...negatives.map(() => 0)]);
+        const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+        console.log(JSON.stringify({
+          objective, beta: model.meta.beta, seed, statistic, steps: model.meta.training.steps, loss: [model.meta.training.firstLoss, model.meta.training.lastLoss], trainSeconds,
+          normalScale: statistic === 'error' ? model.meta.normalScale : model.meta.deviation?.scale,
+          pixelAuroc: auroc(values, truth),
+          meanMapInside: inside / insideCount, meanMapOutside: outside / (pixels - insideCount),
+          imageAurocForeign: imageAuroc(foreignScores, normalScores),
+          imageAurocCamvid: imageAuroc(foreignScores.slice(0, streets.length), normalScores),
+          imageAurocDubai: imageAuroc(foreignScores.slice(streets.length), normalScores),
+          imageAurocPasted: imageAuroc(pastedScores, untouchedScores),
+          meanScore: { normal: mean(normalScores), camvid: mean(foreignScores.slice(0, streets.length)), dubai: mean(foreignScores.slice(streets.length)), pasted: mean(pastedScores), untouched: mean(untouchedScores) },
+          seconds: (Date.now() - started) / 1000,
+        }));
       }
-      const untouchedScores = await Promise.all(heldOut.slice(0, 10).map(scoreOf));
-      const normalScores = [];
-      for (const image of heldOut.slice(10)) normalScores.push(await scoreOf(image));
-      const foreignScores = [];
-      for (const image of foreign) foreignScores.push(await scoreOf(image));
-      const imageAuroc = (positives: number[], negatives: number[]) => auroc([...positives, ...negatives], [...positives.map(() => 1), ...negatives.map(() => 0)]);
-      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      console.log(JSON.stringify({
-        objective, beta: model.meta.beta, seed, steps: model.meta.training.steps, loss: [model.meta.training.firstLoss, model.meta.training.lastLoss], trainSeconds,
-        normalScale: model.meta.normalScale,
-        pixelAuroc: auroc(values, truth),
-        meanMapInside: inside / insideCount, meanMapOutside: outside / (pixels - insideCount),
-        imageAurocForeign: imageAuroc(foreignScores, normalScores),
-        imageAurocCamvid: imageAuroc(foreignScores.slice(0, streets.length), normalScores),
-        imageAurocDubai: imageAuroc(foreignScores.slice(streets.length), normalScores),
-        imageAurocPasted: imageAuroc(pastedScores, untouchedScores),
-        meanScore: { normal: mean(normalScores), camvid: mean(foreignScores.slice(0, streets.length)), dubai: mean(foreignScores.slice(streets.length)), pasted: mean(pastedScores), untouched: mean(untouchedScores) },
-        seconds: (Date.now() - started) / 1000,
-      }));
       model.reconstruction.dispose();
     }
   }

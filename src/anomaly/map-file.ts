@@ -4,24 +4,28 @@ import { InputError } from '../api/errors.ts';
 import { openRaster, sliceWithNeighbours } from '../io/index.ts';
 import { writeMaskPng } from '../io/mask.ts';
 import type { MapOptions } from './map.ts';
-import { anomalyMap } from './map.ts';
+import { anomalyMap, modelStatistic, statisticMap } from './map.ts';
 import type { AnomalyModel } from './model-dir.ts';
+import type { AnomalyStatistic } from './settings.ts';
 import { imageScore, mapToBytes } from './statistics.ts';
 
 export interface MappedImage {
   width: number;
   height: number;
-  /** The map, 128 at the normal scale (statistics.ts). */
+  /** The map, 128 at its statistic's normal scale (statistics.ts). */
   heatmap: Uint8Array;
   score: number;
+  statistic: AnomalyStatistic;
 }
 
 /** One slice (0 for plain images) of an image file. */
 export async function mapImageSlice(model: AnomalyModel, file: string, slice: number, options: MapOptions = {}): Promise<MappedImage> {
   const raster = await openRaster(file);
   try {
-    const map = await anomalyMap(model.reconstruction, model.meta, sliceWithNeighbours(raster, slice), file, options);
-    return { width: raster.width, height: raster.height, heatmap: mapToBytes(map, model.meta.normalScale), score: imageScore(map, model.meta.normalScale) };
+    const statistic = modelStatistic(model.meta, model.dir, options.statistic);
+    const error = await anomalyMap(model.reconstruction, model.meta, sliceWithNeighbours(raster, slice), file, options);
+    const { map, scale } = statisticMap(error, model.meta, statistic);
+    return { width: raster.width, height: raster.height, heatmap: mapToBytes(map, scale), score: imageScore(map, scale), statistic };
   } finally {
     await raster.close();
   }

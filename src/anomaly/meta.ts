@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { InputError } from '../api/errors.ts';
 import { readJsonFile } from '../io/json-file.ts';
 import type { Normalisation } from '../models/model-dir.ts';
+import type { NormalLogError } from './deviation.ts';
 import { ANOMALY_OBJECTIVES, type AnomalyObjective } from './settings.ts';
 
 export const ANOMALY_FORMAT = 'segwork-anomaly-model';
@@ -25,6 +26,11 @@ export interface AnomalyMeta {
   sigma: number;
   /** The SCALE_PERCENTILE-th percentile of the smoothed maps over the training images. */
   normalScale: number;
+  /**
+   * The log smoothed error's mean and std over the training images, and the deviation maps' SCALE_PERCENTILE-th
+   * percentile there (its normal scale). Absent in models trained before the deviation statistic.
+   */
+  deviation?: NormalLogError & { scale: number };
   training: { steps: number; seconds: number; firstLoss: number; lastLoss: number; endReason: string; trainImages: number; seed: number; trainedAt: string };
 }
 
@@ -51,5 +57,12 @@ function checkAnomalyMeta(file: string, raw: unknown): AnomalyMeta {
   if (!ANOMALY_OBJECTIVES.includes(m.objective as AnomalyObjective)) fail(`"objective" must be one of ${ANOMALY_OBJECTIVES.join(', ')}`);
   for (const key of ['beta', 'sigma']) if (!(typeof m[key] === 'number' && (m[key] as number) >= 0)) fail(`"${key}" must be a number ≥ 0`);
   if (!(typeof m.normalScale === 'number' && m.normalScale > 0 && Number.isFinite(m.normalScale))) fail('"normalScale" must be a positive number');
+  if (m.deviation !== undefined) {
+    const d = m.deviation as Record<string, unknown> | null;
+    const finite = (key: string) => typeof d?.[key] === 'number' && Number.isFinite(d[key]);
+    if (!(finite('mean') && finite('std') && finite('scale') && (d!.std as number) > 0 && (d!.scale as number) > 0)) {
+      fail('"deviation" needs a finite "mean" and a positive "std" and "scale"');
+    }
+  }
   return m as unknown as AnomalyMeta;
 }

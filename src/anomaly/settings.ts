@@ -6,6 +6,15 @@ import { DEFAULT_WEIGHT, OBJECTIVE_RANGES } from '../training/pretrain-settings.
 export const ANOMALY_OBJECTIVES = ['variational', 'plain'] as const;
 export type AnomalyObjective = (typeof ANOMALY_OBJECTIVES)[number];
 
+/**
+ * What a map shows: error, the smoothed squared reconstruction error; deviation, how far its log lies from the
+ * training images' in either direction (deviation.ts), so regions reconstructed unusually well count too.
+ */
+export const ANOMALY_STATISTICS = ['error', 'deviation'] as const;
+export type AnomalyStatistic = (typeof ANOMALY_STATISTICS)[number];
+/** For models that store the normal log error (older ones have only the error). */
+export const DEFAULT_STATISTIC: AnomalyStatistic = 'error';
+
 export const ANOMALY_RANGES = {
   /** β, the KL weight: the pre-training objectives' weight range. */
   beta: OBJECTIVE_RANGES.weight,

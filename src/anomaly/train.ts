@@ -9,6 +9,7 @@ import { computeNormalisation } from '../training/dataset.ts';
 import { checkImages, trainAutoencoderSteps, type PretrainJob } from '../training/pretrain.ts';
 import type { ObjectiveSettings } from '../training/pretrain-settings.ts';
 import { Rng, withSeededMathRandom } from '../training/rng.ts';
+import { deviationMap, normalLogError } from './deviation.ts';
 import { anomalyMap } from './map.ts';
 import { ANOMALY_FORMAT, type AnomalyMeta } from './meta.ts';
 import { saveAnomalyModel } from './model-dir.ts';
@@ -54,7 +55,7 @@ export async function trainAnomalyModel(job: AnomalyTrainJob): Promise<AnomalyTr
     if (run.endReason === 'cancelled') throw new CancelledError('anomaly training');
     const seconds = (Date.now() - started) / 1000;
     const partial = { architecture, config, inputChannels: bands, normalisation, sigma: job.sigma };
-    const normalScale = await measureNormalScale(reconstruction, partial, job);
+    const normal = await measureNormalMaps(reconstruction, partial, job);
     const window = Math.max(1, Math.min(10, Math.floor(run.losses.length / 2)));
     const meta: AnomalyMeta = {
       format: ANOMALY_FORMAT,
@@ -62,7 +63,7 @@ export async function trainAnomalyModel(job: AnomalyTrainJob): Promise<AnomalyTr
       ...partial,
       objective: job.objective,
       beta: job.objective === 'variational' ? job.beta : 0,
-      normalScale,
+      ...normal,
       training: {
         steps: run.losses.length,
         seconds,
@@ -82,8 +83,11 @@ export async function trainAnomalyModel(job: AnomalyTrainJob): Promise<AnomalyTr
   }
 }
 
-/** The SCALE_PERCENTILE-th percentile of the training images' smoothed maps (evenly subsampled when large). */
-async function measureNormalScale(reconstruction: Parameters<typeof anomalyMap>[0], meta: Parameters<typeof anomalyMap>[1], job: AnomalyTrainJob): Promise<number> {
+/**
+ * What normal maps look like, from the training images' smoothed maps (evenly subsampled when large): the error's
+ * SCALE_PERCENTILE-th percentile, and the log error's mean and std with the deviation's percentile.
+ */
+async function measureNormalMaps(reconstruction: Parameters<typeof anomalyMap>[0], meta: Parameters<typeof anomalyMap>[1], job: AnomalyTrainJob): Promise<Pick<AnomalyMeta, 'normalScale' | 'deviation'>> {
   const total = job.images.reduce((n, i) => n + i.width * i.height, 0);
   const stride = Math.max(1, Math.ceil(total / SCALE_SAMPLES));
   const kept: number[] = [];
@@ -92,8 +96,13 @@ async function measureNormalScale(reconstruction: Parameters<typeof anomalyMap>[
     for (let i = 0; i < map.length; i += stride) kept.push(map[i]!);
     job.onScaleProgress?.(done + 1, job.images.length);
   }
-  // A map of exact zeros (a constant image reconstructed perfectly) still needs a positive scale.
-  return Math.max(percentile(Float32Array.from(kept), SCALE_PERCENTILE), 1e-12);
+  // A map of exact zeros (a constant image reconstructed perfectly) still needs positive scales.
+  const errors = Float32Array.from(kept);
+  const logError = normalLogError(errors);
+  return {
+    normalScale: Math.max(percentile(errors, SCALE_PERCENTILE), 1e-12),
+    deviation: { ...logError, scale: Math.max(percentile(deviationMap(errors, logError), SCALE_PERCENTILE), 1e-12) },
+  };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
