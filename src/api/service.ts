@@ -213,6 +213,31 @@ export interface WeightMapPayload {
   objects: number;
 }
 
+/** A project's anomaly model (a folder from `segwork anomaly train`), as the workbench shows it. */
+export interface AnomalyModelInfo {
+  dir: string;
+  objective: 'variational' | 'plain';
+  /** Smoothing of the maps, in pixels. */
+  sigma: number;
+  trainImages: number;
+  inputChannels: number;
+}
+
+export interface AnomalyMapRequest {
+  imageId: number;
+  /** Slice of a volume (0 for plain images). */
+  slice?: number;
+}
+
+export interface AnomalyMapPayload {
+  width: number;
+  height: number;
+  /** base64 of the uint8 map: 128 is the normal scale (the training images' 99th percentile), 255 twice it or more. */
+  heatmap: string;
+  /** Mean of the map's top 1 % over the normal scale: about 1 on normal images, higher on unlike ones. */
+  score: number;
+}
+
 export interface CamPayload {
   width: number;
   height: number;
@@ -408,6 +433,11 @@ export interface SegworkService {
   evaluate(modelId: number, projectId: number): Promise<MetricsReport>;
   /** The separation weight map training would use for the image's current labels. */
   weightMap(request: WeightMapRequest): Promise<WeightMapPayload>;
+  /** Chooses the project's anomaly model folder (from `segwork anomaly train`); without one, the project has none. */
+  setAnomalyModel(projectId: number, dir?: string): Promise<AnomalyModelInfo | null>;
+  anomalyModel(projectId: number): Promise<AnomalyModelInfo | null>;
+  /** The slice's anomaly map by its project's anomaly model; the score is kept as the image's anomaly score. */
+  anomalyMap(request: AnomalyMapRequest): Promise<AnomalyMapPayload>;
   listRuns(projectId?: number): Promise<RunInfo[]>;
   segmentFolder(modelId: number, inputDir: string, outputDir: string): Promise<{ job: number }>;
   lastBatchSummary(job: number): Promise<BatchSummary | null>;

@@ -12,6 +12,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'doctor', summary: 'List compute engines and backends, which are available and why, and the ones chosen', load: () => import('./doctor.ts').then((m) => m.doctorCommand) },
   { name: 'train', summary: 'Train a segmentation model on a folder of images and a folder of label masks', load: () => import('./train.ts').then((m) => m.trainCommand) },
   { name: 'pretrain', summary: "Pre-train a model's encoder as an autoencoder on unlabeled images (for --init-encoder)", load: () => import('./pretrain.ts').then((m) => m.pretrainCommand) },
+  { name: 'anomaly', summary: 'Anomaly maps: train an autoencoder on normal images, then map and score a folder by its reconstruction error', load: () => import('./anomaly.ts').then((m) => m.anomalyCommand) },
   { name: 'eval', summary: 'Score a model on labeled images: per-class IoU, Dice, precision, recall, confusion', load: () => import('./eval.ts').then((m) => m.evalCommand) },
   { name: 'score', summary: 'Compare a folder of predicted masks with a folder of true masks (no model needed)', load: () => import('./score.ts').then((m) => m.scoreCommand) },
   { name: 'segment', summary: 'Segment every image of a folder with a trained model', load: () => import('./segment.ts').then((m) => m.segmentCommand) },

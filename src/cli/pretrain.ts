@@ -1,7 +1,7 @@
 // `segwork pretrain`: autoencoder pre-training of a model's encoder on unlabeled images.
 import * as path from 'node:path';
-import { InputError } from '../io/raster.ts';
-import { intOption, numberOption, parse, required } from './args.ts';
+import { numberOption, parse, required } from './args.ts';
+import { AUTOENCODER_OPTIONS, autoencoderSteps, imageFolders, readImageFolders } from './autoencoder-options.ts';
 import { EXIT_OK, UsageError, type Command } from './command.ts';
 import { formatSeconds, toJson } from './progress.ts';
 import { PRETRAIN_OBJECTIVES, type PretrainObjective } from '../api/types.ts';
@@ -39,54 +39,30 @@ Use the same --model and --preset in both commands.
   interrupt: 'Stopping after the current step (Ctrl-C again to quit at once)…',
   async run(argv, io) {
     const { values } = parse(argv, {
-      images: { type: 'string', multiple: true },
+      ...AUTOENCODER_OPTIONS,
       model: { type: 'string' },
       preset: { type: 'string' },
-      out: { type: 'string' },
       objective: { type: 'string' },
       denoise: { type: 'string' },
       weight: { type: 'string' },
       stacked: { type: 'boolean' },
       'mask-ratio': { type: 'string' },
-      'time-budget': { type: 'string' },
-      steps: { type: 'string' },
-      size: { type: 'string' },
-      batch: { type: 'string' },
-      lr: { type: 'string' },
-      seed: { type: 'string' },
-      backend: { type: 'string' },
-      json: { type: 'boolean' },
     });
-    const dirs = values.images ?? [];
-    if (dirs.length === 0) throw new UsageError('--images is required');
+    const dirs = imageFolders(values);
     const architecture = required(values, 'model');
     // TensorFlow.js and the readers load only when a run starts, so --help answers at once.
     const objective = (values.objective ?? 'denoising') as PretrainObjective;
     if (!PRETRAIN_OBJECTIVES.includes(objective)) throw new UsageError(`--objective must be one of ${PRETRAIN_OBJECTIVES.join(', ')}, got "${objective}"`);
     const settings = objectiveOptions(values, objective);
-    const [{ initBackend }, { architectureNames }, { pretrainEncoder }, { listImageSources }, { readUnlabeledImages }] = await Promise.all([
+    const [{ initBackend }, { architectureNames }, { pretrainEncoder }] = await Promise.all([
       import('../compute/backends.ts'),
       import('../models/index.ts'),
       import('../training/pretrain.ts'),
-      import('../io/index.ts'),
-      import('../training/unlabeled-images.ts'),
     ]);
     if (!architectureNames().includes(architecture)) throw new UsageError(`--model must be one of ${architectureNames().join(', ')}, got "${architecture}"`);
     const outDir = required(values, 'out');
-    const timeBudgetSeconds = numberOption(values, 'time-budget', 300, 1, 1e7)!;
-    const maxSteps = intOption(values, 'steps', 100_000, 1);
-    const patchSize = intOption(values, 'size', 128, 8);
-    const batchSize = intOption(values, 'batch', 4, 1);
-    const learningRate = numberOption(values, 'lr', 1e-3, 1e-6, 1)!;
-    const seed = intOption(values, 'seed', 1, 0);
-
-    const files: string[] = [];
-    for (const dir of dirs) {
-      const found = await listImageSources(dir);
-      if (found.length === 0) throw new InputError(dir, 'no images found');
-      files.push(...found);
-    }
-    const images = await readUnlabeledImages(files);
+    const steps = autoencoderSteps(values, { size: 128, batch: 4 });
+    const images = await readImageFolders(dirs);
     const backend = await initBackend(values.backend);
     const say = (line: string) => io.stderr.write(line + '\n');
     if (!values.json) say(`Pre-training the ${architecture} encoder (${describeObjective(settings)}${values.stacked ? ', stacked' : ''}) on ${images.length} image(s), backend ${backend}`);
@@ -99,12 +75,7 @@ Use the same --model and --preset in both commands.
       backend,
       objective: settings,
       stacked: values.stacked ?? false,
-      patchSize,
-      batchSize,
-      learningRate,
-      timeBudgetSeconds,
-      maxSteps,
-      seed,
+      ...steps,
       signal: io.signal,
       onProgress: (p) => {
         if (values.json) io.stdout.write(toJson({ type: 'step', ...p }) + '\n');

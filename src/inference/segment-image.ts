@@ -96,22 +96,36 @@ export function modelInput(raster: Raster, meta: ModelMeta, slice = 0): PixelSou
   return matchBands(sliceWithNeighbours(raster, slice, meta.sliceContext ?? 0), meta.inputChannels, raster.path);
 }
 
-/** Adapts a raster to the model's band count: an extra alpha band is dropped, anything else is an error. */
+/** Rec. 601 luma weights: an RGB image becomes grey as a television would show it. */
+const LUMA = [0.299, 0.587, 0.114];
+
+/**
+ * Adapts a raster to the model's band count: an extra alpha band is dropped; grey becomes RGB by copying the band,
+ * RGB becomes grey by its luma (Rec. 601); anything else is an error naming the file.
+ */
 export function matchBands(source: PixelSource & { path?: string }, bands: number, file: string): PixelSource {
   if (source.bands === bands) return source;
-  if (source.bands === bands + 1 && (bands === 3 || bands === 1)) {
-    return {
-      width: source.width,
-      height: source.height,
-      bands,
-      async readWindow(x, y, w, h) {
-        const values = await source.readWindow(x, y, w, h);
-        const out = new Float32Array(w * h * bands);
-        for (let i = 0; i < w * h; i++) for (let b = 0; b < bands; b++) out[i * bands + b] = values[i * (bands + 1) + b]!;
-        return out;
-      },
-    };
-  }
-  throw new InputError(file, `has ${source.bands} band(s), the model expects ${bands}`);
+  const from = source.bands;
+  const hasAlpha = from === 2 || from === 4;
+  const colour = hasAlpha ? from - 1 : from;
+  if ((colour !== 1 && colour !== 3) || (bands !== 1 && bands !== 3)) throw new InputError(file, `has ${from} band(s), the model expects ${bands}`);
+  // One pixel from `values` at i into `out` at o; an alpha band is never read.
+  type Convert = (values: Float32Array, i: number, out: Float32Array, o: number) => void;
+  const copy: Convert = (v, i, out, o) => out.set(v.subarray(i, i + bands), o);
+  const greyToRgb: Convert = (v, i, out, o) => out.fill(v[i]!, o, o + 3);
+  const rgbToGrey: Convert = (v, i, out, o) => {
+    out[o] = LUMA[0]! * v[i]! + LUMA[1]! * v[i + 1]! + LUMA[2]! * v[i + 2]!;
+  };
+  const pixel = colour === bands ? copy : colour === 1 ? greyToRgb : rgbToGrey;
+  return {
+    width: source.width,
+    height: source.height,
+    bands,
+    async readWindow(x, y, w, h) {
+      const values = await source.readWindow(x, y, w, h);
+      const out = new Float32Array(w * h * bands);
+      for (let i = 0; i < w * h; i++) pixel(values, i * from, out, i * bands);
+      return out;
+    },
+  };
 }
-

@@ -114,7 +114,15 @@ export interface PretrainProgress {
   seconds: number;
 }
 
-export type JobRequest = TrainRequest | SegmentRequest | PredictRequest | CamJobRequest | EvaluateRequest | CamLayersRequest | FeaturesJobRequest | PretrainRequest;
+/** One slice's anomaly map by an anomaly model (src/anomaly). */
+export interface AnomalyMapJobRequest {
+  kind: 'anomaly-map';
+  modelDir: string;
+  imagePath: string;
+  slice: number;
+}
+
+export type JobRequest = TrainRequest | SegmentRequest | PredictRequest | CamJobRequest | EvaluateRequest | CamLayersRequest | FeaturesJobRequest | PretrainRequest | AnomalyMapJobRequest;
 
 export interface JobResults {
   train: { epochs: number; reason: string; bestMeanIoU: number | null; seconds: number };
@@ -125,6 +133,7 @@ export interface JobResults {
   'cam-layers': { stages: CamStage[]; defaultLayer: string };
   features: FeaturesResult;
   pretrain: { steps: number; seconds: number; firstLoss: number; lastLoss: number; endReason: string };
+  'anomaly-map': { width: number; height: number; heatmap: Uint8Array; score: number };
 }
 
 export type ToWorker = { type: 'run'; id: number; backend?: string; request: JobRequest } | { type: 'cancel'; id: number };

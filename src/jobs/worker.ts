@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { InputError, toErrorPayload, UserError } from '../api/errors.ts';
+import { mapImageSlice } from '../anomaly/map-file.ts';
+import { loadAnomalyModel, type AnomalyModel } from '../anomaly/model-dir.ts';
 import { chooseEngine, initBackend } from '../compute/backends.ts';
 import { segmentFolder } from '../inference/batch.ts';
 import { modelInput, segmentSource } from '../inference/segment-image.ts';
@@ -64,6 +66,7 @@ class ModelCache<T> {
 let forwardBackend: string | undefined;
 const inferenceModels = new ModelCache<InferenceModel>((dir) => openInferenceModel(dir, { backend: forwardBackend }), (m) => m.dispose());
 const tfjsModels = new ModelCache<LoadedModel>(loadModelDir, (m) => m.model.dispose());
+const anomalyModels = new ModelCache<AnomalyModel>(loadAnomalyModel, (m) => m.reconstruction.dispose());
 
 /** Pixels of each labeled slice, with `sliceContext` neighbour slices as extra bands (2.5D). */
 async function toLabeled(images: JobImage[], sliceContext = 0): Promise<LabeledImage[]> {
@@ -230,6 +233,9 @@ port.on('message', async (message: ToWorker) => {
         break;
       case 'pretrain':
         value = await runPretrain(id, request, backend, controller.signal);
+        break;
+      case 'anomaly-map':
+        value = await mapImageSlice(await anomalyModels.get(request.modelDir), request.imagePath, request.slice, { signal: controller.signal });
         break;
     }
     send({ type: 'result', id, value });

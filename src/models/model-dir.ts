@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ClassDef } from '../api/types.ts';
 import { InputError } from '../io/raster.ts';
 import { causeText } from '../io/error-text.ts';
+import { readJsonFile } from '../io/json-file.ts';
 import { writeAtomic } from '../io/write-atomic.ts';
 import './index.ts';
 import { exportOnnx } from './onnx/export.ts';
@@ -80,6 +81,18 @@ export async function saveModelDir(dir: string, model: tf.LayersModel, meta: Mod
   } catch (e) {
     throw new InputError(target, `cannot create the model folder (${(e as Error).message})`);
   }
+  // Each file is replaced atomically; segwork.json goes last, so a reader never sees a new summary over old weights.
+  const bytes = await writeLayersFiles(target, model);
+  if (options.onnx !== false) await writeAtomic(path.join(target, ONNX_FILE), exportOnnx(model, meta, { weightsDigest: weightsDigest(bytes) }));
+  await writeAtomic(path.join(target, META), JSON.stringify(meta, null, 2) + '\n');
+}
+
+/**
+ * Writes a layers model as model.json + weights.bin into the existing folder `target`, each file atomically, the
+ * weights first; returns the weights' bytes. The caller writes its own summary file last.
+ */
+export async function writeLayersFiles(target: string, model: tf.LayersModel): Promise<Uint8Array> {
+  let written: Uint8Array = new Uint8Array(0);
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weightData = artifacts.weightData;
@@ -91,14 +104,13 @@ export async function saveModelDir(dir: string, model: tf.LayersModel, meta: Mod
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: [WEIGHTS], weights: artifacts.weightSpecs ?? [] }],
       };
-      // Each file is replaced atomically; segwork.json goes last, so a reader never sees a new summary over old weights.
       await writeAtomic(path.join(target, WEIGHTS), bytes);
       await writeAtomic(path.join(target, MODEL_JSON), JSON.stringify(modelJson));
-      if (options.onnx !== false) await writeAtomic(path.join(target, ONNX_FILE), exportOnnx(model, meta, { weightsDigest: weightsDigest(bytes) }));
+      written = bytes;
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes.byteLength } };
     }),
   );
-  await writeAtomic(path.join(target, META), JSON.stringify(meta, null, 2) + '\n');
+  return written;
 }
 
 function concatBuffers(buffers: ArrayBuffer[]): Uint8Array {
@@ -114,18 +126,7 @@ function concatBuffers(buffers: ArrayBuffer[]): Uint8Array {
 
 export async function readModelMeta(dir: string): Promise<ModelMeta> {
   const file = path.join(dir, META);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new InputError(dir, existsSync(dir) ? `not a Segwork model directory: ${META} is missing` : 'model directory does not exist');
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(file, `corrupt JSON (${(e as Error).message})`);
-  }
+  const raw = await readJsonFile(file, () => new InputError(dir, existsSync(dir) ? `not a Segwork model directory: ${META} is missing` : 'model directory does not exist'));
   return checkMeta(file, raw);
 }
 
@@ -174,6 +175,17 @@ export function checkMeta(file: string, raw: unknown): ModelMeta {
 
 export async function loadModelDir(dir: string): Promise<LoadedModel> {
   const meta = await readModelMeta(dir);
+  const model = await readLayersFiles(dir);
+  const outChannels = (model.outputs[0]!.shape.at(-1) as number) ?? 0;
+  if (outChannels !== meta.classes.length) {
+    model.dispose();
+    throw new InputError(dir, `class count mismatch: the network outputs ${outChannels} classes, ${META} lists ${meta.classes.length}`);
+  }
+  return { model, meta, dir };
+}
+
+/** Reads model.json + weights.bin from `dir` into a layers model, naming the file and what is wrong when they are damaged. */
+export async function readLayersFiles(dir: string): Promise<tf.LayersModel> {
   const jsonFile = path.join(dir, MODEL_JSON);
   const weightsFile = path.join(dir, WEIGHTS);
   let modelJson: { modelTopology?: unknown; weightsManifest?: { weights: tf.io.WeightsManifestEntry[] }[] };
@@ -208,10 +220,5 @@ export async function loadModelDir(dir: string): Promise<LoadedModel> {
   } catch (e) {
     throw new InputError(jsonFile, `cannot build the model (${causeText(e)})`);
   }
-  const outChannels = (model.outputs[0]!.shape.at(-1) as number) ?? 0;
-  if (outChannels !== meta.classes.length) {
-    model.dispose();
-    throw new InputError(dir, `class count mismatch: the network outputs ${outChannels} classes, ${META} lists ${meta.classes.length}`);
-  }
-  return { model, meta, dir };
+  return model;
 }

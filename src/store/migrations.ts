@@ -170,6 +170,14 @@ export const MIGRATIONS: readonly Migration[] = [
         AND EXISTS (SELECT 1 FROM masks m WHERE m.image_id = images.id);
     `,
   },
+  {
+    version: 6,
+    name: 'projects may name an anomaly model folder; images keep the score of their latest anomaly map, like uncertainty',
+    sql: `
+      ALTER TABLE projects ADD COLUMN anomaly_model TEXT;
+      ALTER TABLE images ADD COLUMN anomaly REAL;
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database.Database): number {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { InputError } from '../io/raster.ts';
+import { AnomalyRepository } from './anomaly.ts';
 import { EvaluationRepository } from './evaluations.ts';
 import { ImageRepository } from './images.ts';
 import { MaskRepository } from './masks.ts';
@@ -24,6 +25,7 @@ export class Workspace {
   readonly models: ModelRepository;
   readonly runs: RunRepository;
   readonly evaluations: EvaluationRepository;
+  readonly anomaly: AnomalyRepository;
 
   constructor(readonly dir: string, readonly file: string, readonly db: Database.Database) {
     // The repositories' statements fail as InputErrors naming this file (a damaged page, a full disk, a lock held
@@ -35,6 +37,7 @@ export class Workspace {
     this.models = new ModelRepository(statements);
     this.runs = new RunRepository(statements);
     this.evaluations = new EvaluationRepository(statements);
+    this.anomaly = new AnomalyRepository(statements);
   }
 
   /**

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../api/types.ts';
 import { checkedStep } from '../compute/wasm-threads.ts';
 import type { ImageData2D } from '../io/raster.ts';
-import { buildAutoencoderParts, disposeAutoencoderParts, encoderStages } from '../models/autoencoder.ts';
+import { buildAutoencoderParts, disposeAutoencoderParts, encoderStages, type AutoencoderParts } from '../models/autoencoder.ts';
 import { getArchitecture, resolveConfig } from '../models/index.ts';
 import { MODEL_FORMAT, saveModelDir, type ModelMeta, type Normalisation } from '../models/model-dir.ts';
 import { computeNormalisation } from './dataset.ts';
@@ -55,7 +55,7 @@ export interface StageResult {
 }
 
 /** Normalised patchSize² crops, one per batch slot, from random images at random places. */
-function sampleBatch(job: PretrainJob, norm: Normalisation, rng: Rng): tf.Tensor4D {
+function sampleBatch(job: Pick<PretrainJob, 'images' | 'patchSize' | 'batchSize'>, norm: Normalisation, rng: Rng): tf.Tensor4D {
   const { patchSize: s, batchSize } = job;
   const bands = job.images[0].bands;
   const data = new Float32Array(batchSize * s * s * bands);
@@ -74,7 +74,55 @@ function sampleBatch(job: PretrainJob, norm: Normalisation, rng: Rng): tf.Tensor
   return tf.tensor4d(data, [batchSize, s, s, bands]);
 }
 
-function checkImages(job: PretrainJob, sizeMultiple: number): void {
+/** What the step loop needs of a job: the images, the batches and the objective, when to stop, whom to tell. */
+export type AutoencoderSteps = Pick<PretrainJob, 'images' | 'objective' | 'patchSize' | 'batchSize' | 'learningRate' | 'timeBudgetSeconds' | 'seed' | 'signal' | 'onProgress'>;
+
+/**
+ * Trains `parts` with the job's objective on random normalised patches for up to `steps` steps, or until
+ * `deadlineSeconds` after `started` (ms). `endReason` is set when the job's time budget ran out or it was cancelled.
+ */
+export async function trainAutoencoderSteps(
+  parts: AutoencoderParts,
+  job: AutoencoderSteps,
+  normalisation: Normalisation,
+  rng: Rng,
+  limits: { steps: number; deadlineSeconds: number; started: number; firstStep: number },
+): Promise<{ losses: number[]; endReason?: 'time budget' | 'cancelled' }> {
+  const optimizer = tf.train.adam(job.learningRate);
+  const losses: number[] = [];
+  let endReason: 'time budget' | 'cancelled' | undefined;
+  let step = limits.firstStep;
+  try {
+    for (let i = 0; i < limits.steps; i++) {
+      if (job.signal?.aborted) {
+        endReason = 'cancelled';
+        break;
+      }
+      step++;
+      const clean = sampleBatch(job, normalisation, rng);
+      const loss = await checkedStep(`pre-training step ${step} (batch ${job.batchSize} of ${job.patchSize}² patches)`, async () => {
+        const value = optimizer.minimize(() => objectiveLoss(parts, clean, job.objective, job.seed * 100003 + step, rng), true)!;
+        const [first] = await value.data();
+        value.dispose();
+        return first!;
+      });
+      clean.dispose();
+      losses.push(loss);
+      const seconds = (Date.now() - limits.started) / 1000;
+      job.onProgress?.({ step, loss, seconds });
+      if (seconds >= job.timeBudgetSeconds) endReason = 'time budget';
+      if (seconds >= limits.deadlineSeconds) break;
+      // Let an abort signal (Ctrl-C) be delivered between steps.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return { losses, endReason };
+}
+
+/** Throws, naming the image, when the images differ in bands or are smaller than a patch. */
+export function checkImages(job: Pick<PretrainJob, 'images' | 'patchSize' | 'architecture'>, sizeMultiple: number): void {
   if (job.images.length === 0) throw new Error('pre-training needs at least one image');
   if (job.patchSize % sizeMultiple !== 0) throw new Error(`patch size ${job.patchSize} must be a multiple of ${sizeMultiple} for ${job.architecture}`);
   const bands = job.images[0].bands;
@@ -113,33 +161,13 @@ export async function pretrainEncoder(job: PretrainJob): Promise<PretrainResult>
       const parts = await withSeededMathRandom(job.seed + index + 1, async () =>
         buildAutoencoderParts(segmentation, job.architecture, config, { lastLayer: stage.at(-1)!, variational: job.objective.objective === 'variational' }),
       );
-      const optimizer = tf.train.adam(job.learningRate);
-      const losses: number[] = [];
+      let losses: number[] = [];
       try {
-        for (let i = 0; i < stageSteps; i++) {
-          if (job.signal?.aborted) {
-            endReason = 'cancelled';
-            break;
-          }
-          step++;
-          const clean = sampleBatch(job, normalisation, rng);
-          const loss = await checkedStep(`pre-training step ${step} (batch ${job.batchSize} of ${job.patchSize}² patches)`, async () => {
-            const value = optimizer.minimize(() => objectiveLoss(parts, clean, job.objective, job.seed * 100003 + step, rng), true)!;
-            const [first] = await value.data();
-            value.dispose();
-            return first!;
-          });
-          clean.dispose();
-          losses.push(loss);
-          const seconds = (Date.now() - started) / 1000;
-          job.onProgress?.({ step, loss, seconds });
-          if (seconds >= job.timeBudgetSeconds) endReason = 'time budget';
-          if (seconds >= stageDeadline) break;
-          // Let an abort signal (Ctrl-C) be delivered between steps.
-          await new Promise((resolve) => setImmediate(resolve));
-        }
+        const run = await trainAutoencoderSteps(parts, job, normalisation, rng, { steps: stageSteps, deadlineSeconds: stageDeadline, started, firstStep: step });
+        losses = run.losses;
+        step += losses.length;
+        if (run.endReason) endReason = run.endReason;
       } finally {
-        optimizer.dispose();
         disposeAutoencoderParts(parts);
       }
       // Up to 10 steps at each end, never the same steps at both (a short stacked stage).

@@ -19,6 +19,7 @@ import { RawPlanes } from './raw-planes.ts';
 import { maskPayload, saveMaskPatches } from './masks.ts';
 import { ensureDisplayOrder, upgradeMaskOrder } from './mask-order-upgrade.ts';
 import { weightMapOverlay } from './weight-map-overlay.ts';
+import { anomalyMap, anomalyModel, setAnomalyModel } from './anomaly-overlay.ts';
 import { nextImageToLabel } from './next-image.ts';
 import { applyVolumeEdit, interpolationPreview } from './volume-edits.ts';
 import { volumeMorphologyPreview } from './volume-morphology.ts';
@@ -97,6 +98,9 @@ export async function createWorkbench(options: WorkbenchOptions): Promise<Workbe
     features: async (request) => features(ctx, request),
     evaluate: async (modelId, projectId) => evaluate(ctx, modelId, projectId),
     weightMap: async (request) => (await ensureDisplayOrder(ws, request.imageId), weightMapOverlay(ws, request)),
+    setAnomalyModel: async (projectId, dir) => setAnomalyModel(ctx, projectId, dir),
+    anomalyModel: async (projectId) => anomalyModel(ctx, projectId),
+    anomalyMap: async (request) => anomalyMap(ctx, request),
     listRuns: async (projectId) => ws.runs.list(projectId),
 
     segmentFolder: async (modelId, inputDir, outputDir) => batches.start(modelId, inputDir, outputDir),

@@ -34,7 +34,7 @@ test('src/api, the contract, imports nothing but itself', () => {
 });
 
 test('the foundation (io, models, store, metrics, compute) never imports the layers built on it', () => {
-  const above = ['src/use-cases/', 'src/training/', 'src/inference/', 'src/jobs/', 'src/cli/', 'src/server/', 'electron/'];
+  const above = ['src/use-cases/', 'src/training/', 'src/inference/', 'src/anomaly/', 'src/jobs/', 'src/cli/', 'src/server/', 'electron/'];
   for (const name of ['io', 'models', 'store', 'metrics', 'compute']) {
     for (const file of folder(name)) {
       for (const spec of imports(file)) assert.ok(!above.some((a) => spec.startsWith(a)), `${path.relative(ROOT, file)} imports ${spec}`);
@@ -42,9 +42,9 @@ test('the foundation (io, models, store, metrics, compute) never imports the lay
   }
 });
 
-test('training, inference and jobs never import the use cases or the front doors', () => {
+test('training, inference, anomaly and jobs never import the use cases or the front doors', () => {
   const above = ['src/use-cases/', 'src/cli/', 'src/server/', 'electron/'];
-  for (const name of ['training', 'inference', 'jobs']) {
+  for (const name of ['training', 'inference', 'anomaly', 'jobs']) {
     for (const file of folder(name)) {
       for (const spec of imports(file)) assert.ok(!above.some((a) => spec.startsWith(a)), `${path.relative(ROOT, file)} imports ${spec}`);
     }

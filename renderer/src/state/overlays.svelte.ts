@@ -1,14 +1,14 @@
 // What is laid over the labels: the model's prediction (mask, one class's probability, uncertainty), its Grad-CAM,
 // the separation weight map training would use for the labels, and every class's probability under the pointer. Results are shown only on the view they were asked for, and a
 // slow prediction never replaces a newer one.
-import type { CamStage, DecodedPrediction, PredictionPayload, WeightMapPayload } from '../../../src/api/service.ts';
+import type { AnomalyMapPayload, CamStage, DecodedPrediction, PredictionPayload, WeightMapPayload } from '../../../src/api/service.ts';
 import type { VolumeAxis } from '../../../src/api/types.ts';
 import { base64ToBytes, type Point, type Rect } from '../../../src/labels/index.ts';
 import type { ApiClient } from '../api-client/index.ts';
 import type { LabelStage } from '../canvas/stage.ts';
 import { colourMapLut } from '../canvas/colors.ts';
 
-export type OverlayKind = 'none' | 'mask' | 'probability' | 'uncertainty' | 'cam' | 'weight-map';
+export type OverlayKind = 'none' | 'mask' | 'probability' | 'uncertainty' | 'cam' | 'weight-map' | 'anomaly';
 
 /** Which plane is shown: an image, a slice of it, along an axis. */
 export interface ViewKey {
@@ -53,6 +53,8 @@ export class OverlayState {
   weightMap = $state.raw<(Omit<WeightMapPayload, 'heatmap'> & { heatmap: Uint8Array }) | null>(null);
   /** The class whose objects the weight map keeps apart. */
   weightMapClass = $state(1);
+  /** The open slice's anomaly map by the project's anomaly model (128: the normal scale), and its score. */
+  anomaly = $state.raw<(Omit<AnomalyMapPayload, 'heatmap'> & { heatmap: Uint8Array }) | null>(null);
   private camModelId: number | null = null;
   /** Counts prediction requests: a slow answer to an older one never replaces a newer one. */
   private predictRequest = 0;
@@ -64,6 +66,7 @@ export class OverlayState {
     this.prediction = null;
     this.cam = null;
     this.weightMap = null;
+    this.anomaly = null;
     this.hover = null;
     this.kind = 'none';
   }
@@ -125,6 +128,17 @@ export class OverlayState {
     this.show();
   }
 
+  /** The anomaly map of the open slice, shown as the overlay. */
+  async computeAnomaly(): Promise<void> {
+    const view = this.context.view();
+    if (view.imageId === null) return;
+    const payload = await this.api.anomalyMap({ imageId: view.imageId, slice: view.slice });
+    if (!this.showing(view)) return;
+    this.anomaly = { ...payload, heatmap: base64ToBytes(payload.heatmap) };
+    this.kind = 'anomaly';
+    this.show();
+  }
+
   private showing(view: ViewKey): boolean {
     const now = this.context.view();
     return view.imageId === now.imageId && view.slice === now.slice && view.axis === now.axis;
@@ -157,6 +171,9 @@ export class OverlayState {
     }
     if (this.kind === 'weight-map') {
       return this.weightMap ? stage.setOverlay(this.weightMap.heatmap, this.weightMap.width, colourMapLut(true), this.opacity) : stage.setOverlay(null, 1, lut, 0);
+    }
+    if (this.kind === 'anomaly') {
+      return this.anomaly ? stage.setOverlay(this.anomaly.heatmap, this.anomaly.width, colourMapLut(true), this.opacity) : stage.setOverlay(null, 1, lut, 0);
     }
     if (!p || this.kind === 'none') return stage.setOverlay(null, 1, lut, 0);
     if (this.kind === 'mask') return stage.setOverlay(p.mask, p.width, lut, this.opacity);
