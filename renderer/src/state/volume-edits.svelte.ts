@@ -30,7 +30,7 @@ export type VolumeEditTool = 'interpolation' | 'morphology' | 'grow';
 const DONE: Record<VolumeEditTool, { busy: string; did: string; again: string }> = {
   interpolation: { busy: 'Interpolating…', did: 'filled', again: 'Interpolate again.' },
   morphology: { busy: 'Computing the morphology…', did: 'changed', again: 'Run the morphology again.' },
-  grow: { busy: 'Growing through the volume…', did: 'grown', again: 'Grow the volume again.' },
+  grow: { busy: 'Growing through the volume…', did: 'filled', again: 'Grow the volume again.' },
 };
 
 interface Preview {
