@@ -29,9 +29,9 @@ const TRAIN_USAGE = `  segwork anomaly train --images DIR [--images DIR …] --o
     --json              progress and result as JSON lines`;
 
 const MAP_USAGE = `  segwork anomaly map --model MODEL_DIR --in DIR --out DIR [options]
-    Writes each image's anomaly map as DIR/NAME.anomaly.png: each pixel's squared reconstruction error (mean over
-    bands, in normalised units), Gaussian-smoothed (or its deviation, --statistic), on one 8-bit scale for all
-    images: 128 is the normal scale, 255 twice it or more. The image's score is the mean of the top ${SCORE_TOP_SHARE * 100} % of its map over the normal
+    Writes each image's anomaly map as DIR/NAME.anomaly.png: from each pixel's squared reconstruction error (mean
+    over bands, in normalised units), Gaussian-smoothed, its deviation from the training images' (--statistic),
+    on one 8-bit scale for all images: 128 is the normal scale, 255 twice it or more. The image's score is the mean of the top ${SCORE_TOP_SHARE * 100} % of its map over the normal
     scale (about 1 on normal images; higher means more unlike them). Grey and RGB images are converted to the
     model's bands as segment converts them. A file that cannot be read is reported and the rest go on (exit code 2).
     --model MODEL_DIR   from segwork anomaly train
@@ -48,8 +48,9 @@ export const anomalyCommand: Command = {
   usage: `Usage: segwork anomaly train|map [options]
 
 Anomaly maps from the reconstruction error of an autoencoder trained on normal images only: where it reconstructs
-an image badly, the image differs from what it learnt. The converse does not hold: a smooth foreign region can be
-easy to reconstruct (the README's "Anomaly maps" has the measurements).
+an image unusually badly, or unusually well, the image differs from what it learnt. A smooth foreign region can be
+easier to reconstruct than normal texture, so the error alone misses it; the deviation (the default) does not
+(the README's "Anomaly maps" has the measurements).
 
 ${TRAIN_USAGE}
 

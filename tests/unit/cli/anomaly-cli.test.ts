@@ -57,14 +57,14 @@ test('anomaly train then map: a map per image on one scale, a JSON line each, a 
   assert.ok(block.score > plain.score, `the checkerboard block scores ${block.score}, the plain ramp ${plain.score}`);
   const { raster } = await readRaster(block.map);
   assert.deepEqual([raster.width, raster.height, raster.bands], [64, 64, 1]);
-  assert.equal(block.statistic, 'error');
+  assert.equal(block.statistic, 'deviation', 'a new model maps the deviation by default');
   assert.deepEqual(lines.at(-1), { type: 'end', written: 2, failed: [{ path: path.join(inDir, 'broken.png'), reason: byName.get('broken.png').error }], total: 3, out, interrupted: false });
 
-  // The deviation statistic, from the normal log error the training stored: the block is far from normal too.
-  const deviation = await segwork(['anomaly', 'map', '--model', model, '--in', inDir, '--out', path.join(dir, 'deviation'), '--statistic', 'deviation', '--json']);
-  assert.equal(deviation.code, 2, deviation.stderr);
-  const byNameDeviation = new Map(jsonLines(deviation.stdout).filter((l) => l.score !== undefined).map((l) => [path.basename(l.path), l]));
-  const [blockDeviation, rampDeviation] = [byNameDeviation.get('block.png'), byNameDeviation.get('ramp.png')];
-  assert.equal(blockDeviation.statistic, 'deviation');
-  assert.ok(blockDeviation.score > rampDeviation.score, `deviation: the block scores ${blockDeviation.score}, the ramp ${rampDeviation.score}`);
+  // The error statistic on the same model: the block's error is higher too.
+  const error = await segwork(['anomaly', 'map', '--model', model, '--in', inDir, '--out', path.join(dir, 'error'), '--statistic', 'error', '--json']);
+  assert.equal(error.code, 2, error.stderr);
+  const byNameError = new Map(jsonLines(error.stdout).filter((l) => l.score !== undefined).map((l) => [path.basename(l.path), l]));
+  const [blockError, rampError] = [byNameError.get('block.png'), byNameError.get('ramp.png')];
+  assert.equal(blockError.statistic, 'error');
+  assert.ok(blockError.score > rampError.score, `error: the block scores ${blockError.score}, the ramp ${rampError.score}`);
 });
