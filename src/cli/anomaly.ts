@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { CancelledError } from '../api/errors.ts';
 import { InputError } from '../io/raster.ts';
-import { ANOMALY_RANGES, DEFAULT_BETA, DEFAULT_ENCODER, DEFAULT_SIGMA, SCALE_PERCENTILE, SCORE_TOP_SHARE } from '../anomaly/settings.ts';
+import { ANOMALY_RANGES, ANOMALY_STATISTICS, DEFAULT_BETA, DEFAULT_ENCODER, DEFAULT_SIGMA, DEFAULT_STATISTIC, SCALE_PERCENTILE, SCORE_TOP_SHARE, type AnomalyStatistic } from '../anomaly/settings.ts';
 import { numberOption, parse, required } from './args.ts';
 import { AUTOENCODER_OPTIONS, autoencoderSteps, imageFolders, readImageFolders } from './autoencoder-options.ts';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, UsageError, type CliIO, type Command } from './command.ts';
@@ -12,7 +12,8 @@ import { formatSeconds, ProgressBar, toJson } from './progress.ts';
 const TRAIN_USAGE = `  segwork anomaly train --images DIR [--images DIR …] --out MODEL_DIR [options]
     Trains an autoencoder (a U-Net encoder ${DEFAULT_ENCODER.modelConfig.depth} levels deep with ${DEFAULT_ENCODER.modelConfig.baseFilters} base filters, and a light decoder) to
     reconstruct the images, which must all be normal (no anomalies), on random patches; then measures the normal
-    scale (the ${SCALE_PERCENTILE}th percentile of the training images' smoothed maps). Ctrl-C stops it without writing the model.
+    scale (the ${SCALE_PERCENTILE}th percentile of the training images' smoothed maps) and, for the deviation statistic,
+    their log error's mean and spread. Ctrl-C stops it without writing the model.
     --images DIR        folder of normal images (repeat for several folders)
     --out MODEL_DIR     the anomaly model's folder
     --plain             a plain autoencoder (default: variational, a Gaussian bottleneck with a KL term)
@@ -28,24 +29,28 @@ const TRAIN_USAGE = `  segwork anomaly train --images DIR [--images DIR …] --o
     --json              progress and result as JSON lines`;
 
 const MAP_USAGE = `  segwork anomaly map --model MODEL_DIR --in DIR --out DIR [options]
-    Writes each image's anomaly map as DIR/NAME.anomaly.png: each pixel's squared reconstruction error (mean over
-    bands, in normalised units), Gaussian-smoothed, on one 8-bit scale for all images: 128 is the normal scale,
-    255 twice it or more. The image's score is the mean of the top ${SCORE_TOP_SHARE * 100} % of its map over the normal
+    Writes each image's anomaly map as DIR/NAME.anomaly.png: from each pixel's squared reconstruction error (mean
+    over bands, in normalised units), Gaussian-smoothed, its deviation from the training images' (--statistic),
+    on one 8-bit scale for all images: 128 is the normal scale, 255 twice it or more. The image's score is the mean of the top ${SCORE_TOP_SHARE * 100} % of its map over the normal
     scale (about 1 on normal images; higher means more unlike them). Grey and RGB images are converted to the
     model's bands as segment converts them. A file that cannot be read is reported and the rest go on (exit code 2).
     --model MODEL_DIR   from segwork anomaly train
     --in DIR            folder of images (--recursive: subfolders too, mirrored under --out)
     --out DIR           folder for the maps
     --sigma S           smoothing in pixels (default: the model's; another σ changes the maps' scale a little)
+    --statistic NAME    error: the smoothed error itself; deviation: how far its log lies from the training
+                        images', above or below, in their standard deviations, so regions reconstructed unusually
+                        well count too (default ${DEFAULT_STATISTIC}; models trained before it have only error)
     --backend NAME      tensorflow | webgpu | wasm | cpu (default: fastest available)
-    --json              one JSON line per image {"path", "score", "map"} and a summary line`;
+    --json              one JSON line per image {"path", "score", "map", "statistic"} and a summary line`;
 
 export const anomalyCommand: Command = {
   usage: `Usage: segwork anomaly train|map [options]
 
 Anomaly maps from the reconstruction error of an autoencoder trained on normal images only: where it reconstructs
-an image badly, the image differs from what it learnt. The converse does not hold: a smooth foreign region can be
-easy to reconstruct (the README's "Anomaly maps" has the measurements).
+an image unusually badly, or unusually well, the image differs from what it learnt. A smooth foreign region can be
+easier to reconstruct than normal texture, so the error alone misses it; the deviation (the default) does not
+(the README's "Anomaly maps" has the measurements).
 
 ${TRAIN_USAGE}
 
@@ -107,6 +112,7 @@ async function mapAction(argv: string[], io: CliIO): Promise<number> {
     in: { type: 'string' },
     out: { type: 'string' },
     sigma: { type: 'string' },
+    statistic: { type: 'string' },
     recursive: { type: 'boolean' },
     backend: { type: 'string' },
     json: { type: 'boolean' },
@@ -115,6 +121,8 @@ async function mapAction(argv: string[], io: CliIO): Promise<number> {
   const inDir = path.resolve(required(values, 'in'));
   const outDir = path.resolve(required(values, 'out'));
   const sigma = numberOption(values, 'sigma', undefined, ...ANOMALY_RANGES.sigma);
+  const statistic = values.statistic as AnomalyStatistic | undefined;
+  if (statistic !== undefined && !ANOMALY_STATISTICS.includes(statistic)) throw new UsageError(`--statistic must be one of ${ANOMALY_STATISTICS.join(', ')}, got "${statistic}"`);
   const [{ initBackend }, { loadAnomalyModel }, { mapImageFile }, { listImageFiles }] = await Promise.all([
     import('../compute/backends.ts'),
     import('../anomaly/model-dir.ts'),
@@ -134,12 +142,12 @@ async function mapAction(argv: string[], io: CliIO): Promise<number> {
       const relative = path.relative(inDir, file);
       const mapFile = path.join(outDir, relative.replace(/(\.nii)?\.[^./\\]+$/i, '') + '.anomaly.png');
       try {
-        const { score } = await mapImageFile(model, file, mapFile, {
-          sigma, signal: io.signal,
+        const { score, statistic: shown } = await mapImageFile(model, file, mapFile, {
+          sigma, statistic, signal: io.signal,
           onProgress: (done, total) => bar.update((k + done / total) / files.length, relative),
         });
         written++;
-        if (values.json) io.stdout.write(toJson({ path: file, score, map: mapFile }) + '\n');
+        if (values.json) io.stdout.write(toJson({ path: file, score, map: mapFile, statistic: shown }) + '\n');
         else bar.log(`${relative}  score ${score.toFixed(3)}`);
       } catch (e) {
         if (!(e instanceof InputError)) throw e;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { anomalyMap } from '../../src/anomaly/map.ts';
+import { anomalyMap, statisticMap } from '../../src/anomaly/map.ts';
 import { loadAnomalyModel } from '../../src/anomaly/model-dir.ts';
 import { pasteRegion } from '../../src/anomaly/paste.ts';
 import { imageScore } from '../../src/anomaly/statistics.ts';
@@ -44,15 +44,20 @@ test('a CamVid region pasted into a held-out membrane image stands out in the an
 
   const mapOf = (image: typeof pasted) => anomalyMap(model.reconstruction, model.meta, memorySource(image.data, image.width, image.height, 1), 'membrane 0');
   const [pastedMap, untouchedMap] = [await mapOf(pasted), await mapOf(heldOut!)];
-  let [inside, outside, insideCount] = [0, 0, 0];
-  for (let i = 0; i < truth.length; i++) {
-    if (truth[i]) [inside, insideCount] = [inside + pastedMap[i]!, insideCount + 1];
-    else outside += pastedMap[i]!;
-  }
-  inside /= insideCount;
-  outside /= truth.length - insideCount;
+  const insideAndOut = (map: Float32Array) => {
+    let [inside, outside, insideCount] = [0, 0, 0];
+    for (let i = 0; i < truth.length; i++) {
+      if (truth[i]) [inside, insideCount] = [inside + map[i]!, insideCount + 1];
+      else outside += map[i]!;
+    }
+    return [inside / insideCount, outside / (truth.length - insideCount)] as const;
+  };
+  const [inside, outside] = insideAndOut(pastedMap);
+  // The deviation statistic from the same maps: the region stands out there too.
+  const [deviationInside, deviationOutside] = insideAndOut(statisticMap(pastedMap, model.meta, 'deviation').map);
   const [pastedScore, untouchedScore] = [imageScore(pastedMap, model.meta.normalScale), imageScore(untouchedMap, model.meta.normalScale)];
-  t.diagnostic(`mean map inside ${inside.toPrecision(3)}, outside ${outside.toPrecision(3)}; score pasted ${pastedScore.toFixed(3)}, untouched ${untouchedScore.toFixed(3)}; ${model.meta.training.steps} steps in ${model.meta.training.seconds.toFixed(1)} s`);
+  t.diagnostic(`mean map inside ${inside.toPrecision(3)}, outside ${outside.toPrecision(3)}; deviation inside ${deviationInside.toPrecision(3)}, outside ${deviationOutside.toPrecision(3)}; score pasted ${pastedScore.toFixed(3)}, untouched ${untouchedScore.toFixed(3)}; ${model.meta.training.steps} steps in ${model.meta.training.seconds.toFixed(1)} s`);
   assert.ok(inside > outside, `the pasted region's mean error ${inside} is not above the rest's ${outside}`);
+  assert.ok(deviationInside > deviationOutside, `the pasted region's mean deviation ${deviationInside} is not above the rest's ${deviationOutside}`);
   assert.ok(pastedScore > untouchedScore, `the pasted image scores ${pastedScore}, the untouched one ${untouchedScore}`);
 });

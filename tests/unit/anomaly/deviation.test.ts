@@ -38,6 +38,7 @@ test('a map shows the statistic asked for with its own normal scale; a model wit
   assert.equal(modelStatistic({}, '/models/old', undefined), 'error');
   assert.equal(modelStatistic({}, '/models/old', 'error'), 'error');
   assert.throws(() => modelStatistic({}, '/models/old', 'deviation'), (e: Error) => e.name === 'InputError' && /\/models\/old/.test(e.message) && /train it again/.test(e.message));
+  assert.equal(modelStatistic(withDeviation, '/models/new', undefined), 'deviation', 'a model with the log error maps the deviation by default');
   assert.equal(modelStatistic(withDeviation, '/models/new', 'deviation'), 'deviation');
   assert.equal(modelStatistic(withDeviation, '/models/new', 'error'), 'error');
 });

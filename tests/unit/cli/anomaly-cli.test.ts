@@ -20,6 +20,7 @@ test('anomaly: a missing action, bad options and out-of-range values are usage e
     [[...train, '--sigma', '65'], /--sigma must be a number in \[0, 64\], got "65"/],
     [[...train, '--size', '40'], /--size must be a multiple of 16, got "40"/],
     [[...map, '--sigma=-2'], /--sigma must be a number in \[0, 64\], got "-2"/],
+    [[...map, '--statistic', 'median'], /--statistic must be one of error, deviation, got "median"/],
     [['anomaly', 'map', '--in', 'x', '--out', 'y'], /--model is required/],
   ];
   for (const [args, message] of cases) {
@@ -56,5 +57,14 @@ test('anomaly train then map: a map per image on one scale, a JSON line each, a 
   assert.ok(block.score > plain.score, `the checkerboard block scores ${block.score}, the plain ramp ${plain.score}`);
   const { raster } = await readRaster(block.map);
   assert.deepEqual([raster.width, raster.height, raster.bands], [64, 64, 1]);
+  assert.equal(block.statistic, 'deviation', 'a new model maps the deviation by default');
   assert.deepEqual(lines.at(-1), { type: 'end', written: 2, failed: [{ path: path.join(inDir, 'broken.png'), reason: byName.get('broken.png').error }], total: 3, out, interrupted: false });
+
+  // The error statistic on the same model: the block's error is higher too.
+  const error = await segwork(['anomaly', 'map', '--model', model, '--in', inDir, '--out', path.join(dir, 'error'), '--statistic', 'error', '--json']);
+  assert.equal(error.code, 2, error.stderr);
+  const byNameError = new Map(jsonLines(error.stdout).filter((l) => l.score !== undefined).map((l) => [path.basename(l.path), l]));
+  const [blockError, rampError] = [byNameError.get('block.png'), byNameError.get('ramp.png')];
+  assert.equal(blockError.statistic, 'error');
+  assert.ok(blockError.score > rampError.score, `error: the block scores ${blockError.score}, the ramp ${rampError.score}`);
 });
