@@ -3,13 +3,11 @@
 // applyVolumeEdit (one transaction, one undo step). Nothing is saved here.
 import { UserError } from '../api/errors.ts';
 import type { GrowVolumeRequest, VolumeEdit } from '../api/service.ts';
-import { UNLABELED } from '../api/types.ts';
 import { growFromSeeds, type GrowBox } from '../labels/grow-from-seeds.ts';
 import type { Workspace } from '../store/workspace.ts';
-import { toBase64 } from './payload-bytes.ts';
 import { planeAlong } from '../io/reslice.ts';
 import type { RawPlanes } from './raw-planes.ts';
-import { labeledPlanesAlong } from './volume-masks.ts';
+import { changedPlanes, stackedPlanesAlong } from './volume-masks.ts';
 
 /**
  * The most voxels grown at once: growing keeps about 20 bytes per voxel (values, costs, distances, heap), so this
@@ -28,17 +26,10 @@ export async function growVolumePreview(ws: Workspace, rawPlanes: RawPlanes, req
     throw new UserError(`${image.name}: growing ${voxels.toLocaleString('en')} voxels at once is more than the ${MAX_GROW_VOXELS.toLocaleString('en')} allowed; draw a region of interest or choose fewer slices`);
   }
   const baseRevision = ws.masks.latestRevision(image.id);
-  const { width, height, planes } = labeledPlanesAlong(ws, image, axis);
+  const stacked = stackedPlanesAlong(ws, image, axis);
   const raw = await rawPlanes.volume(image, axis);
-  const plane = width * height;
-  const labels = new Uint8Array(plane * planes.length).fill(UNLABELED);
-  planes.forEach((p, k) => p && labels.set(p, k * plane));
-  const grown = growFromSeeds(raw, labels, roi ? { roi } : {});
-  const slices: VolumeEdit['slices'] = [];
-  for (let k = 0; k < planes.length; k++) {
-    const after = grown.subarray(k * plane, (k + 1) * plane);
-    if (!sameBytes(after, labels.subarray(k * plane, (k + 1) * plane))) slices.push({ slice: k, after: toBase64(after) });
-  }
+  const grown = growFromSeeds(raw, stacked.labels, roi ? { roi } : {});
+  const slices = changedPlanes(stacked.labels, grown, stacked.width * stacked.height);
   if (slices.length === 0) throw new UserError(`Grow from seeds found nothing to fill in ${image.name}: every voxel ${roi ? 'in the region ' : ''}is labeled already`);
   return { axis, baseRevision, slices };
 }
@@ -51,7 +42,3 @@ function boxOf(roi: NonNullable<GrowVolumeRequest['roi']>, count: number, name: 
   return { x: roi.x, y: roi.y, z: first, width: roi.width, height: roi.height, depth: last - first + 1 };
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

@@ -6,6 +6,8 @@ import type { ImageRecord } from '../store/images.ts';
 import type { Workspace } from '../store/workspace.ts';
 import { UserError } from '../api/errors.ts';
 import { UNLABELED, type VolumeAxis } from '../api/types.ts';
+import type { VolumeEdit } from '../api/service.ts';
+import { toBase64 } from './payload-bytes.ts';
 
 export interface PlanePatch {
   x: number;
@@ -16,7 +18,7 @@ export interface PlanePatch {
 }
 
 /** Position in slice `k`'s mask of plane pixel (column `c`) for the plane `index` along `axis` (1 or 0). */
-export function nativeOffset(axis: VolumeAxis, width: number, index: number, c: number): number {
+function nativeOffset(axis: VolumeAxis, width: number, index: number, c: number): number {
   return axis === 1 ? index * width + c : c * width + index;
 }
 
@@ -123,6 +125,34 @@ export function labeledPlanesAlong(ws: Workspace, image: ImageRecord, axis: Volu
     }
   }
   return { width: plane.width, height: plane.height, planes };
+}
+
+/**
+ * The whole volume's labels along `axis` in one array, plane after plane (unlabeled where nothing was saved), for
+ * tools that work on the volume in 3D and hand back the planes they change (changedPlanes).
+ */
+export function stackedPlanesAlong(ws: Workspace, image: ImageRecord, axis: VolumeAxis): { width: number; height: number; depth: number; labels: Uint8Array } {
+  const { width, height, planes } = labeledPlanesAlong(ws, image, axis);
+  const size = width * height;
+  const labels = new Uint8Array(size * planes.length).fill(UNLABELED);
+  planes.forEach((plane, k) => plane && labels.set(plane, k * size));
+  return { width, height, depth: planes.length, labels };
+}
+
+/** The planes (of `size` values, stacked as stackedPlanesAlong stacks them) where `after` differs from `before`, as a volume edit's slices. */
+export function changedPlanes(before: Uint8Array, after: Uint8Array, size: number): VolumeEdit['slices'] {
+  const slices: VolumeEdit['slices'] = [];
+  for (let k = 0; k * size < after.length; k++) {
+    const plane = after.subarray(k * size, (k + 1) * size);
+    const was = before.subarray(k * size, (k + 1) * size);
+    if (!sameValues(plane, was)) slices.push({ slice: k, after: toBase64(plane) });
+  }
+  return slices;
+}
+
+function sameValues(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function checkIndex(image: ImageRecord, axis: VolumeAxis, index: number, count: number): void {
