@@ -123,11 +123,12 @@ async function mapAction(argv: string[], io: CliIO): Promise<number> {
   const sigma = numberOption(values, 'sigma', undefined, ...ANOMALY_RANGES.sigma);
   const statistic = values.statistic as AnomalyStatistic | undefined;
   if (statistic !== undefined && !ANOMALY_STATISTICS.includes(statistic)) throw new UsageError(`--statistic must be one of ${ANOMALY_STATISTICS.join(', ')}, got "${statistic}"`);
-  const [{ initBackend }, { loadAnomalyModel }, { mapImageFile }, { listImageFiles }] = await Promise.all([
+  const [{ initBackend }, { loadAnomalyModel }, { mapImageFile }, { listImageFiles }, { outputPathFor }] = await Promise.all([
     import('../compute/backends.ts'),
     import('../anomaly/model-dir.ts'),
     import('../anomaly/map-file.ts'),
     import('../io/files.ts'),
+    import('../inference/batch.ts'),
   ]);
   await initBackend(values.backend);
   const model = await loadAnomalyModel(modelDir);
@@ -140,7 +141,8 @@ async function mapAction(argv: string[], io: CliIO): Promise<number> {
     for (const [k, file] of files.entries()) {
       if (io.signal.aborted) break;
       const relative = path.relative(inDir, file);
-      const mapFile = path.join(outDir, relative.replace(/(\.nii)?\.[^./\\]+$/i, '') + '.anomaly.png');
+      // Beside where segment would write the image's mask, named as its other outputs are.
+      const mapFile = outputPathFor(inDir, outDir, file).replace(/\.(png|tif|nii\.gz)$/, '.anomaly.png');
       try {
         const { score, statistic: shown } = await mapImageFile(model, file, mapFile, {
           sigma, statistic, signal: io.signal,
