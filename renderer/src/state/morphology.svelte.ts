@@ -73,12 +73,12 @@ export class MorphologyState {
     return this.scope === 'volume' && this.context.volumeEdits() !== null;
   }
 
-  /** Opens the menu on the class being painted; an interpolation preview gives way to the menu's. */
+  /** Opens the menu on the class being painted; another tool's volume preview (interpolation, grow) gives way to the menu's. */
   show(classIndex: number): void {
     this.classIndex = classIndex;
     this.open = true;
     const edits = this.context.volumeEdits();
-    if (edits?.tool === 'interpolation') edits.discard();
+    if (edits?.tool && edits.tool !== 'morphology') edits.discard();
   }
 
   /**
